@@ -1,0 +1,212 @@
+/**
+ * Builds the whole service from configuration and dependencies, without listening (index.ts listens;
+ * tests start it in-process on port 0). Route order matters: our own routes and request policy first,
+ * oidc-provider (mounted at the root) last.
+ */
+import express, { type NextFunction, type Request, type Response } from 'express';
+import cors from 'cors';
+import type { Logger } from 'pino';
+import type Provider from 'oidc-provider';
+import type { Config } from './config/config.js';
+import { log, traceFields, withRequestLogger } from './logging/logger.js';
+import { AccessTokenVerifier } from './mcp/auth.js';
+import { createMcpRouter, resourceMetadataUrl } from './mcp/handler.js';
+import type { ToolDefinition } from './mcp/tools/types.js';
+import { createInteractionRouter } from './oauth/interactions.js';
+import { createProvider, OIDC_SCOPES, resourceScope } from './oauth/provider.js';
+import { createRegistrationPolicy, normalizeAuthorizeScope } from './oauth/request-policy.js';
+import { KeyRing } from './security/keys.js';
+import { StoreUnavailableError, type Store } from './storage/port.js';
+import { GoogleOAuth } from './upstream/google/oauth.js';
+import { PeopleGateway } from './upstream/google/people.js';
+import { GoogleTokenStore } from './upstream/google/token-store.js';
+import { html, raw, sendPage, STYLESHEET } from './web/html.js';
+import { GRANT_TTL } from './oauth/provider.js';
+import { revokeAccount } from './oauth/revocation.js';
+
+export interface AppDeps {
+  config: Config;
+  store: Store;
+  logger: Logger;
+  /** Override the tool set (tests). */
+  tools?: ToolDefinition[];
+}
+
+export interface App {
+  app: express.Express;
+  provider: Provider;
+  keys: KeyRing;
+  googleTokens: GoogleTokenStore;
+  people: PeopleGateway;
+  verifier: AccessTokenVerifier;
+  /** Background work started by events (e.g. Google revocation); tests await it. */
+  pending: Set<Promise<unknown>>;
+}
+
+/** Masks ids that appear in paths (interaction uids) so a log line carries no bearer-ish value. */
+function routeOf(path: string): string {
+  return path.replace(/^\/(interaction|authorize)\/[^/]+/, '/$1/:uid');
+}
+
+export function createApp(deps: AppDeps): App {
+  const { config, store, logger } = deps;
+  const keys = new KeyRing(config.accessTokenSecrets);
+  const google = new GoogleOAuth({
+    issuer: config.googleIssuer,
+    clientId: config.google.clientId,
+    clientSecret: config.google.clientSecret,
+    redirectUri: `${config.baseUrl}/oauth/google/callback`,
+  });
+  const googleTokens = new GoogleTokenStore(store, keys, google, GRANT_TTL);
+  const pending = new Set<Promise<unknown>>();
+  const track = (p: Promise<unknown>) => {
+    pending.add(p);
+    p.catch((err: unknown) => log().error({ err }, 'background task failed')).finally(() => pending.delete(p));
+  };
+  const verifier = new AccessTokenVerifier(config, keys, store);
+  const people = new PeopleGateway({
+    rootUrl: config.peopleApiRootUrl,
+    tokens: googleTokens,
+    onReauthRequired: async (accountId) => {
+      // Google no longer honours our token: end our grants too, so the client's next refresh fails
+      // and it starts a fresh sign-in instead of looping on 401s.
+      const grantIds = await revokeAccount(store, googleTokens, accountId, { revokeAtGoogle: false });
+      grantIds.forEach((g) => verifier.forgetGrant(g));
+      log().warn({ event: 'grant.revoked', reason: 'google_invalid_grant', accountId, grants: grantIds.length }, 'Google sign-in revoked; grants ended');
+    },
+  });
+  const provider = createProvider({ config, store, keys, googleTokens });
+  const scope = resourceScope(config);
+
+  (provider as unknown as { on(e: string, fn: (...a: never[]) => void): void }).on('grant.revoked', (ctx: { oidc?: { entities?: Record<string, { accountId?: string } | undefined> } }, grantId: string) => {
+    verifier.forgetGrant(grantId);
+    const e = ctx.oidc?.entities ?? {};
+    const accountId = e.RefreshToken?.accountId ?? e.AuthorizationCode?.accountId ?? e.AccessToken?.accountId ?? e.Grant?.accountId;
+    log().info({ event: 'grant.revoked', accountId }, 'grant revoked');
+    if (!accountId) return;
+    track(
+      (async () => {
+        // The Google token is shared by the user's grants; revoke it at Google with the last one.
+        const remaining = await store.list('Grant', { field: 'accountId', value: accountId });
+        if (remaining.length === 0 && (await googleTokens.revokeAndDelete(accountId))) {
+          log().info({ event: 'google.token_revoked', accountId }, 'revoked the Google token of the last grant');
+        }
+      })(),
+    );
+  });
+  provider.on('registration_create.success', (ctx: { oidc?: { client?: { clientId?: string; clientName?: string } } }) => {
+    log().info({ event: 'client.registered', clientId: ctx.oidc?.client?.clientId, clientName: ctx.oidc?.client?.clientName?.slice(0, 100) }, 'client registered');
+  });
+  provider.on('grant.success', (ctx: { oidc?: { params?: { grant_type?: string }; client?: { clientId?: string }; entities?: { Account?: { accountId?: string } } } }) => {
+    const refresh = ctx.oidc?.params?.grant_type === 'refresh_token';
+    log().info({ event: refresh ? 'token.refreshed' : 'token.issued', clientId: ctx.oidc?.client?.clientId, accountId: ctx.oidc?.entities?.Account?.accountId }, refresh ? 'tokens refreshed' : 'tokens issued');
+  });
+  provider.on('grant.error', (ctx: { oidc?: { params?: { grant_type?: string }; client?: { clientId?: string } } }, err: { error?: string; error_description?: string }) => {
+    log().warn({ event: 'token.refused', reason: err.error, detail: err.error_description, grantType: ctx.oidc?.params?.grant_type, clientId: ctx.oidc?.client?.clientId }, 'token request refused');
+  });
+  provider.on('authorization.error', (ctx: { oidc?: { params?: { client_id?: string } } }, err: { error?: string; error_description?: string }) => {
+    log().warn({ event: 'authorize.refused', reason: err.error, detail: err.error_description, clientId: typeof ctx.oidc?.params?.client_id === 'string' ? ctx.oidc.params.client_id.slice(0, 200) : undefined }, 'authorization request refused');
+  });
+  provider.on('registration_create.error', (_ctx: unknown, err: { error?: string; error_description?: string }) => {
+    log().warn({ event: 'client.registration_refused', reason: err.error, detail: err.error_description }, 'client registration refused');
+  });
+  provider.on('server_error', (_ctx: unknown, err: Error) => {
+    log().error({ err }, 'authorization server error');
+  });
+
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', true);
+  app.set('query parser', 'simple');
+
+  // Request context: a logger with trace fields, and one summary line per request.
+  app.use((req: Request, res: Response, next: NextFunction) => {
+    const started = process.hrtime.bigint();
+    const reqLogger = logger.child(traceFields(req.headers, config.firestore.projectId));
+    res.on('finish', () => {
+      const ms = Number(process.hrtime.bigint() - started) / 1e6;
+      const level = res.statusCode >= 500 ? 'error' : 'debug';
+      reqLogger[level]({ route: routeOf(req.path), method: req.method, status: res.statusCode, latencyMs: Math.round(ms * 10) / 10 }, 'request');
+    });
+    withRequestLogger(reqLogger, next);
+  });
+
+  app.get('/healthz', (_req, res) => {
+    res.setHeader('Cache-Control', 'no-store');
+    res.json({ status: 'ok' });
+  });
+  app.get('/assets/style.css', (_req, res) => {
+    res.setHeader('Cache-Control', 'public, max-age=3600');
+    res.type('text/css').send(STYLESHEET);
+  });
+  app.get('/favicon.ico', (_req, res) => {
+    res.status(204).end();
+  });
+  app.get('/', (_req, res) => {
+    sendPage(
+      res,
+      200,
+      'Google Contacts for Claude',
+      html`<div class="card">
+<h1>Google Contacts for Claude</h1>
+<p>This server lets Claude and other MCP clients search and manage your Google Contacts after you sign in with Google.</p>
+<p>To connect, add a custom connector in Claude (Settings → Connectors → Add custom connector) and paste this URL:</p>
+<code class="url">${config.mcpUrl}</code>
+<p class="muted">${config.readOnly ? 'This server is read-only: it can look up contacts but not change them.' : 'Claude will be able to read, create, update and delete contacts and groups.'} Your Google tokens stay on this server and are never given to Claude.</p>
+${config.allowedDomains.length || config.allowedEmails.length ? html`<p class="muted">Only accounts your administrator allowed can sign in.</p>` : raw('')}
+</div>`,
+    );
+  });
+
+  // RFC 9728 Protected Resource Metadata, at the path-inserted URL and at the root.
+  const prm = (_req: Request, res: Response) => {
+    res.setHeader('Cache-Control', 'public, max-age=3600');
+    res.json({
+      resource: config.mcpUrl,
+      authorization_servers: [config.issuer],
+      scopes_supported: [scope],
+      bearer_methods_supported: ['header'],
+      resource_name: 'Google Contacts',
+      resource_documentation: `${config.baseUrl}/`,
+    });
+  };
+  app.get(['/.well-known/oauth-protected-resource', '/.well-known/oauth-protected-resource/mcp'], cors(), prm);
+
+  // RFC 8414 metadata: oidc-provider serves /.well-known/openid-configuration; the other names and the
+  // path-inserted variants some clients try (issuer "with a path") get the same document.
+  app.get(
+    ['/.well-known/oauth-authorization-server', '/.well-known/oauth-authorization-server/mcp', '/.well-known/openid-configuration/mcp', '/mcp/.well-known/openid-configuration', '/mcp/.well-known/oauth-authorization-server'],
+    (req: Request, _res: Response, next: NextFunction) => {
+      req.url = '/.well-known/openid-configuration';
+      next();
+    },
+  );
+
+  app.post('/register', createRegistrationPolicy({ perHour: config.registrationsPerHour, knownScopes: [...OIDC_SCOPES, scope] }));
+  app.get('/authorize', normalizeAuthorizeScope([...OIDC_SCOPES, scope], scope));
+
+  app.use(createMcpRouter({ config, verifier, people, scope, tools: deps.tools }));
+  app.use(createInteractionRouter({ config, provider, store, keys, google, googleTokens }));
+
+  app.use(provider.callback());
+
+  // Anything that escaped: a spec-shaped error, never a stack trace.
+  app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
+    if (res.headersSent) return;
+    if (err instanceof StoreUnavailableError) {
+      log().error({ event: 'store.unavailable', route: routeOf(req.path) }, 'storage unavailable');
+      res.setHeader('Retry-After', '10');
+      res.status(503).json({ error: 'temporarily_unavailable', error_description: 'Storage is temporarily unavailable; try again shortly' });
+      return;
+    }
+    const status = (err as { status?: number; statusCode?: number }).status ?? (err as { statusCode?: number }).statusCode;
+    if (typeof status === 'number' && status >= 400 && status < 500) {
+      res.status(status).json({ error: 'invalid_request', error_description: (err as Error).message?.slice(0, 200) ?? 'Bad request' });
+      return;
+    }
+    log().error({ err, route: routeOf(req.path) }, 'unhandled error');
+    res.status(500).json({ error: 'server_error', error_description: 'Internal error' });
+  });
+
+  return { app, provider, keys, googleTokens, people, verifier, pending };
+}

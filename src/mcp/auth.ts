@@ -1,0 +1,110 @@
+/**
+ * Bearer-token check for /mcp: our own HS256 JWT access tokens (RFC 9068 `at+jwt`), issued by this
+ * server for exactly one audience, the MCP URL. alg "none", other algorithms, other keys, other
+ * audiences and expired tokens are all `invalid_token`. A revoked grant stops its access tokens within
+ * GRANT_CHECK_TTL_MS (the liveness check is cached so steady traffic costs no store reads).
+ */
+import { createSecretKey, type KeyObject } from 'node:crypto';
+import { errors as joseErrors, jwtVerify, type JWTPayload } from 'jose';
+import type { AuthInfo } from '@modelcontextprotocol/server';
+import type { Config } from '../config/config.js';
+import type { KeyRing } from '../security/keys.js';
+import type { Store } from '../storage/port.js';
+
+export const GRANT_CHECK_TTL_MS = 60_000;
+
+export interface Principal {
+  accountId: string;
+  clientId: string;
+  grantId?: string;
+  scopes: string[];
+  expiresAt: number;
+}
+
+export class InvalidTokenError extends Error {
+  constructor(
+    readonly reason: 'malformed' | 'bad_signature' | 'wrong_audience' | 'expired' | 'grant_revoked' | 'claims',
+    message: string,
+  ) {
+    super(message);
+    this.name = 'InvalidTokenError';
+  }
+}
+
+export class AccessTokenVerifier {
+  private readonly keys: KeyObject[];
+  private readonly grantAlive = new Map<string, { alive: boolean; checkedAt: number }>();
+
+  constructor(
+    private readonly config: Config,
+    keyRing: KeyRing,
+    private readonly store: Store,
+    private readonly now: () => number = Date.now,
+  ) {
+    this.keys = keyRing.accessTokenKeys.map((k) => createSecretKey(k));
+  }
+
+  /** Marks a grant revoked on this instance at once (other instances notice within GRANT_CHECK_TTL_MS). */
+  forgetGrant(grantId: string): void {
+    this.grantAlive.set(grantId, { alive: false, checkedAt: this.now() });
+  }
+
+  async verify(token: string): Promise<Principal> {
+    if (!/^[\w-]+\.[\w-]+\.[\w-]+$/.test(token) || token.length > 4096) throw new InvalidTokenError('malformed', 'The access token is malformed');
+    let payload: JWTPayload | undefined;
+    let lastError: unknown;
+    for (const key of this.keys) {
+      try {
+        ({ payload } = await jwtVerify(token, key, {
+          algorithms: ['HS256'],
+          issuer: this.config.issuer,
+          typ: 'at+jwt',
+          currentDate: new Date(this.now()),
+        }));
+        break;
+      } catch (err) {
+        lastError = err;
+        if (!(err instanceof joseErrors.JWSSignatureVerificationFailed)) break;
+      }
+    }
+    if (!payload) {
+      if (lastError instanceof joseErrors.JWTExpired) throw new InvalidTokenError('expired', 'The access token expired');
+      if (lastError instanceof joseErrors.JWSSignatureVerificationFailed) throw new InvalidTokenError('bad_signature', 'The access token signature is invalid');
+      throw new InvalidTokenError('malformed', 'The access token is invalid');
+    }
+    const aud = Array.isArray(payload.aud) ? payload.aud : [payload.aud];
+    if (!aud.includes(this.config.mcpUrl)) throw new InvalidTokenError('wrong_audience', `The access token is not for ${this.config.mcpUrl}`);
+    const sub = payload.sub;
+    const clientId = payload.client_id;
+    if (typeof sub !== 'string' || typeof clientId !== 'string' || typeof payload.exp !== 'number') throw new InvalidTokenError('claims', 'The access token lacks required claims');
+    const grantId = typeof payload.gid === 'string' ? payload.gid : undefined;
+    if (grantId && !(await this.isGrantAlive(grantId))) throw new InvalidTokenError('grant_revoked', 'The authorization was revoked');
+    return {
+      accountId: sub,
+      clientId,
+      grantId,
+      scopes: typeof payload.scope === 'string' ? payload.scope.split(' ').filter(Boolean) : [],
+      expiresAt: payload.exp,
+    };
+  }
+
+  private async isGrantAlive(grantId: string): Promise<boolean> {
+    const cached = this.grantAlive.get(grantId);
+    if (cached && this.now() - cached.checkedAt < GRANT_CHECK_TTL_MS) return cached.alive;
+    const alive = Boolean(await this.store.get('Grant', grantId));
+    if (this.grantAlive.size > 50_000) this.grantAlive.clear();
+    this.grantAlive.set(grantId, { alive, checkedAt: this.now() });
+    return alive;
+  }
+}
+
+export function toAuthInfo(token: string, p: Principal, config: Config): AuthInfo {
+  return {
+    token,
+    clientId: p.clientId,
+    scopes: p.scopes,
+    expiresAt: p.expiresAt,
+    resource: new URL(config.mcpUrl),
+    extra: { accountId: p.accountId, grantId: p.grantId },
+  };
+}

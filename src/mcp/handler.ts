@@ -1,0 +1,134 @@
+/**
+ * The protected /mcp endpoint: bearer check → 401 challenges that MCP clients understand (RFC 6750 +
+ * RFC 9728 `resource_metadata`), Origin check (DNS-rebinding defence), then the SDK's stateless handler
+ * for both protocol eras. A tool call whose Google sign-in is gone answers HTTP 401, so the client
+ * starts a new login instead of silently losing the connector's tools.
+ */
+import express, { type Request, type Response, type Router } from 'express';
+import { createMcpHandler } from '@modelcontextprotocol/server';
+import { toNodeHandler } from '@modelcontextprotocol/node';
+import type { Config } from '../config/config.js';
+import { log } from '../logging/logger.js';
+import { GoogleReauthRequired, GoogleUnavailable, type PeopleGateway } from '../upstream/google/people.js';
+import { AccessTokenVerifier, InvalidTokenError, toAuthInfo, type Principal } from './auth.js';
+import { buildMcpServer, type RequestOutcome } from './server.js';
+import type { ToolDefinition } from './tools/types.js';
+
+export const MAX_MCP_BODY_BYTES = 1024 * 1024;
+
+export interface McpRouteDeps {
+  config: Config;
+  verifier: AccessTokenVerifier;
+  people: PeopleGateway;
+  scope: string;
+  tools?: ToolDefinition[];
+  /** Extra allowed browser origins (besides our own). */
+  allowedOrigins?: string[];
+}
+
+export function resourceMetadataUrl(config: Config): string {
+  return `${config.baseUrl}/.well-known/oauth-protected-resource/mcp`;
+}
+
+function challenge(config: Config, scope: string, error?: { code: string; description: string }): string {
+  const parts = [`Bearer resource_metadata="${resourceMetadataUrl(config)}"`, `scope="${scope}"`];
+  if (error) parts.push(`error="${error.code}"`, `error_description="${error.description.replace(/["\\]/g, '')}"`);
+  return parts.join(', ');
+}
+
+function jsonRpcError(res: Response, status: number, code: number, message: string, headers: Record<string, string> = {}): void {
+  for (const [k, v] of Object.entries(headers)) res.setHeader(k, v);
+  res.status(status).json({ jsonrpc: '2.0', error: { code, message }, id: null });
+}
+
+function isToolCall(body: unknown): boolean {
+  const items = Array.isArray(body) ? body : [body];
+  return items.some((m) => typeof m === 'object' && m !== null && (m as { method?: unknown }).method === 'tools/call');
+}
+
+export function createMcpRouter(deps: McpRouteDeps): Router {
+  const { config, verifier, people, scope } = deps;
+  const router = express.Router();
+  const ownOrigin = new URL(config.baseUrl).origin;
+  const allowedOrigins = new Set([ownOrigin, ...(deps.allowedOrigins ?? [])]);
+
+  // One handler for the process; the factory builds a fresh server per request from req.auth.
+  const handler = createMcpHandler(
+    (ctx) => {
+      const auth = ctx.authInfo;
+      const extra = (auth?.extra ?? {}) as { accountId?: string; grantId?: string; outcome?: RequestOutcome };
+      const principal: Principal = { accountId: extra.accountId ?? '', clientId: auth?.clientId ?? '', grantId: extra.grantId, scopes: auth?.scopes ?? [], expiresAt: auth?.expiresAt ?? 0 };
+      return buildMcpServer({ config, people, tools: deps.tools }, principal, extra.outcome ?? { reauthRequired: false });
+    },
+    { responseMode: 'json', maxRequestBodySize: MAX_MCP_BODY_BYTES, onerror: (err) => log().debug({ error: err.message }, 'mcp request rejected') },
+  );
+  const nodeHandler = toNodeHandler(handler, { maxRequestBodySize: MAX_MCP_BODY_BYTES });
+
+  const unauthorized = (res: Response, reason: string, error?: { code: string; description: string }) => {
+    log().info({ event: 'mcp.challenge', reason }, 'answered 401 with a Bearer challenge');
+    res.setHeader('WWW-Authenticate', challenge(config, scope, error));
+    res.setHeader('Cache-Control', 'no-store');
+    res.status(401).json({ error: error?.code ?? 'unauthorized', error_description: error?.description ?? 'Authorization required: sign in to use this server' });
+  };
+
+  router.all('/mcp', async (req: Request, res: Response, next) => {
+    const origin = req.headers.origin;
+    if (origin !== undefined && !allowedOrigins.has(origin)) {
+      log().warn({ event: 'mcp.refused', reason: 'origin_not_allowed' }, 'request from a foreign Origin refused');
+      jsonRpcError(res, 403, -32600, 'Forbidden: Origin not allowed');
+      return;
+    }
+    const authz = req.headers.authorization;
+    if (!authz) return unauthorized(res, 'no_token');
+    const m = /^Bearer ([^\s]+)$/i.exec(authz);
+    if (!m) return unauthorized(res, 'malformed_authorization', { code: 'invalid_request', description: 'Use the Authorization: Bearer <token> scheme' });
+    const token = m[1]!;
+    let principal: Principal;
+    try {
+      principal = await verifier.verify(token);
+    } catch (err) {
+      if (err instanceof InvalidTokenError) return unauthorized(res, `token_${err.reason}`, { code: 'invalid_token', description: err.message });
+      return next(err);
+    }
+    const outcome: RequestOutcome = { reauthRequired: false };
+    (req as Request & { auth?: unknown }).auth = { ...toAuthInfo(token, principal, config), extra: { accountId: principal.accountId, grantId: principal.grantId, outcome } };
+
+    // Parse once here (bounded) so a tool call can be checked for a usable Google sign-in first.
+    let body: unknown;
+    if (req.method === 'POST') {
+      try {
+        body = await readJson(req);
+      } catch (err) {
+        const tooLarge = (err as { type?: string }).type === 'entity.too.large';
+        if (tooLarge) return jsonRpcError(res, 413, -32600, 'Request body too large');
+        return jsonRpcError(res, 400, -32700, 'Parse error: the body is not valid JSON');
+      }
+      if (body === undefined || (typeof body === 'object' && body !== null && !Array.isArray(body) && Object.keys(body).length === 0)) {
+        return jsonRpcError(res, 400, -32700, 'Parse error: the body must be a JSON-RPC message');
+      }
+      if (isToolCall(body)) {
+        try {
+          await people.prepare(principal.accountId);
+        } catch (err) {
+          if (err instanceof GoogleReauthRequired) {
+            return unauthorized(res, 'google_reauth_required', { code: 'invalid_token', description: 'Google sign-in expired or was revoked; sign in again' });
+          }
+          if (err instanceof GoogleUnavailable) return jsonRpcError(res, 503, -32603, 'Google is temporarily unavailable; try again shortly', { 'Retry-After': '30' });
+          return next(err);
+        }
+      }
+    }
+    await nodeHandler(req, res, body);
+    if (outcome.reauthRequired) log().info({ event: 'mcp.google_reauth_required' }, 'a tool found the Google sign-in revoked');
+  });
+
+  return router;
+}
+
+const jsonParser = express.json({ limit: MAX_MCP_BODY_BYTES, strict: false, type: () => true });
+function readJson(req: Request): Promise<unknown> {
+  return new Promise((resolve, reject) => {
+    const res = {} as Response;
+    jsonParser(req, res, (err?: unknown) => (err ? reject(err) : resolve((req as { body?: unknown }).body)));
+  });
+}

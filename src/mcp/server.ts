@@ -1,0 +1,92 @@
+/**
+ * One McpServer per request (stateless): the same factory serves the 2025-11-25 `initialize` flow and
+ * 2026-07-28 requests. Tool failures become tool results with `isError` and a message a model can act
+ * on — never a stack trace or a raw Google payload.
+ */
+import { McpServer, type CallToolResult } from '@modelcontextprotocol/server';
+import type { Config } from '../config/config.js';
+import { log } from '../logging/logger.js';
+import { GoogleReauthRequired, GoogleUnavailable, PeopleApiError, type PeopleGateway } from '../upstream/google/people.js';
+import type { Principal } from './auth.js';
+import { ALL_TOOLS } from './tools/index.js';
+import type { ToolDefinition } from './tools/types.js';
+
+export const SERVER_INFO = { name: 'google-contacts-mcp', version: '0.1.0' };
+
+export interface McpDeps {
+  config: Config;
+  people: PeopleGateway;
+  tools?: ToolDefinition[];
+}
+
+/** Per-request flags the HTTP layer reads after the call (e.g. to answer 401 instead of a tool error). */
+export interface RequestOutcome {
+  reauthRequired: boolean;
+}
+
+export function toolsFor(config: Config, tools: ToolDefinition[] = ALL_TOOLS): ToolDefinition[] {
+  return config.readOnly ? tools.filter((t) => t.readOnly) : tools;
+}
+
+export function errorResult(err: unknown, outcome: RequestOutcome, toolName: string): CallToolResult {
+  let text: string;
+  if (err instanceof GoogleReauthRequired) {
+    outcome.reauthRequired = true;
+    text = 'Your Google sign-in for this connector has expired or was revoked. Reconnect the connector (sign in with Google again) and retry.';
+  } else if (err instanceof GoogleUnavailable) {
+    text = 'Google is temporarily unavailable. Try again in a minute.';
+  } else if (err instanceof PeopleApiError) {
+    switch (err.kind) {
+      case 'not_found':
+        text = err.message.startsWith('No ') ? err.message : 'Google Contacts has no such contact or group (it may have been deleted). Search again to get a current resource name.';
+        break;
+      case 'permission':
+        text =
+          err.reason === 'ACCESS_TOKEN_SCOPE_INSUFFICIENT' || /scope/i.test(err.message)
+            ? 'This connector is missing a Google permission needed for this action. Reconnect the connector and, on Google’s consent screen, tick every Google Contacts permission it asks for.'
+            : `Google refused this action: ${err.message}`;
+        break;
+      case 'rate_limited':
+        text = 'Google Contacts is rate limiting requests right now. Wait a minute and try again.';
+        break;
+      case 'unavailable':
+        text = `${err.message}. Try again later.`;
+        break;
+      case 'precondition':
+        text = 'The contact changed while it was being updated. Fetch it again and retry.';
+        break;
+      case 'busy':
+        text = err.message;
+        break;
+      default:
+        text = `Google rejected the request: ${err.message}`;
+    }
+  } else {
+    log().error({ err, tool: toolName }, 'tool failed unexpectedly');
+    text = 'The tool failed unexpectedly. Try again; if it keeps failing, tell the administrator the time of this request.';
+  }
+  return { content: [{ type: 'text', text }], isError: true };
+}
+
+export function buildMcpServer(deps: McpDeps, principal: Principal, outcome: RequestOutcome): McpServer {
+  const server = new McpServer(SERVER_INFO, {
+    capabilities: { tools: { listChanged: false } },
+    instructions:
+      'Tools to read and manage the signed-in user’s Google Contacts. Search before creating to avoid duplicates; confirm with the user before deleting anything.',
+  });
+  for (const tool of toolsFor(deps.config, deps.tools)) {
+    server.registerTool(
+      tool.name,
+      { title: tool.title, description: tool.description, inputSchema: tool.inputSchema, outputSchema: tool.outputSchema, annotations: { title: tool.title, ...tool.annotations } },
+      (async (args: unknown) => {
+        try {
+          const out = await tool.run(args as never, { accountId: principal.accountId, clientId: principal.clientId, people: deps.people, config: deps.config });
+          return { content: [{ type: 'text', text: out.text }], structuredContent: out.structured as Record<string, unknown> };
+        } catch (err) {
+          return errorResult(err, outcome, tool.name);
+        }
+      }) as never,
+    );
+  }
+  return server;
+}

@@ -1,0 +1,238 @@
+/**
+ * The authorization server: oidc-provider configured for MCP clients. oidc-provider does the protocol
+ * (discovery, DCR, CIMD, PKCE, codes, refresh rotation, revocation, introspection); this file only sets
+ * policy: token formats and lifetimes, the single resource (our MCP URL), loopback redirect ports,
+ * hashed client secrets, the CIMD fetch guard and the error page.
+ */
+import { createSecretKey } from 'node:crypto';
+import Provider, { errors, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
+import type { Config } from '../config/config.js';
+import { isLoopbackHost } from '../config/config.js';
+import { log } from '../logging/logger.js';
+import { constantTimeEqual, hashValue, type KeyRing } from '../security/keys.js';
+import type { Store } from '../storage/port.js';
+import { html, page, raw } from '../web/html.js';
+import { createAdapterFactory } from './adapter.js';
+import { checkCimdUrl, CIMD_MAX_BYTES, fetchLoopbackDocument, isLoopbackHttpClientId } from './cimd.js';
+import type { GoogleTokenStore } from '../upstream/google/token-store.js';
+
+export const ACCESS_TOKEN_TTL = 3600;
+export const AUTHORIZATION_CODE_TTL = 600;
+export const GRANT_TTL = 90 * 24 * 3600;
+export const SESSION_TTL = 14 * 24 * 3600;
+export const INTERACTION_TTL = 3600;
+export const CLIENT_IDLE_TTL = 30 * 24 * 3600;
+export const REFRESH_GRACE_SECONDS = 60;
+
+/** The scope our access tokens carry for the MCP resource. */
+export function resourceScope(config: Config): string {
+  return config.readOnly ? 'contacts.readonly' : 'contacts';
+}
+
+export const OIDC_SCOPES = ['openid', 'offline_access', 'email', 'profile'];
+
+/** Accepts the MCP URL, tolerating one trailing slash. */
+export function isOurResource(config: Config, value: string): boolean {
+  return value === config.mcpUrl || value === `${config.mcpUrl}/`;
+}
+
+export interface ProviderDeps {
+  config: Config;
+  store: Store;
+  keys: KeyRing;
+  googleTokens: GoogleTokenStore;
+}
+
+function loopbackRedirectMatches(registered: string, actual: string): boolean {
+  // RFC 8252 §7.3: for loopback redirect URIs the port is chosen at run time; everything else must match.
+  let r: URL;
+  let a: URL;
+  try {
+    r = new URL(registered);
+    a = new URL(actual);
+  } catch {
+    return false;
+  }
+  if (r.protocol !== 'http:' || a.protocol !== 'http:') return false;
+  if (!isLoopbackHost(r.hostname) || r.hostname !== a.hostname) return false;
+  return r.pathname === a.pathname && r.search === a.search && !a.hash && !a.username && !a.password;
+}
+
+export function createProvider(deps: ProviderDeps): Provider {
+  const { config, store, keys, googleTokens } = deps;
+  const hsKey = createSecretKey(keys.accessTokenKeys[0]!);
+
+  const configuration: Configuration = {
+    adapter: createAdapterFactory(store, {
+      refreshGraceSeconds: REFRESH_GRACE_SECONDS,
+      grantTtlSeconds: GRANT_TTL,
+      clientIdleTtlSeconds: CLIENT_IDLE_TTL,
+      onReplay: (kind, grantId) => log().warn({ event: 'grant.revoked', reason: 'replay_detected', kind, grantRevoked: Boolean(grantId) }, 'single-use credential replayed; grant revoked'),
+    }) as unknown as Configuration['adapter'],
+    clients: [],
+    jwks: keys.jwks as unknown as Configuration['jwks'],
+    cookies: {
+      keys: keys.cookieKeys,
+      long: { signed: true, httpOnly: true, sameSite: 'lax' },
+      short: { signed: true, httpOnly: true, sameSite: 'lax' },
+    },
+    findAccount: async (_ctx, sub) => ({
+      accountId: sub,
+      async claims() {
+        const profile = await googleTokens.profile(sub);
+        return { sub, email: profile?.email, email_verified: profile ? true : undefined, name: profile?.name };
+      },
+    }),
+    claims: { openid: ['sub'], email: ['email', 'email_verified'], profile: ['name'] },
+    scopes: OIDC_SCOPES,
+    responseTypes: ['code'],
+    clientAuthMethods: ['none', 'client_secret_post', 'client_secret_basic'],
+    clientDefaults: {
+      grant_types: ['authorization_code', 'refresh_token'],
+      response_types: ['code'],
+      id_token_signed_response_alg: 'ES256',
+      token_endpoint_auth_method: 'client_secret_basic',
+    },
+    enabledJWA: {
+      idTokenSigningAlgValues: ['ES256'],
+      requestObjectSigningAlgValues: ['ES256'],
+      userinfoSigningAlgValues: ['ES256'],
+      introspectionSigningAlgValues: ['ES256'],
+      authorizationSigningAlgValues: ['ES256'],
+    },
+    pkce: { required: () => true },
+    routes: {
+      authorization: '/authorize',
+      token: '/token',
+      registration: '/register',
+      revocation: '/revoke',
+      introspection: '/introspect',
+      jwks: '/jwks',
+      userinfo: '/userinfo',
+      end_session: '/session/end',
+    },
+    interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
+    features: {
+      devInteractions: { enabled: false },
+      registration: { enabled: true, initialAccessToken: false },
+      registrationManagement: { enabled: false },
+      revocation: { enabled: true },
+      introspection: {
+        enabled: true,
+        // Only the client a token was issued to may introspect it.
+        allowedPolicy: async (ctx, client, token) => client.clientId === (token as { clientId?: string }).clientId,
+      },
+      userinfo: { enabled: false },
+      rpInitiatedLogout: { enabled: false },
+      resourceIndicators: {
+        enabled: true,
+        defaultResource: () => config.mcpUrl,
+        useGrantedResource: () => true,
+        getResourceServerInfo: (_ctx, resourceIndicator) => {
+          if (!isOurResource(config, resourceIndicator)) {
+            throw new errors.InvalidTarget(`resource must be ${config.mcpUrl}`);
+          }
+          return {
+            scope: resourceScope(config),
+            audience: config.mcpUrl,
+            accessTokenTTL: ACCESS_TOKEN_TTL,
+            accessTokenFormat: 'jwt',
+            jwt: { sign: { alg: 'HS256', key: hsKey } },
+          };
+        },
+      },
+      clientIdMetadataDocument: {
+        enabled: true,
+        allowFetch: async (_ctx, clientId) => {
+          const decision = await checkCimdUrl(clientId, { allowLoopbackHttp: config.allowLoopbackHttp });
+          if (!decision.allowed) {
+            log().warn({ event: 'cimd.fetch_blocked', reason: 'cimd_fetch_blocked', detail: decision.reason, clientId }, 'client metadata document fetch refused');
+          }
+          return decision.allowed;
+        },
+        allowClient: async () => true,
+        cacheDuration: { min: 300, max: 86400 },
+      },
+    } as Configuration['features'],
+    fetchResponseBodyLimits: { 'client_id metadata document': CIMD_MAX_BYTES } as unknown as Configuration['fetchResponseBodyLimits'],
+    ttl: {
+      AccessToken: ACCESS_TOKEN_TTL,
+      AuthorizationCode: AUTHORIZATION_CODE_TTL,
+      IdToken: ACCESS_TOKEN_TTL,
+      RefreshToken: GRANT_TTL,
+      Grant: GRANT_TTL,
+      Session: SESSION_TTL,
+      Interaction: INTERACTION_TTL,
+    },
+    rotateRefreshToken: true,
+    issueRefreshToken: async (_ctx, client) => client.grantTypeAllowed('refresh_token'),
+    expiresWithSession: async () => false,
+    allowOmittingSingleRegisteredRedirectUri: true,
+    extraTokenClaims: async (_ctx, token) => {
+      const grantId = (token as { grantId?: string }).grantId;
+      return grantId ? { gid: grantId } : undefined;
+    },
+    renderError: async (ctx, out) => {
+      ctx.type = 'html';
+      ctx.set('Content-Security-Policy', "default-src 'none'; style-src 'self'; frame-ancestors 'none'; base-uri 'none'");
+      ctx.set('X-Frame-Options', 'DENY');
+      ctx.body = page(
+        'Sign-in could not continue',
+        html`<div class="card"><h1>Sign-in could not continue</h1>
+<p>The app that sent you here made a request this server cannot accept, so you were not sent back to it.</p>
+<dl><dt>Error</dt><dd><code>${out.error}</code></dd>${out.error_description ? html`<dt>Details</dt><dd>${out.error_description}</dd>` : raw('')}</dl>
+<p class="muted">You can close this window and try connecting again from your app. If it keeps happening, give your administrator the time of this attempt.</p></div>`,
+      );
+    },
+  };
+
+  const provider = new Provider(config.issuer, configuration);
+  provider.proxy = true;
+
+  // Client secrets are stored as "sha256:<hash>" (adapter.ts); compare the hash of what is presented.
+  const ClientProto = provider.Client.prototype as unknown as {
+    clientSecret?: string;
+    compareClientSecret(actual: string): boolean | Promise<boolean>;
+    redirectUriAllowed(value: string): boolean;
+    redirectUris?: string[];
+  };
+  ClientProto.compareClientSecret = function compareClientSecret(this: { clientSecret?: string }, actual: string) {
+    const stored = this.clientSecret ?? '';
+    const presented = stored.startsWith('sha256:') ? `sha256:${hashValue(actual)}` : actual;
+    return constantTimeEqual(stored, presented);
+  };
+  const exactRedirect = ClientProto.redirectUriAllowed;
+  ClientProto.redirectUriAllowed = function redirectUriAllowed(this: { redirectUris?: string[] }, value: string) {
+    if (exactRedirect.call(this, value)) return true;
+    return (this.redirectUris ?? []).some((registered) => loopbackRedirectMatches(registered, value));
+  };
+
+  // Loopback mode only: accept http://127.0.0.1 client metadata documents (oidc-provider requires https).
+  if (config.allowLoopbackHttp) {
+    const ClientStatic = provider.Client as unknown as { find(id: string, ...rest: unknown[]): Promise<unknown> };
+    const originalFind = ClientStatic.find.bind(provider.Client);
+    ClientStatic.find = async (id: string, ...rest: unknown[]) => {
+      if (typeof id === 'string' && isLoopbackHttpClientId(id)) {
+        let props: Record<string, unknown>;
+        try {
+          props = await fetchLoopbackDocument(id);
+        } catch (err) {
+          throw new errors.InvalidClient('client_id metadata document fetch failed', (err as Error).message);
+        }
+        const ClientCtor = provider.Client as unknown as new (m: unknown, ctx: unknown, o: { cimd: boolean }) => unknown;
+        try {
+          const client = new ClientCtor(props, undefined, { cimd: true });
+          Object.defineProperty(client, 'clientIdMetadataDocument', { value: true });
+          return client;
+        } catch (err) {
+          throw new errors.InvalidClientMetadata((err as Error).message);
+        }
+      }
+      return originalFind(id, ...rest);
+    };
+  }
+
+  return provider;
+}
+
+export type { KoaContextWithOIDC };

@@ -1,0 +1,111 @@
+/**
+ * Request policy applied before oidc-provider sees a request (it does the protocol; we decide what we
+ * accept):
+ * - Dynamic Client Registration: a global hourly cap (never per IP: a team shares one egress, and
+ *   Claude registers a new client on every connection), unknown requested scopes are dropped instead
+ *   of failing (Claude asks for "claudeai"), and refresh_token is added next to authorization_code so
+ *   every client can stay signed in.
+ * - /authorize: unknown scopes dropped, our resource scope always requested.
+ */
+import type { NextFunction, Request, Response } from 'express';
+import { log } from '../logging/logger.js';
+
+const MAX_REGISTRATION_BYTES = 16 * 1024;
+
+/** Replaces the (already read) request body so oidc-provider reads `buf` as if from the socket. */
+function replayBody(req: Request, buf: Buffer): void {
+  req.headers['content-length'] = String(buf.length);
+  delete req.headers['transfer-encoding'];
+  Object.defineProperty(req, 'readable', { value: true, configurable: true });
+  (req as unknown as { iterator: () => AsyncGenerator<Buffer> }).iterator = async function* iterator() {
+    yield buf;
+  };
+}
+
+async function readRaw(req: Request, limit: number): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > limit) throw Object.assign(new Error('too large'), { status: 413 });
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks);
+}
+
+export class WindowCounter {
+  private hits: number[] = [];
+  constructor(
+    private readonly max: number,
+    private readonly windowMs: number,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /** Records a hit; returns seconds to wait when over the cap, else 0. */
+  take(): number {
+    const t = this.now();
+    while (this.hits.length && this.hits[0]! <= t - this.windowMs) this.hits.shift();
+    if (this.hits.length >= this.max) return Math.max(1, Math.ceil((this.hits[0]! + this.windowMs - t) / 1000));
+    this.hits.push(t);
+    return 0;
+  }
+}
+
+export function createRegistrationPolicy(opts: { perHour: number; knownScopes: string[] }) {
+  const counter = new WindowCounter(opts.perHour, 3600_000);
+  return async (req: Request, res: Response, next: NextFunction) => {
+    if (!/^application\/json\b/i.test(req.headers['content-type'] ?? '')) return next();
+    const wait = counter.take();
+    if (wait > 0) {
+      log().warn({ event: 'client.registration_refused', reason: 'registration_rate_limited' }, 'registration cap reached');
+      res.setHeader('Retry-After', String(wait));
+      res.status(429).json({ error: 'temporarily_unavailable', error_description: 'Too many client registrations on this server; try again later' });
+      return;
+    }
+    let raw: Buffer;
+    try {
+      raw = await readRaw(req, MAX_REGISTRATION_BYTES);
+    } catch {
+      res.status(413).json({ error: 'invalid_request', error_description: `Registration request larger than ${MAX_REGISTRATION_BYTES} bytes` });
+      return;
+    }
+    let body: unknown;
+    try {
+      body = JSON.parse(raw.toString('utf8'));
+    } catch {
+      res.status(400).json({ error: 'invalid_request', error_description: 'The registration request body is not valid JSON' });
+      return;
+    }
+    if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+      res.status(400).json({ error: 'invalid_client_metadata', error_description: 'The registration request must be a JSON object' });
+      return;
+    }
+    const meta = body as Record<string, unknown>;
+    if (typeof meta.scope === 'string') {
+      const kept = meta.scope.split(' ').filter((s) => opts.knownScopes.includes(s));
+      if (kept.length) meta.scope = kept.join(' ');
+      else delete meta.scope;
+    }
+    if (Array.isArray(meta.grant_types) && meta.grant_types.includes('authorization_code') && !meta.grant_types.includes('refresh_token')) {
+      meta.grant_types = [...meta.grant_types, 'refresh_token'];
+    }
+    replayBody(req, Buffer.from(JSON.stringify(meta)));
+    next();
+  };
+}
+
+export function normalizeAuthorizeScope(knownScopes: string[], resourceScope: string) {
+  return (req: Request, _res: Response, next: NextFunction) => {
+    const q = req.url.indexOf('?');
+    if (q < 0) return next();
+    const params = new URLSearchParams(req.url.slice(q + 1));
+    // Duplicated parameters are oidc-provider's to refuse; leave such requests untouched.
+    if (params.getAll('scope').length > 1) return next();
+    const requested = (params.get('scope') ?? '').split(' ').filter(Boolean);
+    const kept = requested.filter((s) => knownScopes.includes(s));
+    if (!kept.includes(resourceScope)) kept.push(resourceScope);
+    params.set('scope', kept.join(' '));
+    req.url = `${req.url.slice(0, q)}?${params.toString()}`;
+    next();
+  };
+}

@@ -1,0 +1,93 @@
+/**
+ * The storage port: every record the server keeps goes through this interface, implemented by the memory
+ * store (local runs, tests) and the Firestore store (production). Keys arrive already hashed where they
+ * are bearer values; the store itself is dumb and knows nothing of OAuth.
+ * See docs/storage.md for every kind, its fields and TTL.
+ */
+
+/** oidc-provider's models plus our own records. */
+export const KINDS = {
+  Client: 'clients',
+  Session: 'sessions',
+  Interaction: 'interactions',
+  Grant: 'grants',
+  AuthorizationCode: 'authorization_codes',
+  RefreshToken: 'refresh_tokens',
+  ReplayDetection: 'replay_detections',
+  PushedAuthorizationRequest: 'pushed_authorization_requests',
+  Consent: 'consents',
+  GoogleToken: 'google_tokens',
+  GoogleLoginState: 'google_login_states',
+  CimdDocument: 'cimd_documents',
+} as const;
+
+export type Kind = keyof typeof KINDS;
+
+export function isKind(name: string): name is Kind {
+  return Object.prototype.hasOwnProperty.call(KINDS, name);
+}
+
+/** Indexed fields a record may carry next to its payload. */
+export interface RecordIndexes {
+  grantId?: string;
+  uid?: string;
+  userCode?: string;
+  accountId?: string;
+  clientId?: string;
+}
+
+export interface StoredRecord extends RecordIndexes {
+  /** JSON-serialisable payload. */
+  data: Record<string, unknown>;
+  /** Epoch milliseconds; a record past it is treated as absent by every read. */
+  expiresAt: number;
+  /** Epoch milliseconds of the first consumption, for single-use records. */
+  consumedAt?: number;
+  /** Epoch milliseconds of the last write. */
+  updatedAt?: number;
+}
+
+export interface ConsumeResult {
+  /** The record as it was before this call (absent if missing or expired). */
+  record?: StoredRecord;
+  /** True when this call was the one that consumed it. */
+  consumedNow: boolean;
+}
+
+/** What an update function returns: a record to write, `null` to delete, or `undefined` to leave as is. */
+export type UpdateResult = StoredRecord | null | undefined;
+
+export interface Store {
+  get(kind: Kind, key: string): Promise<StoredRecord | undefined>;
+  put(kind: Kind, key: string, record: StoredRecord): Promise<void>;
+  delete(kind: Kind, key: string): Promise<void>;
+  /** The unexpired record whose index field equals value (uid, userCode). */
+  findBy(kind: Kind, field: 'uid' | 'userCode', value: string): Promise<{ key: string; record: StoredRecord } | undefined>;
+  /** Atomically marks a record consumed; exactly one concurrent caller sees consumedNow=true. */
+  consume(kind: Kind, key: string, now: number): Promise<ConsumeResult>;
+  /** Deletes the records of the given kinds (default: codes and refresh tokens) that belong to the grant. */
+  deleteByGrantId(grantId: string, kinds?: Kind[]): Promise<number>;
+  /**
+   * Transactional read-modify-write: `fn` sees the current unexpired record (or undefined) and decides.
+   * It may be called more than once under contention, so it must be free of side effects.
+   */
+  update(kind: Kind, key: string, fn: (current: StoredRecord | undefined) => UpdateResult): Promise<StoredRecord | undefined>;
+  /** Unexpired records of a kind, optionally filtered by an index field (admin and housekeeping only). */
+  list(kind: Kind, filter?: { field: keyof RecordIndexes; value: string }): Promise<Array<{ key: string; record: StoredRecord }>>;
+  /** Deletes expired records now (for stores or emulators without TTL); returns how many. */
+  purgeExpired(now: number): Promise<number>;
+  /** Whether the backend answers (for /healthz?deep and startup). */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Kinds whose records carry a grantId and are removed when the grant is revoked. */
+export const GRANT_BOUND_KINDS: Kind[] = ['AuthorizationCode', 'RefreshToken'];
+
+/** Raised by a store when its backend is unreachable; mapped to 503 + Retry-After. */
+export class StoreUnavailableError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'StoreUnavailableError';
+  }
+}

@@ -1,0 +1,138 @@
+/**
+ * The People API gateway: every tool call to Google goes through here. It supplies the user's Google
+ * access token (refreshed server-side), retries 429/5xx with backoff honouring Retry-After, turns a
+ * Google 401 into one refresh-and-retry, serializes a user's writes (Google asks for this), and maps
+ * Google's errors to typed errors the tools turn into messages a model can act on.
+ */
+import { people, type people_v1 } from '@googleapis/people';
+import { GoogleReauthRequired, GoogleUnavailable } from './oauth.js';
+import type { GoogleTokenStore } from './token-store.js';
+
+export type PeopleApi = people_v1.People;
+
+export type PeopleErrorKind = 'not_found' | 'permission' | 'rate_limited' | 'unavailable' | 'invalid' | 'precondition' | 'conflict' | 'busy';
+
+export class PeopleApiError extends Error {
+  constructor(
+    readonly kind: PeopleErrorKind,
+    message: string,
+    readonly status?: number,
+    readonly googleStatus?: string,
+    readonly reason?: string,
+  ) {
+    super(message);
+    this.name = 'PeopleApiError';
+  }
+}
+
+export interface PeopleGatewayOptions {
+  rootUrl: string;
+  tokens: GoogleTokenStore;
+  /** Called when Google says the user's grant is gone, so our grants can be revoked too. */
+  onReauthRequired?: (accountId: string) => Promise<void>;
+  maxAttempts?: number;
+  timeoutMs?: number;
+  /** Upper bound on one Retry-After wait. */
+  maxRetryAfterMs?: number;
+  maxQueuedMutations?: number;
+  sleep?: (ms: number) => Promise<void>;
+}
+
+interface GaxiosLikeError {
+  status?: number;
+  code?: string | number;
+  response?: { status?: number; headers?: Record<string, string> | Headers; data?: { error?: { status?: string; message?: string; details?: Array<{ reason?: string }> } } };
+}
+
+function header(headers: Record<string, string> | Headers | undefined, name: string): string | undefined {
+  if (!headers) return undefined;
+  if (typeof (headers as Headers).get === 'function') return (headers as Headers).get(name) ?? undefined;
+  const h = headers as Record<string, string>;
+  return h[name] ?? h[name.toLowerCase()];
+}
+
+export class PeopleGateway {
+  readonly api: PeopleApi;
+  private readonly queues = new Map<string, { tail: Promise<unknown>; depth: number }>();
+  private readonly sleep: (ms: number) => Promise<void>;
+
+  constructor(private readonly opts: PeopleGatewayOptions) {
+    this.api = people({ version: 'v1', rootUrl: opts.rootUrl.endsWith('/') ? opts.rootUrl : `${opts.rootUrl}/`, retry: false } as Parameters<typeof people>[0]);
+    this.sleep = opts.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms)));
+  }
+
+  /** Makes sure a Google access token is at hand (refreshing if needed) before a tool runs. */
+  async prepare(accountId: string): Promise<void> {
+    try {
+      await this.opts.tokens.accessToken(accountId);
+    } catch (err) {
+      if (err instanceof GoogleReauthRequired) await this.opts.onReauthRequired?.(accountId);
+      throw err;
+    }
+  }
+
+  /** Runs one People API call for the user with retries and error mapping. */
+  async call<T>(accountId: string, fn: (api: PeopleApi, options: { headers: Record<string, string>; timeout: number; retry: boolean }) => Promise<{ data: T }>): Promise<T> {
+    const maxAttempts = this.opts.maxAttempts ?? 4;
+    let refreshedAfter401 = false;
+    for (let attempt = 1; ; attempt++) {
+      const token = await this.opts.tokens.accessToken(accountId).catch(async (err: unknown) => {
+        if (err instanceof GoogleReauthRequired) await this.opts.onReauthRequired?.(accountId);
+        throw err;
+      });
+      try {
+        const res = await fn(this.api, { headers: { Authorization: `Bearer ${token}` }, timeout: this.opts.timeoutMs ?? 30_000, retry: false });
+        return res.data;
+      } catch (raw) {
+        const err = raw as GaxiosLikeError;
+        const status = err.response?.status ?? (typeof err.status === 'number' ? err.status : undefined);
+        const gErr = err.response?.data?.error;
+        if (status === 401) {
+          if (!refreshedAfter401) {
+            refreshedAfter401 = true;
+            this.opts.tokens.markStale(accountId);
+            continue;
+          }
+          await this.opts.onReauthRequired?.(accountId);
+          throw new GoogleReauthRequired('Google rejected the refreshed access token');
+        }
+        if (status === 429 || (status !== undefined && status >= 500) || status === undefined) {
+          if (attempt < maxAttempts) {
+            const retryAfter = Number(header(err.response?.headers, 'retry-after'));
+            const backoff = Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter * 1000 : 250 * 2 ** (attempt - 1) + Math.random() * 100;
+            if (backoff <= (this.opts.maxRetryAfterMs ?? 10_000)) {
+              await this.sleep(backoff);
+              continue;
+            }
+          }
+          if (status === 429) throw new PeopleApiError('rate_limited', 'Google Contacts is rate limiting requests', status, gErr?.status);
+          throw new PeopleApiError('unavailable', status === undefined ? 'Google Contacts did not answer in time' : 'Google Contacts is temporarily unavailable', status, gErr?.status);
+        }
+        const reason = gErr?.details?.find((d) => d.reason)?.reason;
+        const message = gErr?.message ?? `Google answered ${status}`;
+        if (status === 404) throw new PeopleApiError('not_found', message, status, gErr?.status);
+        if (status === 403) throw new PeopleApiError('permission', message, status, gErr?.status, reason);
+        if (status === 409) throw new PeopleApiError('conflict', message, status, gErr?.status);
+        if (status === 412 || gErr?.status === 'FAILED_PRECONDITION') throw new PeopleApiError('precondition', message, status, gErr?.status);
+        throw new PeopleApiError('invalid', message, status, gErr?.status);
+      }
+    }
+  }
+
+  /** Runs fn after the user's earlier writes on this instance finished (bounded queue). */
+  async serialize<T>(accountId: string, fn: () => Promise<T>): Promise<T> {
+    const max = this.opts.maxQueuedMutations ?? 20;
+    const q = this.queues.get(accountId) ?? { tail: Promise.resolve(), depth: 0 };
+    if (q.depth >= max) throw new PeopleApiError('busy', `Too many changes are waiting for this account (limit ${max}); try again in a moment`);
+    q.depth++;
+    this.queues.set(accountId, q);
+    const run = q.tail.catch(() => undefined).then(fn);
+    q.tail = run.finally(() => {
+      q.depth--;
+      if (q.depth === 0 && this.queues.get(accountId) === q) this.queues.delete(accountId);
+    });
+    return run;
+  }
+}
+
+export { GoogleReauthRequired, GoogleUnavailable };
