@@ -60,7 +60,7 @@ export function createMcpRouter(deps: McpRouteDeps): Router {
       const principal: Principal = { accountId: extra.accountId ?? '', clientId: auth?.clientId ?? '', grantId: extra.grantId, scopes: auth?.scopes ?? [], expiresAt: auth?.expiresAt ?? 0 };
       return buildMcpServer({ config, people, tools: deps.tools }, principal, extra.outcome ?? { reauthRequired: false });
     },
-    { responseMode: 'json', maxRequestBodySize: MAX_MCP_BODY_BYTES, onerror: (err) => log().debug({ error: err.message }, 'mcp request rejected') },
+    { maxRequestBodySize: MAX_MCP_BODY_BYTES, onerror: (err) => log().debug({ error: err.message }, 'mcp request rejected') },
   );
   const nodeHandler = toNodeHandler(handler, { maxRequestBodySize: MAX_MCP_BODY_BYTES });
 

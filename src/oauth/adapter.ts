@@ -121,7 +121,7 @@ export function createAdapterFactory(store: Store, policy: AdapterPolicy) {
     private present(id: string, record: StoredRecord | undefined): Payload | undefined {
       if (!record || !this.kind) return undefined;
       const data: Payload = { ...record.data };
-      if (HASHED_KINDS.has(this.kind) && this.kind !== 'Session' && this.kind !== 'Interaction') data.jti = id;
+      if (HASHED_KINDS.has(this.kind)) data.jti = id;
       if (record.consumedAt !== undefined) {
         const withinGrace = this.kind === 'RefreshToken' && now() - record.consumedAt < policy.refreshGraceSeconds * 1000;
         if (!withinGrace) data.consumed = Math.floor(record.consumedAt / 1000);

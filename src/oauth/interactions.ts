@@ -149,9 +149,10 @@ ${warning}
   async function loadDetails(req: Request, res: Response): Promise<InteractionDetails | undefined> {
     try {
       const details = await provider.interactionDetails(req, res);
-      if (details.uid !== req.params.uid) throw new Error('uid mismatch');
+      if (details.uid !== req.params.uid) throw new Error(`uid mismatch ${details.uid} ${String(req.params.uid)}`);
       return details;
-    } catch {
+    } catch (err) {
+      log().info({ event: 'interaction.not_found', reason: 'interaction_expired', detail: (err as Error).message }, 'interaction lookup failed');
       sendPage(
         res,
         400,

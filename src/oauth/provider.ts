@@ -143,6 +143,7 @@ export function createProvider(deps: ProviderDeps): Provider {
       },
       clientIdMetadataDocument: {
         enabled: true,
+        ack: 'draft-02',
         allowFetch: async (_ctx, clientId) => {
           const decision = await checkCimdUrl(clientId, { allowLoopbackHttp: config.allowLoopbackHttp });
           if (!decision.allowed) {
