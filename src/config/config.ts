@@ -31,6 +31,8 @@ export interface Config {
   logLevel: string;
   /** Global cap on dynamic client registrations per hour (not per IP: teams share egress IPs). */
   registrationsPerHour: number;
+  /** How long a just-rotated refresh token still works (concurrent refreshes), in seconds. */
+  refreshReuseGraceSeconds: number;
   /** Whether this process runs on Cloud Run (K_SERVICE is set). */
   onCloudRun: boolean;
 }
@@ -212,6 +214,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     problems.push(`REGISTRATIONS_PER_HOUR must be a positive integer (got "${env.REGISTRATIONS_PER_HOUR}").`);
   }
 
+  const refreshReuseGraceSeconds = env.REFRESH_REUSE_GRACE_SECONDS ? Number(env.REFRESH_REUSE_GRACE_SECONDS) : 60;
+  if (!Number.isFinite(refreshReuseGraceSeconds) || refreshReuseGraceSeconds < 0 || refreshReuseGraceSeconds > 300) {
+    problems.push(`REFRESH_REUSE_GRACE_SECONDS must be a number of seconds between 0 and 300 (got "${env.REFRESH_REUSE_GRACE_SECONDS}"). Default: 60`);
+  }
+
   if (problems.length > 0 || !baseUrl) throw new ConfigError(problems);
   return {
     baseUrl,
@@ -230,6 +237,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     allowLoopbackHttp,
     logLevel,
     registrationsPerHour,
+    refreshReuseGraceSeconds,
     onCloudRun,
   };
 }

@@ -203,7 +203,9 @@ ${warning}
         return;
       }
     }
-    const loginHint = accountId ? (await googleTokens.profile(accountId))?.email : undefined;
+    // Prefer the signed-in account; else pass on the client's login_hint (an email) to Google.
+    const hintParam = typeof details.params.login_hint === 'string' && /^[^@\s]{1,64}@[^@\s]{1,255}$/.test(details.params.login_hint) ? details.params.login_hint : undefined;
+    const loginHint = (accountId ? (await googleTokens.profile(accountId))?.email : undefined) ?? hintParam;
     await redirectToGoogle(res, details, { attempt: 1, loginHint, promptConsent: false });
   });
 

@@ -22,7 +22,6 @@ export const GRANT_TTL = 90 * 24 * 3600;
 export const SESSION_TTL = 14 * 24 * 3600;
 export const INTERACTION_TTL = 3600;
 export const CLIENT_IDLE_TTL = 30 * 24 * 3600;
-export const REFRESH_GRACE_SECONDS = 60;
 
 /** The scope our access tokens carry for the MCP resource. */
 export function resourceScope(config: Config): string {
@@ -64,7 +63,7 @@ export function createProvider(deps: ProviderDeps): Provider {
 
   const configuration: Configuration = {
     adapter: createAdapterFactory(store, {
-      refreshGraceSeconds: REFRESH_GRACE_SECONDS,
+      refreshGraceSeconds: config.refreshReuseGraceSeconds,
       grantTtlSeconds: GRANT_TTL,
       clientIdleTtlSeconds: CLIENT_IDLE_TTL,
       onReplay: (kind, grantId) => log().warn({ event: 'grant.revoked', reason: 'replay_detected', kind, grantRevoked: Boolean(grantId) }, 'single-use credential replayed; grant revoked'),
@@ -116,7 +115,11 @@ export function createProvider(deps: ProviderDeps): Provider {
       devInteractions: { enabled: false },
       registration: { enabled: true, initialAccessToken: false },
       registrationManagement: { enabled: false },
-      revocation: { enabled: true },
+      revocation: {
+        enabled: true,
+        // RFC 7009 §2.1: a client may only revoke its own tokens.
+        allowedPolicy: async (_ctx, client, token) => client.clientId === (token as { clientId?: string }).clientId,
+      },
       introspection: {
         enabled: true,
         // Only the client a token was issued to may introspect it.
