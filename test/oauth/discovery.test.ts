@@ -1,0 +1,81 @@
+/** Discovery: RFC 8414 / OIDC metadata, RFC 9728 protected resource metadata, the 401 challenge. */
+import { expect } from 'chai';
+import { startHarness, type Harness } from '../support/harness.js';
+
+describe('discovery', function () {
+  let h: Harness;
+  before(async () => {
+    h = await startHarness();
+  });
+  after(async () => h?.close());
+
+  const asPaths = [
+    '/.well-known/oauth-authorization-server',
+    '/.well-known/openid-configuration',
+    '/.well-known/oauth-authorization-server/mcp',
+    '/.well-known/openid-configuration/mcp',
+    '/mcp/.well-known/openid-configuration',
+  ];
+  for (const path of asPaths) {
+    it(`RFC 8414: authorization server metadata at ${path} names our issuer exactly`, async () => {
+      const res = await fetch(`${h.baseUrl}${path}`);
+      expect(res.status).to.equal(200);
+      const md = (await res.json()) as Record<string, unknown>;
+      expect(md.issuer).to.equal(h.baseUrl);
+    });
+  }
+
+  it('advertises S256 only, none/client_secret_post/client_secret_basic, CIMD and RFC 9207 iss, endpoints on our origin', async () => {
+    const md = (await (await fetch(`${h.baseUrl}/.well-known/oauth-authorization-server`)).json()) as Record<string, unknown>;
+    expect(md.code_challenge_methods_supported).to.deep.equal(['S256']);
+    expect(md.token_endpoint_auth_methods_supported).to.include.members(['none', 'client_secret_post', 'client_secret_basic']);
+    expect(md.client_id_metadata_document_supported).to.equal(true);
+    expect(md.authorization_response_iss_parameter_supported).to.equal(true);
+    expect(md.authorization_endpoint).to.equal(`${h.baseUrl}/authorize`);
+    expect(md.token_endpoint).to.equal(`${h.baseUrl}/token`);
+    expect(md.registration_endpoint).to.equal(`${h.baseUrl}/register`);
+    expect(md.revocation_endpoint).to.equal(`${h.baseUrl}/revoke`);
+    expect(md.introspection_endpoint).to.equal(`${h.baseUrl}/introspect`);
+    expect(md.grant_types_supported).to.include.members(['authorization_code', 'refresh_token']);
+    expect(md.response_types_supported).to.deep.equal(['code']);
+  });
+
+  for (const path of ['/.well-known/oauth-protected-resource/mcp', '/.well-known/oauth-protected-resource']) {
+    it(`RFC 9728: protected resource metadata at ${path}`, async () => {
+      const res = await fetch(`${h.baseUrl}${path}`);
+      expect(res.status).to.equal(200);
+      const md = (await res.json()) as Record<string, unknown>;
+      expect(md.resource).to.equal(h.mcpUrl);
+      expect(md.authorization_servers).to.deep.equal([h.baseUrl]);
+      expect(md.scopes_supported).not.to.include('offline_access');
+      expect(md.bearer_methods_supported).to.deep.equal(['header']);
+    });
+  }
+
+  it('MCP authorization: an unauthenticated /mcp request gets 401 with resource_metadata and scope', async () => {
+    for (const method of ['POST', 'GET']) {
+      const res = await fetch(h.mcpUrl, { method, headers: { 'content-type': 'application/json' }, body: method === 'POST' ? '{}' : undefined });
+      expect(res.status).to.equal(401);
+      const www = res.headers.get('www-authenticate')!;
+      expect(www).to.match(/^Bearer /);
+      expect(www).to.contain(`resource_metadata="${h.baseUrl}/.well-known/oauth-protected-resource/mcp"`);
+      expect(www).to.contain('scope="contacts"');
+    }
+  });
+
+  it('/ says what this is and the URL to paste; /healthz answers 200', async () => {
+    const home = await fetch(`${h.baseUrl}/`);
+    const text = await home.text();
+    expect(home.status).to.equal(200);
+    expect(text).to.contain(h.mcpUrl);
+    expect(home.headers.get('content-security-policy')).to.contain("frame-ancestors 'none'");
+    const hz = await fetch(`${h.baseUrl}/healthz`);
+    expect(hz.status).to.equal(200);
+  });
+
+  it('an unknown route answers a JSON 4xx, not a stack trace', async () => {
+    const res = await fetch(`${h.baseUrl}/nope/../etc`);
+    expect(res.status).to.be.within(400, 499);
+    expect(await res.text()).not.to.match(/at \w+ \(|node_modules/);
+  });
+});
