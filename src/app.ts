@@ -182,7 +182,7 @@ ${config.allowedDomains.length || config.allowedEmails.length ? html`<p class="m
     },
   );
 
-  app.post('/register', createRegistrationPolicy({ perHour: config.registrationsPerHour, knownScopes: [...OIDC_SCOPES, scope] }));
+  app.post('/register', createRegistrationPolicy({ perHour: config.registrationsPerHour }));
   app.get('/authorize', normalizeAuthorizeScope([...OIDC_SCOPES, scope], scope));
 
   app.use(createMcpRouter({ config, verifier, people, scope, tools: deps.tools }));

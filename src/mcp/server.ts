@@ -9,7 +9,7 @@ import { log } from '../logging/logger.js';
 import { GoogleReauthRequired, GoogleUnavailable, PeopleApiError, type PeopleGateway } from '../upstream/google/people.js';
 import type { Principal } from './auth.js';
 import { ALL_TOOLS } from './tools/index.js';
-import type { ToolDefinition } from './tools/types.js';
+import { ToolError, type ToolDefinition } from './tools/types.js';
 
 export const SERVER_INFO = { name: 'google-contacts-mcp', version: '0.1.0' };
 
@@ -28,9 +28,33 @@ export function toolsFor(config: Config, tools: ToolDefinition[] = ALL_TOOLS): T
   return config.readOnly ? tools.filter((t) => t.readOnly) : tools;
 }
 
+const GOOGLE_SCOPE = 'https://www.googleapis.com/auth/';
+/** The wording of Google's consent screen for each People API scope. */
+const PERMISSION_LABELS: Record<string, string> = {
+  contacts: 'See, edit, download, and permanently delete your contacts',
+  'contacts.readonly': 'See and download your contacts',
+  'contacts.other.readonly': 'See and download contact info automatically saved in your "Other contacts"',
+  'directory.readonly': "See and download your organization's Google Workspace directory",
+};
+
+/** "…needs the Google permission “X”" for the scopes Google named (any one of which would do). */
+function missingPermissionText(requiredScopes: string[] | undefined): string {
+  const names = (requiredScopes ?? []).map((s) => (s.startsWith(GOOGLE_SCOPE) ? s.slice(GOOGLE_SCOPE.length) : s)).filter((s) => PERMISSION_LABELS[s]);
+  // Google lists every scope that would do; the read-only one is the least the user has to grant.
+  const wanted = names.includes('contacts') && names.includes('contacts.readonly') ? names.filter((n) => n !== 'contacts') : names;
+  const how = 'To grant it, reconnect this connector (sign in with Google again) and, on Google’s consent screen, tick the box for that permission.';
+  if (wanted.length === 0) {
+    return 'This connector is missing a Google permission needed for this action. Reconnect the connector and, on Google’s consent screen, tick every Google Contacts permission it asks for.';
+  }
+  const labels = wanted.map((n) => `“${PERMISSION_LABELS[n]}”`).join(' and ');
+  return `This action needs the Google permission ${labels}, which this connector was not granted. ${how}`;
+}
+
 export function errorResult(err: unknown, outcome: RequestOutcome, toolName: string): CallToolResult {
   let text: string;
-  if (err instanceof GoogleReauthRequired) {
+  if (err instanceof ToolError) {
+    text = err.message;
+  } else if (err instanceof GoogleReauthRequired) {
     outcome.reauthRequired = true;
     text = 'Your Google sign-in for this connector has expired or was revoked. Reconnect the connector (sign in with Google again) and retry.';
   } else if (err instanceof GoogleUnavailable) {
@@ -43,7 +67,7 @@ export function errorResult(err: unknown, outcome: RequestOutcome, toolName: str
       case 'permission':
         text =
           err.reason === 'ACCESS_TOKEN_SCOPE_INSUFFICIENT' || /scope/i.test(err.message)
-            ? 'This connector is missing a Google permission needed for this action. Reconnect the connector and, on Google’s consent screen, tick every Google Contacts permission it asks for.'
+            ? missingPermissionText(err.requiredScopes)
             : `Google refused this action: ${err.message}`;
         break;
       case 'rate_limited':

@@ -2,8 +2,8 @@
  * Request policy applied before oidc-provider sees a request (it does the protocol; we decide what we
  * accept):
  * - Dynamic Client Registration: a global hourly cap (never per IP: a team shares one egress, and
- *   Claude registers a new client on every connection), unknown requested scopes are dropped instead
- *   of failing (Claude asks for "claudeai"), and refresh_token is added next to authorization_code so
+ *   Claude registers a new client on every connection), requested scopes are ignored instead of
+ *   failing (Claude asks for "claudeai"), and refresh_token is added next to authorization_code so
  *   every client can stay signed in.
  * - /authorize: unknown scopes dropped, our resource scope always requested.
  */
@@ -51,7 +51,7 @@ export class WindowCounter {
   }
 }
 
-export function createRegistrationPolicy(opts: { perHour: number; knownScopes: string[] }) {
+export function createRegistrationPolicy(opts: { perHour: number }) {
   const counter = new WindowCounter(opts.perHour, 3600_000);
   return async (req: Request, res: Response, next: NextFunction) => {
     if (!/^application\/json\b/i.test(req.headers['content-type'] ?? '')) return next();
@@ -81,11 +81,9 @@ export function createRegistrationPolicy(opts: { perHour: number; knownScopes: s
       return;
     }
     const meta = body as Record<string, unknown>;
-    if (typeof meta.scope === 'string') {
-      const kept = meta.scope.split(' ').filter((s) => opts.knownScopes.includes(s));
-      if (kept.length) meta.scope = kept.join(' ');
-      else delete meta.scope;
-    }
+    // A registered `scope` would only restrict what the client may ask for later; every client gets the
+    // same access here, so requested values ("claudeai", our own "contacts", …) are accepted and ignored.
+    delete meta.scope;
     if (Array.isArray(meta.grant_types) && meta.grant_types.includes('authorization_code') && !meta.grant_types.includes('refresh_token')) {
       meta.grant_types = [...meta.grant_types, 'refresh_token'];
     }

@@ -33,3 +33,14 @@ export interface ToolDefinition<I extends z.ZodObject = z.ZodObject, O extends z
 export function defineTool<I extends z.ZodObject, O extends z.ZodObject>(def: ToolDefinition<I, O>): ToolDefinition<I, O> {
   return def;
 }
+
+/**
+ * A failure the tool explains itself (bad reference, nothing to change, a group that can't be edited):
+ * server.ts shows the message to the model verbatim. Never put Google payloads or stack traces in it.
+ */
+export class ToolError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ToolError';
+  }
+}

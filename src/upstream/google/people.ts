@@ -19,6 +19,8 @@ export class PeopleApiError extends Error {
     readonly status?: number,
     readonly googleStatus?: string,
     readonly reason?: string,
+    /** On a 403 for a missing scope: the scopes Google said would do (from its WWW-Authenticate header). */
+    readonly requiredScopes?: string[],
   ) {
     super(message);
     this.name = 'PeopleApiError';
@@ -111,7 +113,11 @@ export class PeopleGateway {
         const reason = gErr?.details?.find((d) => d.reason)?.reason;
         const message = gErr?.message ?? `Google answered ${status}`;
         if (status === 404) throw new PeopleApiError('not_found', message, status, gErr?.status);
-        if (status === 403) throw new PeopleApiError('permission', message, status, gErr?.status, reason);
+        if (status === 403) {
+          const scope = /\bscope="([^"]*)"/.exec(header(err.response?.headers, 'www-authenticate') ?? '')?.[1];
+          const requiredScopes = scope ? scope.split(/\s+/).filter(Boolean) : undefined;
+          throw new PeopleApiError('permission', message, status, gErr?.status, reason, requiredScopes);
+        }
         if (status === 409) throw new PeopleApiError('conflict', message, status, gErr?.status);
         if (status === 412 || gErr?.status === 'FAILED_PRECONDITION') throw new PeopleApiError('precondition', message, status, gErr?.status);
         throw new PeopleApiError('invalid', message, status, gErr?.status);
