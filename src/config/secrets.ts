@@ -11,15 +11,34 @@ export interface SecretAccessor {
   access(name: string): Promise<string>;
 }
 
-async function defaultAccessor(): Promise<SecretAccessor> {
+/**
+ * The real client. `SECRET_MANAGER_ENDPOINT=http://127.0.0.1:<port>` (tests only) talks REST to a loopback
+ * stand-in without credentials.
+ */
+async function defaultAccessor(env: NodeJS.ProcessEnv): Promise<SecretAccessor> {
   const { SecretManagerServiceClient } = await import('@google-cloud/secret-manager');
-  const client = new SecretManagerServiceClient();
+  let client: InstanceType<typeof SecretManagerServiceClient>;
+  if (env.SECRET_MANAGER_ENDPOINT) {
+    const u = new URL(env.SECRET_MANAGER_ENDPOINT);
+    const { OAuth2Client } = await import('google-auth-library');
+    const anonymous = new OAuth2Client();
+    anonymous.setCredentials({ access_token: 'loopback', expiry_date: Date.now() + 3600_000 });
+    client = new SecretManagerServiceClient({
+      apiEndpoint: u.hostname,
+      port: Number(u.port),
+      protocol: u.protocol.replace(':', ''),
+      fallback: true,
+      authClient: anonymous,
+    } as ConstructorParameters<typeof SecretManagerServiceClient>[0]);
+  } else {
+    client = new SecretManagerServiceClient();
+  }
   return {
     async access(name: string) {
       const [version] = await client.accessSecretVersion({ name });
       const data = version.payload?.data;
       if (!data) throw new Error(`secret ${name} has no payload`);
-      return typeof data === 'string' ? data : Buffer.from(data).toString('utf8');
+      return typeof data === 'string' ? Buffer.from(data, 'base64').toString('utf8') : Buffer.from(data).toString('utf8');
     },
   };
 }
@@ -29,7 +48,7 @@ export async function resolveSecretReferences(env: NodeJS.ProcessEnv, accessor?:
   const out: NodeJS.ProcessEnv = { ...env };
   const refs = SECRET_VARIABLES.filter((k) => typeof env[k] === 'string' && env[k]!.startsWith('sm://'));
   if (refs.length === 0) return out;
-  const sm = accessor ?? (await defaultAccessor());
+  const sm = accessor ?? (await defaultAccessor(env));
   for (const k of refs) {
     // ACCESS_TOKEN_SECRET may list "new,previous"; each item may be a reference.
     const items = env[k]!.split(',').map((s) => s.trim());
