@@ -72,7 +72,7 @@ export function createApp(deps: AppDeps): App {
       // and it starts a fresh sign-in instead of looping on 401s.
       const grantIds = await revokeAccount(store, googleTokens, accountId, { revokeAtGoogle: false });
       grantIds.forEach((g) => verifier.forgetGrant(g));
-      log().warn({ event: 'grant.revoked', reason: 'google_invalid_grant', accountId, grants: grantIds.length }, 'Google sign-in revoked; grants ended');
+      log().warn({ event: 'grant.revoked', reason: 'google_invalid_grant', accountId, email: googleTokens.knownEmail(accountId), grants: grantIds.length }, 'Google sign-in revoked; grants ended');
     },
   });
   const provider = createProvider({ config, store, keys, googleTokens });
@@ -82,14 +82,14 @@ export function createApp(deps: AppDeps): App {
     verifier.forgetGrant(grantId);
     const e = ctx.oidc?.entities ?? {};
     const accountId = e.RefreshToken?.accountId ?? e.AuthorizationCode?.accountId ?? e.AccessToken?.accountId ?? e.Grant?.accountId;
-    log().info({ event: 'grant.revoked', accountId }, 'grant revoked');
+    log().info({ event: 'grant.revoked', accountId, email: googleTokens.knownEmail(accountId), clientId: (ctx as { oidc?: { client?: { clientId?: string } } }).oidc?.client?.clientId }, 'grant revoked');
     if (!accountId) return;
     track(
       (async () => {
         // The Google token is shared by the user's grants; revoke it at Google with the last one.
         const remaining = await store.list('Grant', { field: 'accountId', value: accountId });
         if (remaining.length === 0 && (await googleTokens.revokeAndDelete(accountId))) {
-          log().info({ event: 'google.token_revoked', accountId }, 'revoked the Google token of the last grant');
+          log().info({ event: 'google.token_revoked', accountId, email: googleTokens.knownEmail(accountId) }, 'revoked the Google token of the last grant');
         }
       })(),
     );
@@ -99,7 +99,8 @@ export function createApp(deps: AppDeps): App {
   });
   provider.on('grant.success', (ctx: { oidc?: { params?: { grant_type?: string }; client?: { clientId?: string }; entities?: { Account?: { accountId?: string } } } }) => {
     const refresh = ctx.oidc?.params?.grant_type === 'refresh_token';
-    log().info({ event: refresh ? 'token.refreshed' : 'token.issued', clientId: ctx.oidc?.client?.clientId, accountId: ctx.oidc?.entities?.Account?.accountId }, refresh ? 'tokens refreshed' : 'tokens issued');
+    const accountId = ctx.oidc?.entities?.Account?.accountId;
+    log().info({ event: refresh ? 'token.refreshed' : 'token.issued', clientId: ctx.oidc?.client?.clientId, accountId, email: googleTokens.knownEmail(accountId) }, refresh ? 'tokens refreshed' : 'tokens issued');
   });
   provider.on('grant.error', (ctx: { oidc?: { params?: { grant_type?: string }; client?: { clientId?: string } } }, err: { error?: string; error_description?: string }) => {
     log().warn({ event: 'token.refused', reason: err.error, detail: err.error_description, grantType: ctx.oidc?.params?.grant_type, clientId: ctx.oidc?.client?.clientId }, 'token request refused');

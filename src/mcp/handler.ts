@@ -106,6 +106,9 @@ export function createMcpRouter(deps: McpRouteDeps): Router {
       if (body === undefined || (typeof body === 'object' && body !== null && !Array.isArray(body) && Object.keys(body).length === 0)) {
         return jsonRpcError(res, 400, -32700, 'Parse error: the body must be a JSON-RPC message');
       }
+      const methods = (Array.isArray(body) ? body : [body]).map((m) => (typeof m === 'object' && m !== null ? (m as { method?: unknown }).method : undefined)).filter((m): m is string => typeof m === 'string');
+      const first = methods.some((m) => m === 'initialize' || m === 'server/discover');
+      log()[first ? 'info' : 'debug']({ event: first ? 'mcp.connected' : 'mcp.request', clientId: principal.clientId, accountId: principal.accountId, methods: methods.slice(0, 5) }, first ? 'MCP client connected' : 'MCP request');
       if (isToolCall(body)) {
         try {
           await people.prepare(principal.accountId);

@@ -5,6 +5,7 @@
  * account id, nothing about contacts) is the only thing the tools keep between requests.
  */
 import type { PeopleGateway } from '../../upstream/google/people.js';
+import type { ToolContext } from './types.js';
 
 export type WarmupKind = 'contacts' | 'otherContacts';
 
@@ -29,4 +30,18 @@ export async function ensureWarm(people: PeopleGateway, accountId: string, kind:
   await warm();
   if (set.size >= MAX_MARKERS) set.clear();
   set.add(key);
+}
+
+/** Warms up people.searchContacts for the user (once per instance). */
+export function warmContactSearch(ctx: ToolContext): Promise<void> {
+  return ensureWarm(ctx.people, ctx.accountId, 'contacts', () =>
+    ctx.people.call(ctx.accountId, (api, options) => api.people.searchContacts({ query: '', readMask: 'names', pageSize: 1 }, options)),
+  );
+}
+
+/** Warms up otherContacts.search for the user (once per instance). */
+export function warmOtherContactSearch(ctx: ToolContext): Promise<void> {
+  return ensureWarm(ctx.people, ctx.accountId, 'otherContacts', () =>
+    ctx.people.call(ctx.accountId, (api, options) => api.otherContacts.search({ query: '', readMask: 'names', pageSize: 1 }, options)),
+  );
 }

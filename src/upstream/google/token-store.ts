@@ -28,6 +28,19 @@ const LEASE_MS = 15_000;
 export class GoogleTokenStore {
   private readonly cache = new Map<string, { accessToken: string; expiresAt: number }>();
   private readonly inflight = new Map<string, Promise<string>>();
+  /** accountId → email, for audit log lines (filled as records are read or written; never persisted). */
+  private readonly emails = new Map<string, string>();
+
+  /** The account's email if this instance has seen it (audit logs only; no store read). */
+  knownEmail(accountId: string | undefined): string | undefined {
+    return accountId ? this.emails.get(accountId) : undefined;
+  }
+
+  private rememberEmail(accountId: string, email: unknown): void {
+    if (typeof email !== 'string') return;
+    if (this.emails.size > 10_000) this.emails.clear();
+    this.emails.set(accountId, email);
+  }
 
   constructor(
     private readonly store: Store,
@@ -65,6 +78,7 @@ export class GoogleTokenStore {
       };
     });
     this.cache.set(accountId, { accessToken: tokens.accessToken, expiresAt: tokens.expiresAt });
+    this.rememberEmail(accountId, profile.email);
   }
 
   /** Whether we hold a usable Google refresh token for the account (so a new client needs no Google round trip). */
@@ -76,6 +90,7 @@ export class GoogleTokenStore {
   async profile(accountId: string): Promise<GoogleAccountProfile | undefined> {
     const r = await this.store.get('GoogleToken', accountId);
     if (!r) return undefined;
+    this.rememberEmail(accountId, r.data.email);
     return { email: String(r.data.email), name: (r.data.name as string | null) ?? undefined, hd: (r.data.hd as string | null) ?? undefined };
   }
 
@@ -99,6 +114,7 @@ export class GoogleTokenStore {
   private async loadOrRefresh(accountId: string, attempt = 0): Promise<string> {
     const record = await this.store.get('GoogleToken', accountId);
     if (!record) throw new GoogleReauthRequired('no Google tokens stored for this account');
+    this.rememberEmail(accountId, record.data.email);
     const tokens = this.open(accountId, record);
     const cached = this.cache.get(accountId);
     const forceRefresh = cached !== undefined && cached.accessToken === tokens.accessToken && cached.expiresAt === 0;

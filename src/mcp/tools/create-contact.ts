@@ -1,0 +1,78 @@
+import { z } from 'zod';
+import type { people_v1 } from '@googleapis/people';
+import {
+  addressInput,
+  birthdayInput,
+  emailInput,
+  nameInput,
+  nicknameInput,
+  notesInput,
+  organizationInput,
+  phoneInput,
+  toAddress,
+  toBirthday,
+  toEmail,
+  toMembership,
+  toName,
+  toNotes,
+  toOrganization,
+  toPhone,
+  toUrl,
+  urlInput,
+} from './fields.js';
+import { ADDABLE_SYSTEM_GROUPS, groupNameMap, groupRefInput, resolveGroups } from './groups.js';
+import { detailInput, personFields, personOut, personText, renderPerson } from './person.js';
+import { defineTool, ToolError } from './types.js';
+
+export const createContact = defineTool({
+  name: 'create_contact',
+  title: 'Create contact',
+  description:
+    'Creates a new contact in the user’s Google Contacts. Search first (search_contacts) so you don’t create a duplicate; to change an existing contact use update_contact. ' +
+    'Give at least a name, an email address or a phone number. New contacts are always in My Contacts; groups adds them to more groups.',
+  inputSchema: z
+    .object({
+      name: nameInput.optional().describe('The person’s name'),
+      emails: z.array(emailInput).max(20).optional().describe('Email addresses, the primary one first'),
+      phones: z.array(phoneInput).max(20).optional().describe('Phone numbers, the primary one first'),
+      organization: organizationInput.optional().describe('Where the person works and their job title'),
+      addresses: z.array(addressInput).max(10).optional().describe('Postal addresses'),
+      birthday: birthdayInput.optional().describe('Birthday'),
+      notes: notesInput.optional(),
+      urls: z.array(urlInput).max(20).optional().describe('Websites'),
+      nicknames: z.array(nicknameInput).max(10).optional().describe('Nicknames'),
+      groups: z.array(groupRefInput).max(20).optional().describe('Contact groups (labels) to add the contact to, by name or resource name; they must exist (see list_contact_groups)'),
+      detail: detailInput,
+    })
+    .refine((a) => (a.name && toName(a.name)) || a.emails?.length || a.phones?.length || (a.organization && toOrganization(a.organization)), {
+      message: 'give at least a name, an email address, a phone number or an organization',
+    }),
+  outputSchema: z.object({ contact: personOut.describe('The new contact') }),
+  annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false },
+  readOnly: false,
+  async run(args, ctx) {
+    const person: people_v1.Schema$Person = {};
+    const name = args.name ? toName(args.name) : undefined;
+    if (name) person.names = [name];
+    if (args.emails?.length) person.emailAddresses = args.emails.map(toEmail);
+    if (args.phones?.length) person.phoneNumbers = args.phones.map(toPhone);
+    const org = args.organization ? toOrganization(args.organization) : undefined;
+    if (org) person.organizations = [org];
+    if (args.addresses?.length) person.addresses = args.addresses.map(toAddress);
+    if (args.birthday) person.birthdays = [toBirthday(args.birthday)];
+    if (args.notes?.trim()) person.biographies = toNotes(args.notes);
+    if (args.urls?.length) person.urls = args.urls.map(toUrl);
+    if (args.nicknames?.length) person.nicknames = args.nicknames.map((value) => ({ value }));
+    if (args.groups?.length) {
+      const groups = await resolveGroups(ctx, args.groups);
+      const refused = groups.find((g) => g.system && !ADDABLE_SYSTEM_GROUPS.includes(g.resourceName));
+      if (refused) throw new ToolError(`Contacts can't be added to the built-in group "${refused.name}"; only to your own groups, My Contacts and Starred.`);
+      person.memberships = [...new Set(groups.map((g) => g.resourceName))].map(toMembership);
+    }
+    const created = await ctx.people.serialize(ctx.accountId, () =>
+      ctx.people.call(ctx.accountId, (api, options) => api.people.createContact({ personFields: personFields(args.detail), requestBody: person }, options)),
+    );
+    const contact = renderPerson(created, args.detail, args.detail === 'full' ? await groupNameMap(ctx) : undefined);
+    return { structured: { contact }, text: `Created contact:\n${personText(contact)}` };
+  },
+});
