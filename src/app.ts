@@ -82,7 +82,10 @@ export function createApp(deps: AppDeps): App {
     verifier.forgetGrant(grantId);
     const e = ctx.oidc?.entities ?? {};
     const accountId = e.RefreshToken?.accountId ?? e.AuthorizationCode?.accountId ?? e.AccessToken?.accountId ?? e.Grant?.accountId;
-    log().info({ event: 'grant.revoked', accountId, email: googleTokens.knownEmail(accountId), clientId: (ctx as { oidc?: { client?: { clientId?: string } } }).oidc?.client?.clientId }, 'grant revoked');
+    const oidc = (ctx as { oidc?: { client?: { clientId?: string }; route?: string } }).oidc;
+    // At the token endpoint a revocation means a replayed code or refresh token (RFC 9700 §4.14.2).
+    const reason = oidc?.route === 'token' ? 'replay_detected' : oidc?.route === 'revocation' ? 'client_revoked' : oidc?.route;
+    log().info({ event: 'grant.revoked', reason, accountId, email: googleTokens.knownEmail(accountId), clientId: oidc?.client?.clientId }, 'grant revoked');
     if (!accountId) return;
     track(
       (async () => {
@@ -111,8 +114,23 @@ export function createApp(deps: AppDeps): App {
   provider.on('registration_create.error', (_ctx: unknown, err: { error?: string; error_description?: string }) => {
     log().warn({ event: 'client.registration_refused', reason: err.error, detail: err.error_description }, 'client registration refused');
   });
-  provider.on('server_error', (_ctx: unknown, err: Error) => {
+  provider.on('server_error', (ctx: { state?: Record<string, unknown> }, err: Error) => {
+    if (err instanceof StoreUnavailableError) {
+      if (ctx.state) ctx.state.storeUnavailable = true;
+      log().error({ event: 'store.unavailable', error: err.message }, 'storage unavailable during an OAuth request');
+      return;
+    }
     log().error({ err }, 'authorization server error');
+  });
+  // oidc-provider answers 500 for any adapter failure; a storage outage is a 503 the client should retry.
+  provider.use(async (ctx, next) => {
+    await next();
+    if (ctx.status === 500 && ctx.state.storeUnavailable) {
+      ctx.status = 503;
+      ctx.set('Retry-After', '10');
+      ctx.type = 'application/json';
+      ctx.body = { error: 'temporarily_unavailable', error_description: 'Storage is temporarily unavailable; try again shortly' };
+    }
   });
 
   const app = express();

@@ -1,0 +1,3 @@
+import { membersTool } from './group-members.js';
+
+export const removeContactsFromGroup = membersTool('remove');
