@@ -14,7 +14,7 @@ import { createMcpRouter, resourceMetadataUrl } from './mcp/handler.js';
 import type { ToolDefinition } from './mcp/tools/types.js';
 import { createInteractionRouter } from './oauth/interactions.js';
 import { createProvider, OIDC_SCOPES, resourceScope } from './oauth/provider.js';
-import { createRegistrationPolicy, normalizeAuthorizeScope } from './oauth/request-policy.js';
+import { createRegistrationPolicy, createTokenRateLimit, normalizeAuthorizeScope } from './oauth/request-policy.js';
 import { KeyRing } from './security/keys.js';
 import { StoreUnavailableError, type Store } from './storage/port.js';
 import { GoogleOAuth } from './upstream/google/oauth.js';
@@ -203,6 +203,7 @@ ${config.allowedDomains.length || config.allowedEmails.length ? html`<p class="m
 
   app.post('/register', createRegistrationPolicy({ perHour: config.registrationsPerHour }));
   app.get('/authorize', normalizeAuthorizeScope([...OIDC_SCOPES, scope], scope));
+  app.post('/token', createTokenRateLimit({ perClientPerMinute: config.tokenRequestsPerClientPerMinute, globalPerMinute: config.tokenRequestsPerMinute }));
 
   app.use(createMcpRouter({ config, verifier, people, scope, tools: deps.tools }));
   app.use(createInteractionRouter({ config, provider, store, keys, google, googleTokens }));

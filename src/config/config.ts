@@ -31,6 +31,9 @@ export interface Config {
   logLevel: string;
   /** Global cap on dynamic client registrations per hour (not per IP: teams share egress IPs). */
   registrationsPerHour: number;
+  /** Token endpoint caps per client and per instance, per minute. */
+  tokenRequestsPerClientPerMinute: number;
+  tokenRequestsPerMinute: number;
   /** How long a just-rotated refresh token still works (concurrent refreshes), in seconds. */
   refreshReuseGraceSeconds: number;
   /** Whether this process runs on Cloud Run (K_SERVICE is set). */
@@ -214,6 +217,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     problems.push(`REGISTRATIONS_PER_HOUR must be a positive integer (got "${env.REGISTRATIONS_PER_HOUR}").`);
   }
 
+  const positiveInt = (name: string, fallback: number): number => {
+    const raw = env[name];
+    if (raw === undefined || raw === '') return fallback;
+    const n = Number(raw);
+    if (!Number.isInteger(n) || n < 1) {
+      problems.push(`${name} must be a positive integer (got "${raw}"). Default: ${fallback}`);
+      return fallback;
+    }
+    return n;
+  };
+  const tokenRequestsPerClientPerMinute = positiveInt('TOKEN_REQUESTS_PER_CLIENT_PER_MINUTE', 120);
+  const tokenRequestsPerMinute = positiveInt('TOKEN_REQUESTS_PER_MINUTE', 6000);
   const refreshReuseGraceSeconds = env.REFRESH_REUSE_GRACE_SECONDS ? Number(env.REFRESH_REUSE_GRACE_SECONDS) : 60;
   if (!Number.isFinite(refreshReuseGraceSeconds) || refreshReuseGraceSeconds < 0 || refreshReuseGraceSeconds > 300) {
     problems.push(`REFRESH_REUSE_GRACE_SECONDS must be a number of seconds between 0 and 300 (got "${env.REFRESH_REUSE_GRACE_SECONDS}"). Default: 60`);
@@ -238,6 +253,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel,
     registrationsPerHour,
     refreshReuseGraceSeconds,
+    tokenRequestsPerClientPerMinute,
+    tokenRequestsPerMinute,
     onCloudRun,
   };
 }

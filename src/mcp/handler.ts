@@ -15,6 +15,7 @@ import { buildMcpServer, type RequestOutcome } from './server.js';
 import type { ToolDefinition } from './tools/types.js';
 
 export const MAX_MCP_BODY_BYTES = 1024 * 1024;
+const GOOGLE_REAUTH_DESCRIPTION = 'Google sign-in expired or was revoked; sign in again';
 
 export interface McpRouteDeps {
   config: Config;
@@ -63,6 +64,28 @@ export function createMcpRouter(deps: McpRouteDeps): Router {
     { maxRequestBodySize: MAX_MCP_BODY_BYTES, onerror: (err) => log().debug({ error: err.message }, 'mcp request rejected') },
   );
   const nodeHandler = toNodeHandler(handler, { maxRequestBodySize: MAX_MCP_BODY_BYTES });
+  // Tool calls are answered from a buffered response: a tool that finds the Google sign-in revoked
+  // mid-call (outcome.reauthRequired) then gets HTTP 401 with the challenge instead of a tool error, so
+  // the client signs in again rather than silently dropping the connector. (A stateless exchange ends
+  // with its result, so buffering only costs mid-call notifications, which these tools don't send.)
+  const toolCallHandler = toNodeHandler(
+    {
+      fetch: async (request, options) => {
+        const response = await handler.fetch(request, options);
+        const body = await response.arrayBuffer();
+        const outcome = (options?.authInfo?.extra as { outcome?: RequestOutcome } | undefined)?.outcome;
+        if (outcome?.reauthRequired) {
+          log().info({ event: 'mcp.challenge', reason: 'google_reauth_required_mid_call' }, 'answered 401 with a Bearer challenge');
+          return Response.json(
+            { error: 'invalid_token', error_description: GOOGLE_REAUTH_DESCRIPTION },
+            { status: 401, headers: { 'WWW-Authenticate': challenge(config, scope, { code: 'invalid_token', description: GOOGLE_REAUTH_DESCRIPTION }), 'Cache-Control': 'no-store' } },
+          );
+        }
+        return new Response(body, { status: response.status, statusText: response.statusText, headers: response.headers });
+      },
+    },
+    { maxRequestBodySize: MAX_MCP_BODY_BYTES },
+  );
 
   const unauthorized = (res: Response, reason: string, error?: { code: string; description: string }) => {
     log().info({ event: 'mcp.challenge', reason }, 'answered 401 with a Bearer challenge');
@@ -114,14 +137,15 @@ export function createMcpRouter(deps: McpRouteDeps): Router {
           await people.prepare(principal.accountId);
         } catch (err) {
           if (err instanceof GoogleReauthRequired) {
-            return unauthorized(res, 'google_reauth_required', { code: 'invalid_token', description: 'Google sign-in expired or was revoked; sign in again' });
+            return unauthorized(res, 'google_reauth_required', { code: 'invalid_token', description: GOOGLE_REAUTH_DESCRIPTION });
           }
           if (err instanceof GoogleUnavailable) return jsonRpcError(res, 503, -32603, 'Google is temporarily unavailable; try again shortly', { 'Retry-After': '30' });
           return next(err);
         }
       }
     }
-    await nodeHandler(req, res, body);
+    if (req.method === 'POST' && isToolCall(body)) await toolCallHandler(req, res, body);
+    else await nodeHandler(req, res, body);
     if (outcome.reauthRequired) log().info({ event: 'mcp.google_reauth_required' }, 'a tool found the Google sign-in revoked');
   });
 

@@ -107,3 +107,73 @@ export function normalizeAuthorizeScope(knownScopes: string[], resourceScope: st
     next();
   };
 }
+
+/** Fixed-window counters per key, bounded in memory. */
+class KeyedCounters {
+  private readonly counters = new Map<string, WindowCounter>();
+  constructor(
+    private readonly max: number,
+    private readonly windowMs: number,
+  ) {}
+
+  take(key: string): number {
+    let c = this.counters.get(key);
+    if (!c) {
+      if (this.counters.size >= 10_000) this.counters.clear();
+      c = new WindowCounter(this.max, this.windowMs);
+      this.counters.set(key, c);
+    }
+    return c.take();
+  }
+}
+
+function tooMany(res: Response, wait: number, what: string): void {
+  res.setHeader('Retry-After', String(wait));
+  res.setHeader('Cache-Control', 'no-store');
+  res.status(429).json({ error: 'temporarily_unavailable', error_description: `Too many ${what}; retry after ${wait} seconds` });
+}
+
+/**
+ * Token endpoint caps: per client (a runaway client cannot starve others) and per instance. Generous:
+ * a team member refreshes about once an hour; the caps only stop floods.
+ */
+export function createTokenRateLimit(opts: { perClientPerMinute: number; globalPerMinute: number }) {
+  const global = new WindowCounter(opts.globalPerMinute, 60_000);
+  const perClient = new KeyedCounters(opts.perClientPerMinute, 60_000);
+  return async (req: Request, res: Response, next: NextFunction) => {
+    const wait = global.take();
+    if (wait > 0) {
+      log().warn({ event: 'token.refused', reason: 'token_rate_limited_global' }, 'token endpoint cap reached');
+      return tooMany(res, wait, 'token requests on this server');
+    }
+    let raw: Buffer;
+    try {
+      raw = await readRaw(req, 56 * 1024);
+    } catch {
+      res.status(413).json({ error: 'invalid_request', error_description: 'Token request too large' });
+      return;
+    }
+    let clientId: string | undefined;
+    const basic = /^Basic ([A-Za-z0-9+/=]+)$/i.exec(req.headers.authorization ?? '');
+    if (basic) {
+      const decoded = Buffer.from(basic[1]!, 'base64').toString('utf8');
+      try {
+        clientId = decodeURIComponent(decoded.slice(0, Math.max(0, decoded.indexOf(':'))));
+      } catch {
+        clientId = undefined;
+      }
+    }
+    if (!clientId && /^application\/x-www-form-urlencoded\b/i.test(req.headers['content-type'] ?? '')) {
+      clientId = new URLSearchParams(raw.toString('utf8')).get('client_id') ?? undefined;
+    }
+    if (clientId) {
+      const w = perClient.take(clientId.slice(0, 300));
+      if (w > 0) {
+        log().warn({ event: 'token.refused', reason: 'token_rate_limited_client', clientId: clientId.slice(0, 200) }, 'per-client token cap reached');
+        return tooMany(res, w, 'token requests from this client');
+      }
+    }
+    replayBody(req, raw);
+    next();
+  };
+}

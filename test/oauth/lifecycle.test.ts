@@ -24,6 +24,30 @@ describe('lifecycle', function () {
     });
   });
 
+  describe('token endpoint caps (per client and global)', () => {
+    let h: Harness;
+    before(async () => {
+      h = await startHarness({ env: { TOKEN_REQUESTS_PER_CLIENT_PER_MINUTE: '3', TOKEN_REQUESTS_PER_MINUTE: '7' } });
+    });
+    after(async () => h?.close());
+
+    it('a client over its cap gets 429 + Retry-After; other clients are unaffected until the global cap', async () => {
+      const a = (await register(h.baseUrl, claudeRegistration())).body;
+      const b = (await register(h.baseUrl, claudeRegistration())).body;
+      for (let i = 0; i < 3; i++) expect((await tokenRequest(h.baseUrl, { grant_type: 'refresh_token', refresh_token: 'x', ...clientAuth(a) })).status).to.equal(400);
+      const limited = await fetch(`${h.baseUrl}/token`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: 'x', client_id: a.client_id, client_secret: a.client_secret! }) });
+      expect(limited.status).to.equal(429);
+      expect(Number(limited.headers.get('retry-after'))).to.be.greaterThan(0);
+      // Basic auth is counted for the same client.
+      const basic = await fetch(`${h.baseUrl}/token`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from(`${a.client_id}:${a.client_secret}`).toString('base64')}` }, body: 'grant_type=refresh_token&refresh_token=x' });
+      expect(basic.status).to.equal(429);
+      expect((await tokenRequest(h.baseUrl, { grant_type: 'refresh_token', refresh_token: 'x', ...clientAuth(b) })).status).to.equal(400);
+      // Global cap (7 per minute): b's second request is the 7th, its third is refused.
+      expect((await tokenRequest(h.baseUrl, { grant_type: 'refresh_token', refresh_token: 'x', ...clientAuth(b) })).status).to.equal(400);
+      expect((await tokenRequest(h.baseUrl, { grant_type: 'refresh_token', refresh_token: 'x', ...clientAuth(b) })).status).to.equal(429);
+    });
+  });
+
   describe('expiry (adapter over the store, with a controlled clock)', () => {
     let now = Date.UTC(2026, 0, 1);
     const store = new MemoryStore(() => now);
