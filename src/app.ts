@@ -123,8 +123,14 @@ export function createApp(deps: AppDeps): App {
     log().error({ err }, 'authorization server error');
   });
   // oidc-provider answers 500 for any adapter failure; a storage outage is a 503 the client should retry.
+  // It answers unknown routes with a bare "Not Found"; give them an OAuth-style JSON error instead.
   provider.use(async (ctx, next) => {
     await next();
+    if (ctx.status === 404 && (ctx.body === undefined || ctx.body === null || ctx.body === 'Not Found')) {
+      ctx.status = 404;
+      ctx.type = 'application/json';
+      ctx.body = { error: 'not_found', error_description: 'No such endpoint' };
+    }
     if (ctx.status === 500 && ctx.state.storeUnavailable) {
       ctx.status = 503;
       ctx.set('Retry-After', '10');

@@ -12,9 +12,12 @@ import { log } from '../logging/logger.js';
 import { GoogleReauthRequired, GoogleUnavailable, type PeopleGateway } from '../upstream/google/people.js';
 import { AccessTokenVerifier, InvalidTokenError, toAuthInfo, type Principal } from './auth.js';
 import { buildMcpServer, type RequestOutcome } from './server.js';
+import { jsonDepth } from '../oauth/request-policy.js';
 import type { ToolDefinition } from './tools/types.js';
 
 export const MAX_MCP_BODY_BYTES = 1024 * 1024;
+/** Tool arguments are shallow; deep nesting only serves to exhaust the validator's stack. */
+const MAX_JSON_DEPTH = 32;
 const GOOGLE_REAUTH_DESCRIPTION = 'Google sign-in expired or was revoked; sign in again';
 
 export interface McpRouteDeps {
@@ -123,9 +126,13 @@ export function createMcpRouter(deps: McpRouteDeps): Router {
         body = await readJson(req);
       } catch (err) {
         const tooLarge = (err as { type?: string }).type === 'entity.too.large';
-        if (tooLarge) return jsonRpcError(res, 413, -32600, 'Request body too large');
+        if (tooLarge) {
+          res.setHeader('Connection', 'close');
+          return jsonRpcError(res, 413, -32600, 'Request body too large');
+        }
         return jsonRpcError(res, 400, -32700, 'Parse error: the body is not valid JSON');
       }
+      if (jsonDepth(body, MAX_JSON_DEPTH + 1) > MAX_JSON_DEPTH) return jsonRpcError(res, 400, -32600, 'Invalid Request: the message is nested too deeply');
       if (body === undefined || (typeof body === 'object' && body !== null && !Array.isArray(body) && Object.keys(body).length === 0)) {
         return jsonRpcError(res, 400, -32700, 'Parse error: the body must be a JSON-RPC message');
       }

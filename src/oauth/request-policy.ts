@@ -11,6 +11,26 @@ import type { NextFunction, Request, Response } from 'express';
 import { log } from '../logging/logger.js';
 
 const MAX_REGISTRATION_BYTES = 16 * 1024;
+const MAX_JSON_DEPTH = 8;
+/** Metadata that would make us fetch URLs or that we do not support; dropped before oidc-provider sees it. */
+const UNSUPPORTED_METADATA = ['jwks_uri', 'jwks', 'sector_identifier_uri', 'request_uris', 'initiate_login_uri', 'backchannel_logout_uri', 'frontchannel_logout_uri', 'post_logout_redirect_uris', 'client_id', 'client_secret', 'client_secret_expires_at', 'client_id_issued_at', 'registration_access_token', 'registration_client_uri'];
+
+/** Depth of nested arrays/objects (bounded walk; stops counting past the limit). */
+export function jsonDepth(value: unknown, limit = 64): number {
+  if (typeof value !== 'object' || value === null) return 0;
+  if (limit <= 0) return 1;
+  let max = 0;
+  for (const v of Object.values(value)) {
+    max = Math.max(max, jsonDepth(v, limit - 1));
+    if (max >= limit) break;
+  }
+  return 1 + max;
+}
+
+/** A redirect URI we can show and compare safely: printable ASCII only (no bidi, control or look-alike characters). */
+function isPlainAsciiUri(v: unknown): boolean {
+  return typeof v === 'string' && v.length <= 2000 && /^[\x21-\x7e]+$/.test(v);
+}
 
 /** Replaces the (already read) request body so oidc-provider reads `buf` as if from the socket. */
 function replayBody(req: Request, buf: Buffer): void {
@@ -66,6 +86,7 @@ export function createRegistrationPolicy(opts: { perHour: number }) {
     try {
       raw = await readRaw(req, MAX_REGISTRATION_BYTES);
     } catch {
+      res.setHeader('Connection', 'close');
       res.status(413).json({ error: 'invalid_request', error_description: `Registration request larger than ${MAX_REGISTRATION_BYTES} bytes` });
       return;
     }
@@ -80,7 +101,16 @@ export function createRegistrationPolicy(opts: { perHour: number }) {
       res.status(400).json({ error: 'invalid_client_metadata', error_description: 'The registration request must be a JSON object' });
       return;
     }
+    if (jsonDepth(body, MAX_JSON_DEPTH + 1) > MAX_JSON_DEPTH) {
+      res.status(400).json({ error: 'invalid_client_metadata', error_description: 'The registration request is nested too deeply' });
+      return;
+    }
     const meta = body as Record<string, unknown>;
+    if (Array.isArray(meta.redirect_uris) && !meta.redirect_uris.every(isPlainAsciiUri)) {
+      res.status(400).json({ error: 'invalid_redirect_uri', error_description: 'redirect_uris must be absolute URLs of printable ASCII characters (encode anything else)' });
+      return;
+    }
+    for (const k of UNSUPPORTED_METADATA) delete meta[k];
     // A registered `scope` would only restrict what the client may ask for later; every client gets the
     // same access here, so requested values ("claudeai", our own "contacts", …) are accepted and ignored.
     delete meta.scope;
@@ -150,6 +180,7 @@ export function createTokenRateLimit(opts: { perClientPerMinute: number; globalP
     try {
       raw = await readRaw(req, 56 * 1024);
     } catch {
+      res.setHeader('Connection', 'close');
       res.status(413).json({ error: 'invalid_request', error_description: 'Token request too large' });
       return;
     }

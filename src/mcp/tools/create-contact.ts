@@ -37,10 +37,10 @@ export const createContact = defineTool({
       phones: z.array(phoneInput).max(20).optional().describe('Phone numbers, the primary one first'),
       organization: organizationInput.optional().describe('Where the person works and their job title'),
       addresses: z.array(addressInput).max(10).optional().describe('Postal addresses'),
-      birthday: birthdayInput.optional().describe('Birthday'),
+      birthday: birthdayInput.optional().describe('Birthday (year optional)'),
       notes: notesInput.optional(),
-      urls: z.array(urlInput).max(20).optional().describe('Websites'),
-      nicknames: z.array(nicknameInput).max(10).optional().describe('Nicknames'),
+      urls: z.array(urlInput).max(20).optional().describe('Websites (homepage, blog, profiles)'),
+      nicknames: z.array(nicknameInput).max(10).optional().describe('Nicknames the person goes by'),
       groups: z.array(groupRefInput).max(20).optional().describe('Contact groups (labels) to add the contact to, by name or resource name; they must exist (see list_contact_groups)'),
       detail: detailInput,
     })

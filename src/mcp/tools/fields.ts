@@ -41,8 +41,8 @@ export const addressInput = z
   .object({
     streetAddress: part('Street and number, e.g. 12 Market St'),
     extendedAddress: part('Apartment, suite, floor'),
-    poBox: part('P.O. box'),
-    city: part('City'),
+    poBox: part('Post office box'),
+    city: part('City or town'),
     region: part('Region, state or province'),
     postalCode: part('Postal code'),
     country: part('Country name'),

@@ -49,7 +49,7 @@ function clip(s: string, max = MAX_TEXT_VALUE): string {
 // ------------------------------------------------------------------------------------ output schema
 
 const labeled = z.object({
-  value: z.string().describe('The value'),
+  value: z.string().describe('The email address, phone number or web address'),
   type: z.string().optional().describe('Label, e.g. home, work, mobile'),
 });
 
@@ -84,11 +84,11 @@ export const personOut = z.object({
         type: z.string().optional().describe('Label, e.g. home, work'),
         streetAddress: z.string().optional().describe('Street address'),
         extendedAddress: z.string().optional().describe('Apartment, suite, etc.'),
-        poBox: z.string().optional().describe('P.O. box'),
-        city: z.string().optional().describe('City'),
+        poBox: z.string().optional().describe('Post office box'),
+        city: z.string().optional().describe('City or town'),
         region: z.string().optional().describe('Region, state or province'),
         postalCode: z.string().optional().describe('Postal code'),
-        country: z.string().optional().describe('Country'),
+        country: z.string().optional().describe('Country name'),
         countryCode: z.string().optional().describe('ISO 3166-1 alpha-2 country code'),
       }),
     )
@@ -118,7 +118,7 @@ export const personOut = z.object({
     .optional()
     .describe('Dates such as anniversaries (full detail)'),
   imClients: z
-    .array(z.object({ username: z.string().describe('Handle'), protocol: z.string().optional().describe('Service, e.g. skype') }))
+    .array(z.object({ username: z.string().describe('Chat user name'), protocol: z.string().optional().describe('Service, e.g. skype') }))
     .optional()
     .describe('Chat handles (full detail)'),
   customFields: z

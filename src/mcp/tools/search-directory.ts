@@ -35,19 +35,21 @@ export const searchDirectory = defineTool({
   description:
     'Searches the user’s Google Workspace directory: colleagues and shared contacts of their organization, by name, email or phone. ' +
     'Only works for Google Workspace (work or school) accounts; for a personal Google account it answers that there is no directory. Paginates with cursor.',
-  inputSchema: z.object({
-    query: z.string().trim().min(1).max(200).describe('Part of a colleague’s name, email address or phone number'),
-    pageSize: z.number().int().min(1).max(50).default(20).describe('People per page, 1-50 (default 20)'),
-    detail: detailInput,
-    cursor: cursorInput,
-  }),
+  inputSchema: z
+    .object({
+      query: z.string().trim().min(1).max(200).optional().describe('Part of a colleague’s name, email address or phone number (not needed with a cursor)'),
+      pageSize: z.number().int().min(1).max(50).default(20).describe('People per page, 1-50 (default 20)'),
+      detail: detailInput,
+      cursor: cursorInput,
+    })
+    .refine((a) => a.query !== undefined || a.cursor !== undefined, { message: 'give a query (or the cursor of a previous page)', path: ['query'] }),
   outputSchema: output,
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
   readOnly: true,
   async run(args, ctx) {
     const s: State = args.cursor
       ? decodeCursor('search_directory', args.cursor, cursorState)
-      : { query: args.query, pageSize: args.pageSize, detail: args.detail as Detail, skip: 0 };
+      : { query: args.query ?? '', pageSize: args.pageSize, detail: args.detail as Detail, skip: 0 };
     let res;
     try {
       res = await ctx.people.call(ctx.accountId, (api, options) =>
