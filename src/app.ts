@@ -56,6 +56,7 @@ export function createApp(deps: AppDeps): App {
     clientId: config.google.clientId,
     clientSecret: config.google.clientSecret,
     redirectUri: `${config.baseUrl}/oauth/google/callback`,
+    timeoutMs: config.googleTimeoutMs,
   });
   const googleTokens = new GoogleTokenStore(store, keys, google, GRANT_TTL);
   const pending = new Set<Promise<unknown>>();
@@ -67,6 +68,7 @@ export function createApp(deps: AppDeps): App {
   const people = new PeopleGateway({
     rootUrl: config.peopleApiRootUrl,
     tokens: googleTokens,
+    timeoutMs: config.peopleTimeoutMs,
     onReauthRequired: async (accountId) => {
       // Google no longer honours our token: end our grants too, so the client's next refresh fails
       // and it starts a fresh sign-in instead of looping on 401s.

@@ -31,6 +31,9 @@ export interface Config {
   logLevel: string;
   /** Global cap on dynamic client registrations per hour (not per IP: teams share egress IPs). */
   registrationsPerHour: number;
+  /** Time limits for calls to Google's OAuth endpoints and to the People API. */
+  googleTimeoutMs: number;
+  peopleTimeoutMs: number;
   /** Token endpoint caps per client and per instance, per minute. */
   tokenRequestsPerClientPerMinute: number;
   tokenRequestsPerMinute: number;
@@ -227,6 +230,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     }
     return n;
   };
+  const googleTimeoutMs = positiveInt('GOOGLE_TIMEOUT_MS', 10_000);
+  const peopleTimeoutMs = positiveInt('PEOPLE_TIMEOUT_MS', 30_000);
   const tokenRequestsPerClientPerMinute = positiveInt('TOKEN_REQUESTS_PER_CLIENT_PER_MINUTE', 120);
   const tokenRequestsPerMinute = positiveInt('TOKEN_REQUESTS_PER_MINUTE', 6000);
   const refreshReuseGraceSeconds = env.REFRESH_REUSE_GRACE_SECONDS ? Number(env.REFRESH_REUSE_GRACE_SECONDS) : 60;
@@ -255,6 +260,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     refreshReuseGraceSeconds,
     tokenRequestsPerClientPerMinute,
     tokenRequestsPerMinute,
+    googleTimeoutMs,
+    peopleTimeoutMs,
     onCloudRun,
   };
 }

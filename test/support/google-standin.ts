@@ -124,6 +124,8 @@ export interface GoogleStandin {
   verifyAccessToken(token: string): Promise<VerifiedAccessToken | null>;
   /** The next `count` (default 1) token-endpoint requests get this answer. */
   failNextToken(opts: FailTokenOptions): void;
+  /** Drops every queued token-endpoint fault. */
+  clearTokenFaults(): void;
   /** The user removed the app at myaccount.google.com: every grant of theirs is revoked. Returns how many. */
   revokeUser(email: string): number;
   close(): Promise<void>;
@@ -977,6 +979,9 @@ ${buttons}
       const user = payload?.accountId ? userBySub(payload.accountId) : undefined;
       if (!payload || !user) return null;
       return { sub: user.sub, email: user.email, scopes: String(payload.scope ?? '').split(' ').filter(Boolean) };
+    },
+    clearTokenFaults() {
+      faults.length = 0;
     },
     failNextToken(fault: FailTokenOptions) {
       const count = fault.count ?? 1;

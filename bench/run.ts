@@ -1,0 +1,286 @@
+/**
+ * `npm run bench`: measures the server on loopback against the stand-ins, each figure next to a baseline
+ * measured in the same run, writes bench/results.json and prints a table with every target met or missed.
+ * Not part of `npm test`. Bounded: every loop has a count or a deadline.
+ */
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { SignJWT } from 'jose';
+import { KeyRing } from '../src/security/keys.js';
+import { CountingStore } from '../src/storage/counting.js';
+import { MemoryStore } from '../src/storage/memory.js';
+import { startGoogleStandin, type GoogleStandin } from '../test/support/google-standin.js';
+import { startPeopleStandin, type PeopleStandin } from '../test/support/people-standin.js';
+import { startHarness, GOOGLE_CLIENT_ID, GOOGLE_CLIENT_SECRET, TEST_SECRET } from '../test/support/harness.js';
+import { clientAuth, mcpPost, signIn, tokenRequest } from '../test/support/oauth-client.js';
+
+const ROOT = new URL('..', import.meta.url).pathname;
+const QUICK = process.argv.includes('--quick');
+const LEVEL_MS = QUICK ? 1500 : 4000;
+const MEMORY_REQUESTS = QUICK ? 2000 : 10_000;
+const COLD_RUNS = QUICK ? 3 : 7;
+
+interface Row {
+  metric: string;
+  value: number;
+  unit: string;
+  baseline?: number;
+  ratio?: number;
+  target: string;
+  met: boolean;
+  note?: string;
+}
+const rows: Row[] = [];
+const log = (s: string) => process.stderr.write(`${s}\n`);
+
+async function freePort(): Promise<number> {
+  const s = createServer();
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()));
+  const { port } = s.address() as AddressInfo;
+  await new Promise<void>((r) => s.close(() => r()));
+  return port;
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const pct = (xs: number[], p: number) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]!;
+};
+
+function rssMb(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  return Number(/VmRSS:\s+(\d+)/.exec(status)![1]) / 1024;
+}
+
+async function waitUntil(fn: () => Promise<boolean>, ms: number): Promise<void> {
+  const until = Date.now() + ms;
+  while (Date.now() < until) {
+    try {
+      if (await fn()) return;
+    } catch {
+      // not up yet
+    }
+    await new Promise((r) => setTimeout(r, 5));
+  }
+  throw new Error('timed out');
+}
+
+function stop(child: ChildProcess): Promise<void> {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null) return resolve();
+    child.once('exit', () => resolve());
+    child.kill('SIGKILL');
+  });
+}
+
+function serverEnv(port: number, google: GoogleStandin, people: PeopleStandin): NodeJS.ProcessEnv {
+  return {
+    PATH: process.env.PATH,
+    PORT: String(port),
+    BASE_URL: `http://127.0.0.1:${port}`,
+    ACCESS_TOKEN_SECRET: TEST_SECRET,
+    GOOGLE_CLIENT_ID,
+    GOOGLE_CLIENT_SECRET,
+    GOOGLE_OIDC_ISSUER: google.url,
+    PEOPLE_API_ROOT_URL: people.url,
+    DANGEROUSLY_ALLOW_LOOPBACK_HTTP: 'true',
+    ALLOWED_DOMAINS: 'example.com,acme.test',
+    LOG_LEVEL: 'warn',
+    NODE_ENV: 'production',
+  };
+}
+
+async function mintToken(port: number): Promise<string> {
+  const key = new KeyRing([TEST_SECRET]).accessTokenKeys[0]!;
+  const now = Math.floor(Date.now() / 1000);
+  const base = `http://127.0.0.1:${port}`;
+  return new SignJWT({ client_id: 'bench', scope: 'contacts' })
+    .setProtectedHeader({ alg: 'HS256', typ: 'at+jwt' })
+    .setIssuer(base)
+    .setAudience(`${base}/mcp`)
+    .setSubject('bench-user')
+    .setIssuedAt(now)
+    .setExpirationTime(now + 600)
+    .sign(key);
+}
+
+async function coldStart(google: GoogleStandin, people: PeopleStandin) {
+  const ours: number[] = [];
+  const base: number[] = [];
+  for (let i = 0; i < COLD_RUNS; i++) {
+    {
+      const port = await freePort();
+      const token = await mintToken(port);
+      const t0 = performance.now();
+      const child = spawn(process.execPath, ['dist/index.js'], { cwd: ROOT, env: serverEnv(port, google, people), stdio: 'ignore' });
+      await waitUntil(async () => (await mcpPost(`http://127.0.0.1:${port}/mcp`, token, { jsonrpc: '2.0', id: 1, method: 'tools/list', params: {} })).status === 200, 20_000);
+      ours.push(performance.now() - t0);
+      await stop(child);
+    }
+    {
+      const port = await freePort();
+      const t0 = performance.now();
+      const child = spawn(process.execPath, ['bench/hello.mjs'], { cwd: ROOT, env: { PATH: process.env.PATH, PORT: String(port) }, stdio: 'ignore' });
+      await waitUntil(async () => (await fetch(`http://127.0.0.1:${port}/`)).status === 200, 20_000);
+      base.push(performance.now() - t0);
+      await stop(child);
+    }
+  }
+  const o = median(ours);
+  const b = median(base);
+  rows.push({ metric: 'cold start → first authenticated tools/list', value: Math.round(o), unit: 'ms', baseline: Math.round(b), ratio: o / b, target: 'ratio ≤ 2.5 (vs bare Express hello world)', met: o / b <= 2.5 });
+}
+
+async function load(url: string, token: string | undefined, concurrency: number, ms: number) {
+  const latencies: number[] = [];
+  let errors = 0;
+  const until = performance.now() + ms;
+  const body = { jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'search_contacts', arguments: { query: 'Bob', maxResults: 10 } } };
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (performance.now() < until) {
+        const t0 = performance.now();
+        const res = await mcpPost(url, token, body);
+        const text = await res.text();
+        if (res.status !== 200 || !text.includes('Bob')) errors++;
+        latencies.push(performance.now() - t0);
+      }
+    }),
+  );
+  return { rps: (latencies.length / ms) * 1000, p50: pct(latencies, 50), p99: pct(latencies, 99), errors, n: latencies.length };
+}
+
+async function throughputAndMemory(port: number, google: GoogleStandin, people: PeopleStandin) {
+  const ours = spawn(process.execPath, ['dist/index.js'], { cwd: ROOT, env: serverEnv(port, google, people), stdio: 'ignore' });
+  const basePort = await freePort();
+  let baseline: ChildProcess | undefined;
+  try {
+    const baseUrl = `http://127.0.0.1:${port}`;
+    await waitUntil(async () => (await fetch(`${baseUrl}/healthz`)).status === 200, 20_000);
+    const { tokens } = await signIn(baseUrl, { loginHint: 'alice@example.com' });
+    const token = tokens.access_token!;
+    // A Google access token for the baseline (same user, same People stand-in data).
+    const rt = google.issuedRefreshTokens.at(-1)!;
+    const g = (await (await fetch(`${google.url}/token`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: rt, client_id: GOOGLE_CLIENT_ID, client_secret: GOOGLE_CLIENT_SECRET }) })).json()) as { access_token: string };
+    baseline = spawn(process.execPath, ['--import', 'tsx', 'bench/baseline-mcp.ts'], { cwd: ROOT, env: { PATH: process.env.PATH, PORT: String(basePort), PEOPLE_API_ROOT_URL: people.url, GOOGLE_ACCESS_TOKEN: g.access_token, NODE_ENV: 'production' }, stdio: 'ignore' });
+    await waitUntil(async () => (await mcpPost(`http://127.0.0.1:${basePort}/mcp`, undefined, { jsonrpc: '2.0', id: 1, method: 'tools/list', params: {} })).status === 200, 20_000);
+
+    // Warm both (JIT, the per-user search warm-up, connection pools).
+    await load(`${baseUrl}/mcp`, token, 4, 800);
+    await load(`http://127.0.0.1:${basePort}/mcp`, undefined, 4, 800);
+    const idle = rssMb(ours.pid!);
+    rows.push({ metric: 'idle RSS after sign-in', value: Math.round(idle), unit: 'MB', target: '≤ 120 MB', met: idle <= 120 });
+
+    for (const c of [1, 8, 32]) {
+      const o = await load(`${baseUrl}/mcp`, token, c, LEVEL_MS);
+      const b = await load(`http://127.0.0.1:${basePort}/mcp`, undefined, c, LEVEL_MS);
+      const note = o.errors || b.errors ? `errors: ours ${o.errors}, baseline ${b.errors}` : undefined;
+      rows.push({ metric: `search_contacts throughput, ${c} client${c > 1 ? 's' : ''}`, value: Math.round(o.rps), unit: 'req/s', baseline: Math.round(b.rps), ratio: o.rps / b.rps, target: '≥ 0.85× baseline', met: o.rps / b.rps >= 0.85 && o.errors === 0, note });
+      rows.push({ metric: `search_contacts p50 latency, ${c} client${c > 1 ? 's' : ''}`, value: round1(o.p50), unit: 'ms', baseline: round1(b.p50), ratio: o.p50 / b.p50, target: '(reported)', met: true });
+      rows.push({ metric: `search_contacts p99 latency, ${c} client${c > 1 ? 's' : ''}`, value: round1(o.p99), unit: 'ms', baseline: round1(b.p99), ratio: o.p99 / b.p99, target: '≤ 1.3× baseline', met: o.p99 / b.p99 <= 1.3 });
+    }
+
+    // Memory growth over many requests (bounded count), at 8 concurrent clients.
+    const before = rssMb(ours.pid!);
+    let sent = 0;
+    await Promise.all(
+      Array.from({ length: 8 }, async () => {
+        while (sent < MEMORY_REQUESTS) {
+          sent++;
+          await (await mcpPost(`${baseUrl}/mcp`, token, { jsonrpc: '2.0', id: sent, method: 'tools/call', params: { name: 'search_contacts', arguments: { query: 'Bob' } } })).text();
+        }
+      }),
+    );
+    await new Promise((r) => setTimeout(r, 500));
+    const after = rssMb(ours.pid!);
+    rows.push({ metric: `RSS growth over ${MEMORY_REQUESTS} requests`, value: round1(after - before), unit: 'MB', target: '≤ 30 MB', met: after - before <= 30, note: `${Math.round(before)} → ${Math.round(after)} MB` });
+  } finally {
+    await stop(ours);
+    if (baseline) await stop(baseline);
+  }
+}
+
+async function storeOps() {
+  const counting = new CountingStore(new MemoryStore());
+  const h = await startHarness({ store: counting, env: { LOG_LEVEL: 'silent' } });
+  try {
+    counting.reset();
+    const { client, tokens } = await signIn(h.baseUrl, { loginHint: 'bob@acme.test' });
+    const signInOps = counting.counts();
+    counting.reset();
+    const r = await tokenRequest(h.baseUrl, { grant_type: 'refresh_token', refresh_token: tokens.refresh_token, ...clientAuth(client) });
+    const refreshOps = counting.counts();
+    const token = r.body.access_token!;
+    // Steady state: after the first call (grant liveness and Google token cached), N more.
+    const call = () => mcpPost(h.mcpUrl, token, { jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'search_contacts', arguments: { query: 'Bob' } } }).then((x) => x.text());
+    await call();
+    counting.reset();
+    const N = 50;
+    for (let i = 0; i < N; i++) await call();
+    const steady = counting.counts();
+    const total = (c: { reads: number; writes: number }) => c.reads + c.writes;
+    rows.push({ metric: 'store operations per MCP request (steady state)', value: total(steady) / N, unit: 'ops', target: '0', met: total(steady) === 0, note: `${steady.reads} reads, ${steady.writes} writes over ${N} calls` });
+    rows.push({ metric: 'store operations per full sign-in', value: total(signInOps), unit: 'ops', target: '≤ 12', met: total(signInOps) <= 12, note: `${signInOps.reads} reads, ${signInOps.writes} writes: ${JSON.stringify(signInOps.byOp)}` });
+    rows.push({ metric: 'store operations per refresh', value: total(refreshOps), unit: 'ops', target: '≤ 4', met: total(refreshOps) <= 4, note: `${refreshOps.reads} reads, ${refreshOps.writes} writes: ${JSON.stringify(refreshOps.byOp)}` });
+    return { signIn: signInOps, refresh: refreshOps, steady };
+  } finally {
+    await h.close();
+  }
+}
+
+function depsSize() {
+  const dir = mkdtempSync(join(tmpdir(), 'deps-size-'));
+  try {
+    copyFileSync(join(ROOT, 'package.json'), join(dir, 'package.json'));
+    copyFileSync(join(ROOT, 'package-lock.json'), join(dir, 'package-lock.json'));
+    execFileSync('npm', ['ci', '--omit=dev', '--ignore-scripts', '--no-audit', '--no-fund'], { cwd: dir, stdio: 'ignore' });
+    const bytes = Number(execFileSync('du', ['-sb', join(dir, 'node_modules')]).toString().split('\t')[0]);
+    const mb = bytes / 1024 / 1024;
+    rows.push({ metric: 'production dependencies (npm ci --omit=dev)', value: round1(mb), unit: 'MB', target: '≤ 80 MB', met: mb <= 80 });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const round1 = (x: number) => Math.round(x * 10) / 10;
+
+async function main() {
+  log('building dist/ …');
+  execFileSync(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'], { cwd: ROOT, stdio: 'inherit' });
+  // The server that users sign in to needs its Google redirect URI registered at the stand-in up front.
+  const port = await freePort();
+  const google = await startGoogleStandin({ clients: [{ client_id: GOOGLE_CLIENT_ID, client_secret: GOOGLE_CLIENT_SECRET, redirect_uris: [`http://127.0.0.1:${port}/oauth/google/callback`] }] });
+  const people = await startPeopleStandin({ verifyToken: (t) => google.verifyAccessToken(t), users: google.users.filter((u) => u.emailVerified) });
+  try {
+    log('store operations …');
+    const ops = await storeOps();
+    log('cold start …');
+    await coldStart(google, people);
+    log('throughput, latency and memory …');
+    await throughputAndMemory(port, google, people);
+    log('dependency size …');
+    depsSize();
+    const out = { date: new Date().toISOString(), node: process.version, quick: QUICK, rows, storeOps: ops };
+    writeFileSync(join(ROOT, 'bench/results.json'), `${JSON.stringify(out, null, 2)}\n`);
+    const fmt = (r: Row) => [r.metric, `${r.value} ${r.unit}`, r.baseline !== undefined ? `${r.baseline} ${r.unit}` : '', r.ratio !== undefined ? `${r.ratio.toFixed(2)}×` : '', r.target, r.met ? 'met' : 'MISSED', r.note ?? ''];
+    const table = [['metric', 'ours', 'baseline', 'ratio', 'target', 'result', 'note'], ...rows.map(fmt)];
+    const widths = table[0]!.map((_, i) => Math.max(...table.map((t) => t[i]!.length)));
+    for (const t of table) process.stdout.write(`${t.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd()}\n`);
+    process.stdout.write(`\n${rows.filter((r) => r.met).length} of ${rows.length} targets met; results in bench/results.json\n`);
+  } finally {
+    await people.close();
+    await google.close();
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (err: unknown) => {
+    console.error(err);
+    process.exit(1);
+  },
+);
