@@ -42,12 +42,17 @@ function missingPermissionText(requiredScopes: string[] | undefined): string {
   const names = (requiredScopes ?? []).map((s) => (s.startsWith(GOOGLE_SCOPE) ? s.slice(GOOGLE_SCOPE.length) : s)).filter((s) => PERMISSION_LABELS[s]);
   // Google lists every scope that would do; the read-only one is the least the user has to grant.
   const wanted = names.includes('contacts') && names.includes('contacts.readonly') ? names.filter((n) => n !== 'contacts') : names;
-  const how = 'To grant it, reconnect this connector (sign in with Google again) and, on Google’s consent screen, tick the box for that permission.';
+  const how =
+    wanted.length > 1
+      ? 'To grant them, reconnect this connector (sign in with Google again) and, on Google’s consent screen, tick the boxes for those permissions.'
+      : 'To grant it, reconnect this connector (sign in with Google again) and, on Google’s consent screen, tick the box for that permission.';
   if (wanted.length === 0) {
     return 'This connector is missing a Google permission needed for this action. Reconnect the connector and, on Google’s consent screen, tick every Google Contacts permission it asks for.';
   }
   const labels = wanted.map((n) => `“${PERMISSION_LABELS[n]}”`).join(' and ');
-  return `This action needs the Google permission ${labels}, which this connector was not granted. ${how}`;
+  return wanted.length > 1
+    ? `This action needs the Google permissions ${labels}, and this connector was not granted all of them. ${how}`
+    : `This action needs the Google permission ${labels}, which this connector was not granted. ${how}`;
 }
 
 export function errorResult(err: unknown, outcome: RequestOutcome, toolName: string): CallToolResult {

@@ -335,4 +335,3 @@ export function isEditableContact(person: GPerson): boolean {
   return contactSources(person).length > 0 || /^people\/c\d+$/.test(person.resourceName ?? '');
 }
 
-export { editSchema };

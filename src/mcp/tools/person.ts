@@ -40,7 +40,7 @@ export function personFields(detail: Detail): string {
 /** Longest single text value returned (notes can be long); longer ones are cut and marked. */
 export const MAX_TEXT_VALUE = 4000;
 /** Budget for the structured part of one result; the text rendering is smaller still. */
-export const RESULT_BUDGET_CHARS = 60_000;
+export const RESULT_BUDGET_CHARS = 50_000;
 
 function clip(s: string, max = MAX_TEXT_VALUE): string {
   return s.length > max ? `${s.slice(0, max)}… [cut: ${s.length - max} more characters]` : s;
