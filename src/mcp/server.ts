@@ -79,7 +79,7 @@ export function errorResult(err: unknown, outcome: RequestOutcome, toolName: str
         text = 'Google Contacts is rate limiting requests right now. Wait a minute and try again.';
         break;
       case 'unavailable':
-        text = `${err.message}. Try again later.`;
+        text = err.message.includes('may or may not') ? `${err.message}.` : `${err.message}. Try again later.`;
         break;
       case 'precondition':
         text = 'The contact changed while it was being updated. Fetch it again and retry.';

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { startHarness, type Harness } from '../support/harness.js';
-import { connect, fails, ok, type PersonOut, type Session } from './helpers.js';
+import { call, connect, fails, ok, type PersonOut, type Session } from './helpers.js';
 
 const ALICE = 'alice@example.com';
 
@@ -105,6 +105,22 @@ describe('mcp tools: changing contacts and groups', function () {
       expect(await fails(s, 'create_contact', { name: { givenName: 'X' }, birthday: { month: 13, day: 1 } })).to.match(/birthday\.month/);
       expect(await fails(s, 'create_contact', { name: { givenName: 'X' }, groups: ['No Such Group'] })).to.match(/No contact group named "No Such Group"/);
       expect(await fails(s, 'create_contact', { name: { givenName: 'X' }, groups: ['Family'] })).to.match(/built-in group "Family"/);
+    });
+  });
+
+  describe('create_contact after a Google 5xx', () => {
+    it('is not retried (the contact may exist already), and says to search before trying again', async () => {
+      const creates = () => h.people.requests.filter((r) => r.method === 'people.createContact').length;
+      const before = creates();
+      h.people.failNext({ method: 'people.createContact', status: 500 });
+      const r = await call(s, 'create_contact', { name: { givenName: 'Once', familyName: 'Only' } });
+      expect(r.isError).to.equal(true);
+      expect(r.text).to.match(/may or may not have been saved/);
+      expect(creates() - before).to.equal(1);
+      // A 429 means Google did not process it: that one is retried.
+      h.people.failNext({ method: 'people.createContact', status: 429, retryAfterSeconds: 1 });
+      const again = await ok<{ contact: PersonOut }>(s, 'create_contact', { name: { givenName: 'Once', familyName: 'Only' } });
+      expect(again.structured.contact.name).to.equal('Once Only');
     });
   });
 

@@ -70,7 +70,7 @@ export const createContact = defineTool({
       person.memberships = [...new Set(groups.map((g) => g.resourceName))].map(toMembership);
     }
     const created = await ctx.people.serialize(ctx.accountId, () =>
-      ctx.people.call(ctx.accountId, (api, options) => api.people.createContact({ personFields: personFields(args.detail), requestBody: person }, options)),
+      ctx.people.call(ctx.accountId, (api, options) => api.people.createContact({ personFields: personFields(args.detail), requestBody: person }, options), { idempotent: false }),
     );
     const contact = renderPerson(created, args.detail, args.detail === 'full' ? await groupNameMap(ctx) : undefined);
     return { structured: { contact }, text: `Created contact:\n${personText(contact)}` };

@@ -30,6 +30,7 @@ export const saveOtherContact = defineTool({
             { resourceName: rn, requestBody: { copyMask: 'names,emailAddresses,phoneNumbers', readMask: personFields(args.detail) } },
             options,
           ),
+          { idempotent: false },
         ),
       ),
     );

@@ -74,7 +74,16 @@ export class PeopleGateway {
   }
 
   /** Runs one People API call for the user with retries and error mapping. */
-  async call<T>(accountId: string, fn: (api: PeopleApi, options: { headers: Record<string, string>; timeout: number; retry: boolean }) => Promise<{ data: T }>): Promise<T> {
+  /**
+   * `idempotent: false` (creations) retries only on 429 — Google did not process it — never after a 5xx
+   * or a timeout, where the contact may already exist and a retry would duplicate it.
+   */
+  async call<T>(
+    accountId: string,
+    fn: (api: PeopleApi, options: { headers: Record<string, string>; timeout: number; retry: boolean }) => Promise<{ data: T }>,
+    callOpts: { idempotent?: boolean } = {},
+  ): Promise<T> {
+    const idempotent = callOpts.idempotent ?? true;
     const maxAttempts = this.opts.maxAttempts ?? 4;
     let refreshedAfter401 = false;
     for (let attempt = 1; ; attempt++) {
@@ -99,7 +108,7 @@ export class PeopleGateway {
           throw new GoogleReauthRequired('Google rejected the refreshed access token');
         }
         if (status === 429 || (status !== undefined && status >= 500) || status === undefined) {
-          if (attempt < maxAttempts) {
+          if (attempt < maxAttempts && (idempotent || status === 429)) {
             const retryAfter = Number(header(err.response?.headers, 'retry-after'));
             const backoff = Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter * 1000 : 250 * 2 ** (attempt - 1) + Math.random() * 100;
             if (backoff <= (this.opts.maxRetryAfterMs ?? 10_000)) {
@@ -108,7 +117,8 @@ export class PeopleGateway {
             }
           }
           if (status === 429) throw new PeopleApiError('rate_limited', 'Google Contacts is rate limiting requests', status, gErr?.status);
-          throw new PeopleApiError('unavailable', status === undefined ? 'Google Contacts did not answer in time' : 'Google Contacts is temporarily unavailable', status, gErr?.status);
+          const base = status === undefined ? 'Google Contacts did not answer in time' : 'Google Contacts is temporarily unavailable';
+          throw new PeopleApiError('unavailable', idempotent ? base : `${base}; the change may or may not have been saved — search before trying again`, status, gErr?.status);
         }
         const reason = gErr?.details?.find((d) => d.reason)?.reason;
         const message = gErr?.message ?? `Google answered ${status}`;
