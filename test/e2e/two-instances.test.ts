@@ -163,17 +163,6 @@ describe('two instances on one Firestore', function () {
     wire.push(refreshToken, r.body.access_token!);
   });
 
-  it('revokes on B; A then refuses the refresh', async () => {
-    const res = await fetch(`${direct('B')}/revoke`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ token: refreshToken, client_id: session.client.client_id, client_secret: session.client.client_secret! }),
-    });
-    expect(res.status).to.equal(200);
-    const r = await tokenRequest(direct('A'), { grant_type: 'refresh_token', refresh_token: refreshToken, ...clientAuth(session.client) });
-    expect(r.body.error).to.equal('invalid_grant');
-  });
-
   it('stored data check: no token, code, client secret or Google token appears anywhere in Firestore', async () => {
     const db = emu.client();
     const found: string[] = [];
@@ -192,4 +181,15 @@ describe('two instances on one Firestore', function () {
     expect(docs).to.be.greaterThan(5);
     expect(found).to.deep.equal([]);
   });
+  it('revokes on B; A then refuses the refresh', async () => {
+    const res = await fetch(`${direct('B')}/revoke`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ token: refreshToken, client_id: session.client.client_id, client_secret: session.client.client_secret! }),
+    });
+    expect(res.status).to.equal(200);
+    const r = await tokenRequest(direct('A'), { grant_type: 'refresh_token', refresh_token: refreshToken, ...clientAuth(session.client) });
+    expect(r.body.error).to.equal('invalid_grant');
+  });
+
 });

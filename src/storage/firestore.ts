@@ -1,0 +1,480 @@
+/**
+ * The Firestore store: production storage behind the storage port (see port.ts and docs/storage.md).
+ *
+ * - One collection per kind (KINDS in port.ts), optionally prefixed so two deployments can share a database.
+ * - Each document: `{ data, expiresAt: Timestamp, updatedAt: Timestamp, consumedAt?: Timestamp,
+ *   grantId?, uid?, userCode?, accountId?, clientId? }`. `expiresAt` is the field a Firestore TTL policy
+ *   deletes on; TTL deletion lags (a day or more), so every read treats `expiresAt <= now` as absent.
+ * - `data` is the payload as a Firestore map. A payload Firestore cannot hold as a map (an array directly
+ *   inside an array, an empty or `__reserved__` map key, nesting deeper than 16, non-JSON values) is
+ *   stored as a JSON string in `dataJson` instead, so untrusted client metadata can never make a write fail.
+ * - Keys become document ids reversibly (see encodeKey): `[A-Za-z0-9_-]{1,200}` as-is, anything else
+ *   `b64_` + base64url(UTF-8). list() and findBy() return the original keys.
+ * - consume() and update() are Firestore transactions (server-side locks: exactly one of any number of
+ *   concurrent callers, in any number of processes, consumes a record).
+ * - A backend that does not answer surfaces as StoreUnavailableError within `deadlineMs` (default 5 s):
+ *   the client library's own retries (up to ~40 s for a refused connection) run under a watchdog. After
+ *   the watchdog fires, the abandoned call may still complete later (an ambiguous write, as with any
+ *   timeout); callers treat StoreUnavailableError as "outcome unknown, try again".
+ */
+import { Firestore, Timestamp, type CollectionReference, type DocumentData, type Settings, type Transaction } from '@google-cloud/firestore';
+import {
+  GRANT_BOUND_KINDS,
+  KINDS,
+  StoreUnavailableError,
+  type ConsumeResult,
+  type Kind,
+  type RecordIndexes,
+  type Store,
+  type StoredRecord,
+  type UpdateResult,
+} from './port.js';
+
+export interface FirestoreStoreOptions {
+  /** GCP project; default from the environment (GOOGLE_CLOUD_PROJECT), or `demo-local` on the emulator. */
+  projectId?: string;
+  /** Firestore database id; default `(default)`. */
+  databaseId?: string;
+  /** Prepended to every collection name (letters, digits, `_`, `-`). */
+  collectionPrefix?: string;
+  /** An existing client (tests). The store does not terminate a client it did not create. */
+  firestore?: Firestore;
+  /** How long an operation may go without an answer from Firestore before StoreUnavailableError. Default 5000. */
+  deadlineMs?: number;
+  /** Upper bound for one transactional operation, contention retries included. Default 30000. */
+  transactionTimeoutMs?: number;
+  /** Clock for expiry checks and `updatedAt` (tests). Default Date.now. */
+  now?: () => number;
+}
+
+const INDEX_FIELDS = ['grantId', 'uid', 'userCode', 'accountId', 'clientId'] as const satisfies ReadonlyArray<keyof RecordIndexes>;
+const DEFAULT_DEADLINE_MS = 5000;
+const DEFAULT_TRANSACTION_TIMEOUT_MS = 30_000;
+/** Transaction attempts (contention retries); the SDK default of 5 is too few for a hot record. */
+const TRANSACTION_ATTEMPTS = 30;
+/** Firestore allows at most 500 writes per batch. */
+const BATCH_SIZE = 500;
+/** purgeExpired deletes at most this many batches per collection per call (bounded loop). */
+const PURGE_MAX_ROUNDS = 20;
+const MAX_KEY_BYTES = 1024;
+const MAX_MAP_DEPTH = 16;
+/** gRPC status codes that mean "the backend cannot serve now": DEADLINE_EXCEEDED, RESOURCE_EXHAUSTED, UNAVAILABLE. */
+const UNAVAILABLE_CODES = new Set([4, 8, 14]);
+const FAILED_PRECONDITION = 9;
+
+// ---------------------------------------------------------------------------------------------------
+// Keys
+
+const SAFE_ID = /^[A-Za-z0-9_-]{1,200}$/;
+const ENCODED_PREFIX = 'b64_';
+
+/**
+ * Maps a store key to a valid Firestore document id, reversibly. Keys of 1-200 characters from
+ * `[A-Za-z0-9_-]` (hashes, Google subs, client ids) are used as-is, unless they start with `b64_` or look
+ * like a reserved id (`__x__`); every other key becomes `b64_` + base64url(UTF-8 bytes). Ids never contain
+ * `/`, are never `.`/`..` and stay below Firestore's 1500-byte limit (keys are limited to 1024 bytes).
+ */
+export function encodeKey(key: string): string {
+  if (SAFE_ID.test(key) && !key.startsWith(ENCODED_PREFIX) && !/^__.*__$/.test(key)) return key;
+  const bytes = Buffer.from(key, 'utf8');
+  if (bytes.length === 0 || bytes.length > MAX_KEY_BYTES) {
+    throw new RangeError(`store key must be 1-${MAX_KEY_BYTES} bytes (got ${bytes.length})`);
+  }
+  return ENCODED_PREFIX + bytes.toString('base64url');
+}
+
+export function decodeKey(id: string): string {
+  return id.startsWith(ENCODED_PREFIX) ? Buffer.from(id.slice(ENCODED_PREFIX.length), 'base64url').toString('utf8') : id;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Documents
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) return false;
+  const proto = Object.getPrototypeOf(v);
+  return proto === Object.prototype || proto === null;
+}
+
+/** Whether Firestore can store the value as a map/array with the same JSON meaning. */
+function firestoreSafe(v: unknown, depth: number, inArray: boolean): boolean {
+  switch (typeof v) {
+    case 'string':
+    case 'boolean':
+      return true;
+    case 'number':
+      return Number.isFinite(v);
+    case 'undefined':
+      // Dropped from objects (ignoreUndefinedProperties), but JSON turns it into null inside arrays.
+      return !inArray;
+    case 'object':
+      if (v === null) return true;
+      if (Array.isArray(v)) return !inArray && v.every((x) => firestoreSafe(x, depth, true));
+      if (!isPlainObject(v) || depth >= MAX_MAP_DEPTH) return false;
+      return Object.entries(v).every(([k, x]) => k.length > 0 && !/^__.*__$/.test(k) && firestoreSafe(x, depth + 1, false));
+    default:
+      return false;
+  }
+}
+
+function millis(v: unknown): number | undefined {
+  if (v instanceof Timestamp) return v.toMillis();
+  if (typeof v === 'number') return v;
+  return undefined;
+}
+
+function timestamp(ms: number, field: string): Timestamp {
+  if (!Number.isFinite(ms)) throw new TypeError(`${field} must be a finite epoch-milliseconds number`);
+  return Timestamp.fromMillis(ms);
+}
+
+function toDocument(record: StoredRecord, now: number): DocumentData {
+  const doc: DocumentData = {
+    expiresAt: timestamp(record.expiresAt, 'expiresAt'),
+    updatedAt: timestamp(now, 'updatedAt'),
+  };
+  if (firestoreSafe(record.data, 0, false) && isPlainObject(record.data)) doc.data = record.data;
+  else doc.dataJson = JSON.stringify(record.data);
+  if (record.consumedAt !== undefined) doc.consumedAt = timestamp(record.consumedAt, 'consumedAt');
+  for (const f of INDEX_FIELDS) {
+    const v = record[f];
+    if (typeof v === 'string') doc[f] = v;
+  }
+  return doc;
+}
+
+function fromDocument(doc: DocumentData): StoredRecord {
+  const data = typeof doc.dataJson === 'string' ? (JSON.parse(doc.dataJson) as Record<string, unknown>) : ((doc.data ?? {}) as Record<string, unknown>);
+  const record: StoredRecord = { data, expiresAt: millis(doc.expiresAt) ?? 0 };
+  const consumedAt = millis(doc.consumedAt);
+  if (consumedAt !== undefined) record.consumedAt = consumedAt;
+  const updatedAt = millis(doc.updatedAt);
+  if (updatedAt !== undefined) record.updatedAt = updatedAt;
+  for (const f of INDEX_FIELDS) {
+    const v: unknown = doc[f];
+    if (typeof v === 'string') record[f] = v;
+  }
+  return record;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Errors and deadlines
+
+function errorCode(err: unknown): number | string | undefined {
+  return typeof err === 'object' && err !== null ? (err as { code?: number | string }).code : undefined;
+}
+
+/** Whether an error from the client library means Firestore cannot be reached or cannot serve now. */
+export function isUnavailableError(err: unknown): boolean {
+  if (err instanceof StoreUnavailableError) return true;
+  const code = errorCode(err);
+  if (typeof code === 'number' && UNAVAILABLE_CODES.has(code)) return true;
+  if (typeof code === 'string' && /^(ECONNREFUSED|ECONNRESET|ETIMEDOUT|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|ENETUNREACH)$/.test(code)) return true;
+  const message = err instanceof Error ? err.message : '';
+  return /ECONNREFUSED|No connection established|Connection dropped/.test(message);
+}
+
+function mapError(err: unknown, what: string): unknown {
+  if (err instanceof StoreUnavailableError) return err;
+  if (isUnavailableError(err)) {
+    const detail = err instanceof Error ? err.message.split('\n')[0]!.slice(0, 200) : String(err);
+    return new StoreUnavailableError(`Firestore unavailable (${what}): ${detail}`, { cause: err });
+  }
+  return err;
+}
+
+/** Short gax deadlines and retries for the RPCs the store uses (defaults are 60-300 s per call, 600 s total). */
+function clientConfig(deadlineMs: number) {
+  const methods = ['GetDocument', 'BatchGetDocuments', 'RunQuery', 'Commit', 'BeginTransaction', 'Rollback', 'BatchWrite'];
+  return {
+    interfaces: {
+      'google.firestore.v1.Firestore': {
+        retry_params: {
+          store: {
+            initial_retry_delay_millis: 100,
+            retry_delay_multiplier: 1.3,
+            max_retry_delay_millis: 1000,
+            initial_rpc_timeout_millis: deadlineMs,
+            rpc_timeout_multiplier: 1,
+            max_rpc_timeout_millis: deadlineMs,
+            total_timeout_millis: deadlineMs,
+          },
+        },
+        methods: Object.fromEntries(methods.map((m) => [m, { timeout_millis: deadlineMs, retry_params_name: 'store' }])),
+      },
+    },
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------
+
+export class FirestoreStore implements Store {
+  private readonly prefix: string;
+  private readonly deadlineMs: number;
+  private readonly transactionTimeoutMs: number;
+  private readonly now: () => number;
+
+  private constructor(
+    readonly db: Firestore,
+    private readonly ownsClient: boolean,
+    opts: FirestoreStoreOptions,
+  ) {
+    this.prefix = opts.collectionPrefix ?? '';
+    if (!/^[A-Za-z0-9_-]{0,40}$/.test(this.prefix)) {
+      throw new Error('collectionPrefix may only contain letters, digits, "_" and "-" (max 40)');
+    }
+    this.deadlineMs = opts.deadlineMs ?? DEFAULT_DEADLINE_MS;
+    this.transactionTimeoutMs = opts.transactionTimeoutMs ?? DEFAULT_TRANSACTION_TIMEOUT_MS;
+    this.now = opts.now ?? Date.now;
+  }
+
+  /**
+   * Builds the client (no network call: use ping() to check the backend). With FIRESTORE_EMULATOR_HOST
+   * set, the client talks to the emulator without credentials.
+   */
+  static async connect(opts: FirestoreStoreOptions = {}): Promise<FirestoreStore> {
+    if (opts.firestore) return new FirestoreStore(opts.firestore, false, opts);
+    const deadlineMs = opts.deadlineMs ?? DEFAULT_DEADLINE_MS;
+    const emulator = Boolean(process.env.FIRESTORE_EMULATOR_HOST);
+    const settings: Settings = {
+      ignoreUndefinedProperties: true,
+      databaseId: opts.databaseId ?? '(default)',
+      clientConfig: clientConfig(deadlineMs),
+      // Reconnect quickly once the backend is back (gRPC's default backoff grows to 120 s).
+      grpcOptions: { 'grpc.initial_reconnect_backoff_ms': 250, 'grpc.max_reconnect_backoff_ms': 2000 },
+    };
+    const projectId = opts.projectId ?? process.env.GOOGLE_CLOUD_PROJECT ?? process.env.GCLOUD_PROJECT ?? (emulator ? 'demo-local' : undefined);
+    if (projectId) settings.projectId = projectId;
+    // On the emulator there are no credentials: skip the Application Default Credentials lookup.
+    if (emulator) settings.universeDomain = 'googleapis.com';
+    return new FirestoreStore(new Firestore(settings), true, opts);
+  }
+
+  /** The collection name of a kind, prefix included. */
+  collectionName(kind: Kind): string {
+    return this.prefix + KINDS[kind];
+  }
+
+  private col(kind: Kind): CollectionReference {
+    return this.db.collection(this.collectionName(kind));
+  }
+
+  private ref(kind: Kind, key: string) {
+    return this.col(kind).doc(encodeKey(key));
+  }
+
+  private live(doc: DocumentData | undefined): StoredRecord | undefined {
+    if (!doc) return undefined;
+    const record = fromDocument(doc);
+    return record.expiresAt > this.now() ? record : undefined;
+  }
+
+  /**
+   * Runs an operation under a watchdog: StoreUnavailableError when Firestore has not answered for
+   * deadlineMs (progress() tells when it last did) or the operation exceeds `totalMs`.
+   */
+  private async guarded<T>(what: string, run: (progress: () => void) => Promise<T>, totalMs = this.deadlineMs): Promise<T> {
+    const started = Date.now();
+    let last = started;
+    const progress = () => {
+      last = Date.now();
+    };
+    let timer: NodeJS.Timeout | undefined;
+    const watchdog = new Promise<never>((_, reject) => {
+      const tick = Math.max(10, Math.min(250, Math.floor(this.deadlineMs / 10)));
+      timer = setInterval(() => {
+        const now = Date.now();
+        if (now - last >= this.deadlineMs) {
+          reject(new StoreUnavailableError(`Firestore did not answer within ${this.deadlineMs} ms (${what})`));
+        } else if (now - started >= totalMs) {
+          reject(new StoreUnavailableError(`Firestore operation took longer than ${totalMs} ms (${what}; contention?)`));
+        }
+      }, tick);
+    });
+    const op = run(progress);
+    op.catch(() => undefined); // the watchdog may win; never leave the operation's rejection unhandled
+    try {
+      return await Promise.race([op, watchdog]);
+    } catch (err) {
+      throw mapError(err, what);
+    } finally {
+      clearInterval(timer);
+    }
+  }
+
+  private transaction<T>(what: string, body: (tx: Transaction, progress: () => void) => Promise<T>): Promise<T> {
+    return this.guarded(
+      what,
+      (progress) => this.db.runTransaction((tx) => body(tx, progress), { maxAttempts: TRANSACTION_ATTEMPTS }),
+      this.transactionTimeoutMs,
+    );
+  }
+
+  async get(kind: Kind, key: string): Promise<StoredRecord | undefined> {
+    const ref = this.ref(kind, key);
+    const snap = await this.guarded(`get ${kind}`, () => ref.get());
+    return this.live(snap.data());
+  }
+
+  async put(kind: Kind, key: string, record: StoredRecord): Promise<void> {
+    const ref = this.ref(kind, key);
+    const doc = toDocument(record, this.now());
+    await this.guarded(`put ${kind}`, () => ref.set(doc));
+  }
+
+  async delete(kind: Kind, key: string): Promise<void> {
+    const ref = this.ref(kind, key);
+    await this.guarded(`delete ${kind}`, () => ref.delete());
+  }
+
+  async findBy(kind: Kind, field: 'uid' | 'userCode', value: string) {
+    // Equality only (no composite index needed); expired documents TTL has not removed yet are skipped here.
+    const snap = await this.guarded(`findBy ${kind}.${field}`, () => this.col(kind).where(field, '==', value).get());
+    for (const doc of snap.docs) {
+      const record = this.live(doc.data());
+      if (record) return { key: decodeKey(doc.id), record };
+    }
+    return undefined;
+  }
+
+  async consume(kind: Kind, key: string, now: number): Promise<ConsumeResult> {
+    const ref = this.ref(kind, key);
+    return this.transaction(`consume ${kind}`, async (tx, progress) => {
+      const snap = await tx.get(ref);
+      progress();
+      const record = this.live(snap.data());
+      if (!record) return { consumedNow: false };
+      if (record.consumedAt !== undefined) return { record, consumedNow: false };
+      tx.update(ref, { consumedAt: timestamp(now, 'consumedAt'), updatedAt: timestamp(this.now(), 'updatedAt') });
+      return { record, consumedNow: true };
+    });
+  }
+
+  async update(kind: Kind, key: string, fn: (current: StoredRecord | undefined) => UpdateResult): Promise<StoredRecord | undefined> {
+    const ref = this.ref(kind, key);
+    return this.transaction(`update ${kind}`, async (tx, progress) => {
+      const snap = await tx.get(ref);
+      progress();
+      const current = this.live(snap.data());
+      const next = fn(current ? structuredClone(current) : undefined);
+      if (next === null) {
+        if (snap.exists) tx.delete(ref);
+        return undefined;
+      }
+      if (next === undefined) return current;
+      const updatedAt = this.now();
+      tx.set(ref, toDocument(next, updatedAt));
+      return { ...structuredClone(next), updatedAt };
+    });
+  }
+
+  /** Deletes documents in batches of 500; with `ifUnchanged`, only those not rewritten since they were read. */
+  private async deleteDocs(
+    docs: Array<{ ref: FirebaseFirestore.DocumentReference; updateTime: Timestamp }>,
+    ifUnchanged: boolean,
+    progress: () => void,
+  ): Promise<number> {
+    let n = 0;
+    for (let i = 0; i < docs.length; i += BATCH_SIZE) {
+      const chunk = docs.slice(i, i + BATCH_SIZE);
+      const batch = this.db.batch();
+      for (const d of chunk) {
+        if (ifUnchanged) batch.delete(d.ref, { lastUpdateTime: d.updateTime });
+        else batch.delete(d.ref);
+      }
+      try {
+        await batch.commit();
+        n += chunk.length;
+      } catch (err) {
+        if (!ifUnchanged || errorCode(err) !== FAILED_PRECONDITION) throw err;
+        // One document was rewritten meanwhile (e.g. a sliding expiry): delete the others one by one.
+        const results = await Promise.allSettled(chunk.map((d) => d.ref.delete({ lastUpdateTime: d.updateTime })));
+        for (const r of results) {
+          if (r.status === 'fulfilled') n++;
+          else if (errorCode(r.reason) !== FAILED_PRECONDITION) throw r.reason;
+        }
+      }
+      progress();
+    }
+    return n;
+  }
+
+  async deleteByGrantId(grantId: string, kinds: Kind[] = GRANT_BOUND_KINDS): Promise<number> {
+    const counts = await Promise.all(
+      kinds.map((kind) =>
+        this.guarded(
+          `deleteByGrantId ${kind}`,
+          async (progress) => {
+            const snap = await this.col(kind).where('grantId', '==', grantId).select().get();
+            progress();
+            return this.deleteDocs(snap.docs, false, progress);
+          },
+          this.transactionTimeoutMs,
+        ),
+      ),
+    );
+    return counts.reduce((a, b) => a + b, 0);
+  }
+
+  async list(kind: Kind, filter?: { field: keyof RecordIndexes; value: string }) {
+    if (filter && !(INDEX_FIELDS as readonly string[]).includes(filter.field)) throw new Error(`cannot list by ${String(filter.field)}`);
+    const out: Array<{ key: string; record: StoredRecord }> = [];
+    const base = filter ? this.col(kind).where(filter.field, '==', filter.value) : this.col(kind);
+    await this.guarded(
+      `list ${kind}`,
+      async (progress) => {
+        // Pages of 500 by document id, so a large collection is never one huge response.
+        let after: string | undefined;
+        for (let page = 0; page < 10_000; page++) {
+          let q = base.orderBy('__name__').limit(BATCH_SIZE);
+          if (after !== undefined) q = q.startAfter(after);
+          const snap = await q.get();
+          progress();
+          for (const doc of snap.docs) {
+            const record = this.live(doc.data());
+            if (record) out.push({ key: decodeKey(doc.id), record });
+          }
+          if (snap.size < BATCH_SIZE) return;
+          after = snap.docs[snap.docs.length - 1]!.id;
+        }
+      },
+      this.transactionTimeoutMs,
+    );
+    return out;
+  }
+
+  async purgeExpired(now: number): Promise<number> {
+    const cutoff = timestamp(now, 'now');
+    const counts = await Promise.all(
+      (Object.keys(KINDS) as Kind[]).map((kind) =>
+        this.guarded(
+          `purgeExpired ${kind}`,
+          async (progress) => {
+            let n = 0;
+            for (let round = 0; round < PURGE_MAX_ROUNDS; round++) {
+              const snap = await this.col(kind).where('expiresAt', '<=', cutoff).select().limit(BATCH_SIZE).get();
+              progress();
+              if (snap.empty) break;
+              const deleted = await this.deleteDocs(snap.docs, true, progress);
+              n += deleted;
+              if (snap.size < BATCH_SIZE || deleted === 0) break;
+            }
+            return n;
+          },
+          this.transactionTimeoutMs,
+        ),
+      ),
+    );
+    return counts.reduce((a, b) => a + b, 0);
+  }
+
+  async ping(): Promise<void> {
+    // One document read (1 billed read whether or not it exists).
+    const ref = this.col('Client').doc('_ping');
+    await this.guarded('ping', () => ref.get());
+  }
+
+  async close(): Promise<void> {
+    if (this.ownsClient) await this.db.terminate();
+  }
+}
