@@ -48,6 +48,12 @@ const HASHED_KINDS = new Set<Kind>([
 const EPHEMERAL_MODELS = new Set(['AccessToken', 'ClientCredentials', 'RegistrationAccessToken', 'InitialAccessToken']);
 const DAY = 24 * 3600;
 
+/**
+ * Registered clients never change after registration (registration management is off), so each instance
+ * keeps them for a few minutes: the authorization and token endpoints look the client up on every request.
+ */
+const CLIENT_CACHE_MS = 5 * 60_000;
+
 /** Shared between adapter instances of one provider: the expiries seen recently, to avoid rewrites. */
 const recentExpiry = new Map<string, number>();
 function remember(key: string, expiresAt: number) {
@@ -57,6 +63,7 @@ function remember(key: string, expiresAt: number) {
 
 export function createAdapterFactory(store: Store, policy: AdapterPolicy) {
   const now = policy.now ?? Date.now;
+  const clientCache = new Map<string, { record: StoredRecord; cachedAt: number }>();
 
   class StoreAdapter {
     private readonly kind: Kind | undefined;
@@ -92,6 +99,7 @@ export function createAdapterFactory(store: Store, policy: AdapterPolicy) {
         ...(data.clientId || data.client_id ? { clientId: (data.clientId ?? data.client_id) as string } : {}),
       };
       await store.put(this.kind, this.key(id), record);
+      if (this.kind === 'Client') clientCache.set(id, { record, cachedAt: now() });
       if (this.kind === 'RefreshToken') await this.slide(data);
     }
 
@@ -132,7 +140,16 @@ export function createAdapterFactory(store: Store, policy: AdapterPolicy) {
 
     async find(id: string): Promise<Payload | undefined> {
       if (!this.kind || typeof id !== 'string' || id.length === 0 || id.length > 512) return undefined;
-      return this.present(id, await store.get(this.kind, this.key(id)));
+      if (this.kind === 'Client') {
+        const hit = clientCache.get(id);
+        if (hit && now() - hit.cachedAt < CLIENT_CACHE_MS && hit.record.expiresAt > now()) return this.present(id, hit.record);
+      }
+      const record = await store.get(this.kind, this.key(id));
+      if (this.kind === 'Client' && record) {
+        if (clientCache.size > 5_000) clientCache.clear();
+        clientCache.set(id, { record, cachedAt: now() });
+      }
+      return this.present(id, record);
     }
 
     async findByUid(uid: string): Promise<Payload | undefined> {
@@ -164,6 +181,7 @@ export function createAdapterFactory(store: Store, policy: AdapterPolicy) {
 
     async destroy(id: string): Promise<void> {
       if (!this.kind) return;
+      if (this.kind === 'Client') clientCache.delete(id);
       await store.delete(this.kind, this.key(id));
     }
 

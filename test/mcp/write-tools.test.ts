@@ -7,7 +7,7 @@ const ALICE = 'alice@example.com';
 type Group = { resourceName: string; name: string; kind: string; memberCount?: number };
 
 /** Mutating People API methods, by the gateway's api object path. */
-const MUTATIONS: Array<[keyof Harness['app']['people']['api'], string]> = [
+const MUTATIONS: Array<['people' | 'contactGroups' | 'otherContacts', string]> = [
   ['people', 'createContact'],
   ['people', 'updateContact'],
   ['people', 'deleteContact'],
@@ -49,8 +49,9 @@ describe('mcp tools: changing contacts and groups', function () {
         return orig.apply(this, a);
       };
     };
-    for (const [ns, m] of MUTATIONS) wrap(gw.api[ns] as unknown as Record<string, unknown>, m, `${String(ns)}.${m}`);
-    wrap(gw.api.contactGroups.members as unknown as Record<string, unknown>, 'modify', 'contactGroups.members.modify');
+    const api = await gw.api();
+    for (const [ns, m] of MUTATIONS) wrap(api[ns] as unknown as Record<string, unknown>, m, `${String(ns)}.${m}`);
+    wrap(api.contactGroups.members as unknown as Record<string, unknown>, 'modify', 'contactGroups.members.modify');
   });
   after(async () => {
     await s?.close();

@@ -4,7 +4,7 @@
  * discovery document, so a loopback stand-in can replace Google in tests and the sandbox.
  */
 import { createRemoteJWKSet, jwtVerify, type JWTVerifyGetKey } from 'jose';
-import { CodeChallengeMethod, OAuth2Client, type Credentials } from 'google-auth-library';
+import type { Credentials, OAuth2Client } from 'google-auth-library';
 
 export const GOOGLE_BASE_SCOPES = ['openid', 'email', 'profile'];
 export const GOOGLE_SCOPES_READ_WRITE = [
@@ -100,6 +100,8 @@ export class GoogleOAuth {
 
   private async client(): Promise<OAuth2Client> {
     const d = await this.endpoints();
+    // Loaded on first use: a cold start that only serves /mcp with existing tokens never needs it.
+    const { OAuth2Client } = await import('google-auth-library');
     return new OAuth2Client({
       clientId: this.settings.clientId,
       clientSecret: this.settings.clientSecret,
@@ -128,7 +130,7 @@ export class GoogleOAuth {
       scope: opts.scopes,
       state: opts.state,
       code_challenge: opts.codeChallenge,
-      code_challenge_method: CodeChallengeMethod.S256,
+      code_challenge_method: 'S256',
       include_granted_scopes: false,
       ...(opts.promptConsent ? { prompt: 'consent' } : {}),
       ...(opts.loginHint ? { login_hint: opts.loginHint } : {}),

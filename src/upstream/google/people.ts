@@ -4,7 +4,7 @@
  * Google 401 into one refresh-and-retry, serializes a user's writes (Google asks for this), and maps
  * Google's errors to typed errors the tools turn into messages a model can act on.
  */
-import { people, type people_v1 } from '@googleapis/people';
+import type { people_v1 } from '@googleapis/people';
 import { GoogleReauthRequired, GoogleUnavailable } from './oauth.js';
 import type { GoogleTokenStore } from './token-store.js';
 
@@ -54,13 +54,20 @@ function header(headers: Record<string, string> | Headers | undefined, name: str
 }
 
 export class PeopleGateway {
-  readonly api: PeopleApi;
+  private apiPromise?: Promise<PeopleApi>;
   private readonly queues = new Map<string, { tail: Promise<unknown>; depth: number }>();
   private readonly sleep: (ms: number) => Promise<void>;
 
   constructor(private readonly opts: PeopleGatewayOptions) {
-    this.api = people({ version: 'v1', rootUrl: opts.rootUrl.endsWith('/') ? opts.rootUrl : `${opts.rootUrl}/`, retry: false } as Parameters<typeof people>[0]);
     this.sleep = opts.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms)));
+  }
+
+  /** The People API client, loaded on first use (the library is large; cold starts that serve no tool call skip it). */
+  api(): Promise<PeopleApi> {
+    this.apiPromise ??= import('@googleapis/people').then(({ people }) =>
+      people({ version: 'v1', rootUrl: this.opts.rootUrl.endsWith('/') ? this.opts.rootUrl : `${this.opts.rootUrl}/`, retry: false } as Parameters<typeof people>[0]),
+    );
+    return this.apiPromise;
   }
 
   /** Makes sure a Google access token is at hand (refreshing if needed) before a tool runs. */
@@ -92,7 +99,7 @@ export class PeopleGateway {
         throw err;
       });
       try {
-        const res = await fn(this.api, { headers: { Authorization: `Bearer ${token}` }, timeout: this.opts.timeoutMs ?? 30_000, retry: false });
+        const res = await fn(await this.api(), { headers: { Authorization: `Bearer ${token}` }, timeout: this.opts.timeoutMs ?? 30_000, retry: false });
         return res.data;
       } catch (raw) {
         const err = raw as GaxiosLikeError;
