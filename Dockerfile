@@ -29,6 +29,10 @@ WORKDIR /app
 COPY package.json ./
 COPY --from=deps /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
+# Warm Node's compile cache at build time (loading the app compiles every module without starting it), so
+# a cold start on Cloud Run reads cached code instead of compiling it; it is read-only at run time.
+ENV NODE_COMPILE_CACHE=/app/.compile-cache
+RUN node --input-type=module -e "await import('/app/dist/main.js')"
 # The unprivileged user of the official Node images (uid 1000).
 USER node
 EXPOSE 8080

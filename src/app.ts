@@ -13,7 +13,8 @@ import { AccessTokenVerifier } from './mcp/auth.js';
 import { createMcpRouter, resourceMetadataUrl } from './mcp/handler.js';
 import type { ToolDefinition } from './mcp/tools/types.js';
 import { createInteractionRouter } from './oauth/interactions.js';
-import { createProvider, OIDC_SCOPES, resourceScope } from './oauth/provider.js';
+import { OIDC_SCOPES, resourceScope } from './oauth/constants.js';
+import { createAuthorizationServer } from './oauth/authorization-server.js';
 import { createRegistrationPolicy, createTokenRateLimit, normalizeAuthorizeScope } from './oauth/request-policy.js';
 import { KeyRing } from './security/keys.js';
 import { StoreUnavailableError, type Store } from './storage/port.js';
@@ -21,7 +22,7 @@ import { GoogleOAuth } from './upstream/google/oauth.js';
 import { PeopleGateway } from './upstream/google/people.js';
 import { GoogleTokenStore } from './upstream/google/token-store.js';
 import { html, raw, sendPage, STYLESHEET } from './web/html.js';
-import { GRANT_TTL } from './oauth/provider.js';
+import { GRANT_TTL } from './oauth/constants.js';
 import { revokeAccount } from './oauth/revocation.js';
 
 export interface AppDeps {
@@ -34,7 +35,8 @@ export interface AppDeps {
 
 export interface App {
   app: express.Express;
-  provider: Provider;
+  /** The authorization server (oidc-provider), created on first use. */
+  authorizationServer: () => Promise<Provider>;
   keys: KeyRing;
   googleTokens: GoogleTokenStore;
   people: PeopleGateway;
@@ -77,69 +79,13 @@ export function createApp(deps: AppDeps): App {
       log().warn({ event: 'grant.revoked', reason: 'google_invalid_grant', accountId, email: googleTokens.knownEmail(accountId), grants: grantIds.length }, 'Google sign-in revoked; grants ended');
     },
   });
-  const provider = createProvider({ config, store, keys, googleTokens });
   const scope = resourceScope(config);
-
-  (provider as unknown as { on(e: string, fn: (...a: never[]) => void): void }).on('grant.revoked', (ctx: { oidc?: { entities?: Record<string, { accountId?: string } | undefined> } }, grantId: string) => {
-    verifier.forgetGrant(grantId);
-    const e = ctx.oidc?.entities ?? {};
-    const accountId = e.RefreshToken?.accountId ?? e.AuthorizationCode?.accountId ?? e.AccessToken?.accountId ?? e.Grant?.accountId;
-    const oidc = (ctx as { oidc?: { client?: { clientId?: string }; route?: string } }).oidc;
-    // At the token endpoint a revocation means a replayed code or refresh token (RFC 9700 §4.14.2).
-    const reason = oidc?.route === 'token' ? 'replay_detected' : oidc?.route === 'revocation' ? 'client_revoked' : oidc?.route;
-    log().info({ event: 'grant.revoked', reason, accountId, email: googleTokens.knownEmail(accountId), clientId: oidc?.client?.clientId }, 'grant revoked');
-    if (!accountId) return;
-    track(
-      (async () => {
-        // The Google token is shared by the user's grants; revoke it at Google with the last one.
-        const remaining = await store.list('Grant', { field: 'accountId', value: accountId });
-        if (remaining.length === 0 && (await googleTokens.revokeAndDelete(accountId))) {
-          log().info({ event: 'google.token_revoked', accountId, email: googleTokens.knownEmail(accountId) }, 'revoked the Google token of the last grant');
-        }
-      })(),
-    );
-  });
-  provider.on('registration_create.success', (ctx: { oidc?: { client?: { clientId?: string; clientName?: string } } }) => {
-    log().info({ event: 'client.registered', clientId: ctx.oidc?.client?.clientId, clientName: ctx.oidc?.client?.clientName?.slice(0, 100) }, 'client registered');
-  });
-  provider.on('grant.success', (ctx: { oidc?: { params?: { grant_type?: string }; client?: { clientId?: string }; entities?: { Account?: { accountId?: string } } } }) => {
-    const refresh = ctx.oidc?.params?.grant_type === 'refresh_token';
-    const accountId = ctx.oidc?.entities?.Account?.accountId;
-    log().info({ event: refresh ? 'token.refreshed' : 'token.issued', clientId: ctx.oidc?.client?.clientId, accountId, email: googleTokens.knownEmail(accountId) }, refresh ? 'tokens refreshed' : 'tokens issued');
-  });
-  provider.on('grant.error', (ctx: { oidc?: { params?: { grant_type?: string }; client?: { clientId?: string } } }, err: { error?: string; error_description?: string }) => {
-    log().warn({ event: 'token.refused', reason: err.error, detail: err.error_description, grantType: ctx.oidc?.params?.grant_type, clientId: ctx.oidc?.client?.clientId }, 'token request refused');
-  });
-  provider.on('authorization.error', (ctx: { oidc?: { params?: { client_id?: string } } }, err: { error?: string; error_description?: string }) => {
-    log().warn({ event: 'authorize.refused', reason: err.error, detail: err.error_description, clientId: typeof ctx.oidc?.params?.client_id === 'string' ? ctx.oidc.params.client_id.slice(0, 200) : undefined }, 'authorization request refused');
-  });
-  provider.on('registration_create.error', (_ctx: unknown, err: { error?: string; error_description?: string }) => {
-    log().warn({ event: 'client.registration_refused', reason: err.error, detail: err.error_description }, 'client registration refused');
-  });
-  provider.on('server_error', (ctx: { state?: Record<string, unknown> }, err: Error) => {
-    if (err instanceof StoreUnavailableError) {
-      if (ctx.state) ctx.state.storeUnavailable = true;
-      log().error({ event: 'store.unavailable', error: err.message }, 'storage unavailable during an OAuth request');
-      return;
-    }
-    log().error({ err }, 'authorization server error');
-  });
-  // oidc-provider answers 500 for any adapter failure; a storage outage is a 503 the client should retry.
-  // It answers unknown routes with a bare "Not Found"; give them an OAuth-style JSON error instead.
-  provider.use(async (ctx, next) => {
-    await next();
-    if (ctx.status === 404 && (ctx.body === undefined || ctx.body === null || ctx.body === 'Not Found')) {
-      ctx.status = 404;
-      ctx.type = 'application/json';
-      ctx.body = { error: 'not_found', error_description: 'No such endpoint' };
-    }
-    if (ctx.status === 500 && ctx.state.storeUnavailable) {
-      ctx.status = 503;
-      ctx.set('Retry-After', '10');
-      ctx.type = 'application/json';
-      ctx.body = { error: 'temporarily_unavailable', error_description: 'Storage is temporarily unavailable; try again shortly' };
-    }
-  });
+  // The authorization server is created on first use (and preloaded shortly after start).
+  let authorizationServer: Promise<Provider> | undefined;
+  const getAuthorizationServer = (): Promise<Provider> =>
+    (authorizationServer ??= createAuthorizationServer({ config, store, keys, googleTokens, verifier, track }));
+  let providerCallback: ((req: Request, res: Response) => unknown) | undefined;
+  setTimeout(() => void getAuthorizationServer().catch(() => undefined), 1000).unref();
 
   const app = express();
   app.disable('x-powered-by');
@@ -214,9 +160,12 @@ ${config.allowedDomains.length || config.allowedEmails.length ? html`<p class="m
   app.post('/token', createTokenRateLimit({ perClientPerMinute: config.tokenRequestsPerClientPerMinute, globalPerMinute: config.tokenRequestsPerMinute }));
 
   app.use(createMcpRouter({ config, verifier, people, scope, tools: deps.tools }));
-  app.use(createInteractionRouter({ config, provider, store, keys, google, googleTokens }));
+  app.use(createInteractionRouter({ config, provider: getAuthorizationServer, store, keys, google, googleTokens }));
 
-  app.use(provider.callback());
+  app.use(async (req: Request, res: Response) => {
+    providerCallback ??= (await getAuthorizationServer()).callback() as unknown as (req: Request, res: Response) => unknown;
+    await providerCallback(req, res);
+  });
 
   // Anything that escaped: a spec-shaped error, never a stack trace.
   app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
@@ -236,5 +185,5 @@ ${config.allowedDomains.length || config.allowedEmails.length ? html`<p class="m
     res.status(500).json({ error: 'server_error', error_description: 'Internal error' });
   });
 
-  return { app, provider, keys, googleTokens, people, verifier, pending };
+  return { app, authorizationServer: getAuthorizationServer, keys, googleTokens, people, verifier, pending };
 }

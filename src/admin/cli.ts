@@ -11,7 +11,7 @@ import { createStore } from '../storage/factory.js';
 import type { Store } from '../storage/port.js';
 import { GoogleOAuth } from '../upstream/google/oauth.js';
 import { GoogleTokenStore } from '../upstream/google/token-store.js';
-import { GRANT_TTL } from '../oauth/provider.js';
+import { GRANT_TTL } from '../oauth/constants.js';
 import { listClients, listGrants, listUsers, purgeExpired, revokeUser } from './commands.js';
 
 export const USAGE = `Usage: npm run admin -- <command> [options]

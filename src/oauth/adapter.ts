@@ -8,7 +8,6 @@
  *   refreshes twice concurrently (Claude does) is not logged out; after the window reuse revokes the grant;
  * - grants and clients slide: each refresh pushes their expiry out (at most one write a day each).
  */
-import { errors } from 'oidc-provider';
 import { hashValue } from '../security/keys.js';
 import { isKind, type Kind, type Store, type StoredRecord } from '../storage/port.js';
 
@@ -31,6 +30,8 @@ export interface AdapterPolicy {
   grantTtlSeconds: number;
   /** Lifetime of a registered client that is not used. */
   clientIdleTtlSeconds: number;
+  /** Builds oidc-provider's invalid_grant error (the library is loaded lazily, so it is passed in). */
+  invalidGrant?: (message: string) => Error;
   /** Called when a replayed single-use record revokes a grant (for audit logs). */
   onReplay?: (kind: Kind, grantId: string | undefined) => void;
   now?: () => number;
@@ -176,7 +177,8 @@ export function createAdapterFactory(store: Store, policy: AdapterPolicy) {
         await Promise.all([store.deleteByGrantId(grantId), store.delete('Grant', grantId)]);
       }
       policy.onReplay?.(this.kind, grantId);
-      throw new errors.InvalidGrant(`${this.kind === 'RefreshToken' ? 'refresh token' : 'authorization code'} already used`);
+      const message = `${this.kind === 'RefreshToken' ? 'refresh token' : 'authorization code'} already used`;
+      throw policy.invalidGrant ? policy.invalidGrant(message) : Object.assign(new Error(message), { error: 'invalid_grant', status: 400 });
     }
 
     async destroy(id: string): Promise<void> {

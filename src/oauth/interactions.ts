@@ -16,14 +16,15 @@ import type { GoogleTokenStore } from '../upstream/google/token-store.js';
 import { readCookie, setCookie } from '../web/cookies.js';
 import { html, raw, sendPage, type Raw } from '../web/html.js';
 import { checkSignIn } from './policy.js';
-import { GRANT_TTL, OIDC_SCOPES, resourceScope } from './provider.js';
+import { GRANT_TTL, OIDC_SCOPES, resourceScope } from './constants.js';
 
 const LOGIN_STATE_TTL_MS = 10 * 60_000;
 const CSRF_COOKIE = 'consent_csrf';
 
 export interface InteractionDeps {
   config: Config;
-  provider: Provider;
+  /** The authorization server, created on first use (see app.ts). */
+  provider: () => Promise<Provider>;
   store: Store;
   keys: KeyRing;
   google: GoogleOAuth;
@@ -57,8 +58,13 @@ export function abilities(config: Config): string[] {
 }
 
 export function createInteractionRouter(deps: InteractionDeps): Router {
-  const { config, provider, store, keys, google, googleTokens } = deps;
+  const { config, store, keys, google, googleTokens } = deps;
   const router = express.Router();
+  let provider!: Provider;
+  router.use(['/interaction', '/oauth/google'], async (_req, _res, next) => {
+    provider = await deps.provider();
+    next();
+  });
   const secureCookies = config.baseUrl.startsWith('https:');
   const form = express.urlencoded({ extended: false, limit: '4kb', parameterLimit: 10 });
 

@@ -5,7 +5,8 @@
  * hashed client secrets, the CIMD fetch guard and the error page.
  */
 import { createSecretKey } from 'node:crypto';
-import Provider, { errors, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
+import type Provider from 'oidc-provider';
+import type { Configuration, KoaContextWithOIDC } from 'oidc-provider';
 import type { Config } from '../config/config.js';
 import { isLoopbackHost } from '../config/config.js';
 import { log } from '../logging/logger.js';
@@ -16,24 +17,8 @@ import { createAdapterFactory } from './adapter.js';
 import { checkCimdUrl, CIMD_MAX_BYTES, fetchLoopbackDocument, isLoopbackHttpClientId } from './cimd.js';
 import type { GoogleTokenStore } from '../upstream/google/token-store.js';
 
-export const ACCESS_TOKEN_TTL = 3600;
-export const AUTHORIZATION_CODE_TTL = 600;
-export const GRANT_TTL = 90 * 24 * 3600;
-export const SESSION_TTL = 14 * 24 * 3600;
-export const INTERACTION_TTL = 3600;
-export const CLIENT_IDLE_TTL = 30 * 24 * 3600;
-
-/** The scope our access tokens carry for the MCP resource. */
-export function resourceScope(config: Config): string {
-  return config.readOnly ? 'contacts.readonly' : 'contacts';
-}
-
-export const OIDC_SCOPES = ['openid', 'offline_access', 'email', 'profile'];
-
-/** Accepts the MCP URL, tolerating one trailing slash. */
-export function isOurResource(config: Config, value: string): boolean {
-  return value === config.mcpUrl || value === `${config.mcpUrl}/`;
-}
+export { ACCESS_TOKEN_TTL, AUTHORIZATION_CODE_TTL, GRANT_TTL, SESSION_TTL, INTERACTION_TTL, CLIENT_IDLE_TTL, OIDC_SCOPES, resourceScope, isOurResource } from './constants.js';
+import { ACCESS_TOKEN_TTL, AUTHORIZATION_CODE_TTL, GRANT_TTL, SESSION_TTL, INTERACTION_TTL, CLIENT_IDLE_TTL, OIDC_SCOPES, resourceScope, isOurResource } from './constants.js';
 
 export interface ProviderDeps {
   config: Config;
@@ -57,12 +42,15 @@ function loopbackRedirectMatches(registered: string, actual: string): boolean {
   return r.pathname === a.pathname && r.search === a.search && !a.hash && !a.username && !a.password;
 }
 
-export function createProvider(deps: ProviderDeps): Provider {
+export async function createProvider(deps: ProviderDeps): Promise<Provider> {
+  // Imported here, not at the top: loading oidc-provider is a third of the cold start (see app.ts).
+  const { default: ProviderClass, errors } = await import('oidc-provider');
   const { config, store, keys, googleTokens } = deps;
   const hsKey = createSecretKey(keys.accessTokenKeys[0]!);
 
   const configuration: Configuration = {
     adapter: createAdapterFactory(store, {
+      invalidGrant: (message) => new errors.InvalidGrant(message),
       refreshGraceSeconds: config.refreshReuseGraceSeconds,
       grantTtlSeconds: GRANT_TTL,
       clientIdleTtlSeconds: CLIENT_IDLE_TTL,
@@ -190,7 +178,7 @@ export function createProvider(deps: ProviderDeps): Provider {
     },
   };
 
-  const provider = new Provider(config.issuer, configuration);
+  const provider = new ProviderClass(config.issuer, configuration);
   provider.proxy = true;
 
   // Client secrets are stored as "sha256:<hash>" (adapter.ts); compare the hash of what is presented.

@@ -10,14 +10,26 @@
  *   stored as a JSON string in `dataJson` instead, so untrusted client metadata can never make a write fail.
  * - Keys become document ids reversibly (see encodeKey): `[A-Za-z0-9_-]{1,200}` as-is, anything else
  *   `b64_` + base64url(UTF-8). list() and findBy() return the original keys.
- * - consume() and update() are Firestore transactions (server-side locks: exactly one of any number of
- *   concurrent callers, in any number of processes, consumes a record).
+ * - consume() and update() are atomic read-modify-writes: a read, then a write with a precondition on the
+ *   update time read (Firestore checks it server-side), retried on conflict. Exactly one of any number of
+ *   concurrent callers, in any number of processes, consumes a record; no update is lost. (Firestore
+ *   transactions would do the same with locks; on the emulator they stall on a 2 s lock timeout.)
  * - A backend that does not answer surfaces as StoreUnavailableError within `deadlineMs` (default 5 s):
  *   the client library's own retries (up to ~40 s for a refused connection) run under a watchdog. After
  *   the watchdog fires, the abandoned call may still complete later (an ambiguous write, as with any
  *   timeout); callers treat StoreUnavailableError as "outcome unknown, try again".
  */
-import { Firestore, Timestamp, type CollectionReference, type DocumentData, type Settings, type Transaction } from '@google-cloud/firestore';
+import { randomUUID } from 'node:crypto';
+import {
+  FieldValue,
+  Firestore,
+  Timestamp,
+  type CollectionReference,
+  type DocumentData,
+  type DocumentReference,
+  type DocumentSnapshot,
+  type Settings,
+} from '@google-cloud/firestore';
 import {
   GRANT_BOUND_KINDS,
   KINDS,
@@ -41,17 +53,19 @@ export interface FirestoreStoreOptions {
   firestore?: Firestore;
   /** How long an operation may go without an answer from Firestore before StoreUnavailableError. Default 5000. */
   deadlineMs?: number;
-  /** Upper bound for one transactional operation, contention retries included. Default 30000. */
-  transactionTimeoutMs?: number;
+  /** Upper bound for an operation of several round trips (contention retries, batched deletes, list pages). Default 30000. */
+  operationTimeoutMs?: number;
   /** Clock for expiry checks and `updatedAt` (tests). Default Date.now. */
   now?: () => number;
 }
 
 const INDEX_FIELDS = ['grantId', 'uid', 'userCode', 'accountId', 'clientId'] as const satisfies ReadonlyArray<keyof RecordIndexes>;
+/** Every field a store document may have. */
+const DOCUMENT_FIELDS = ['data', 'dataJson', 'expiresAt', 'updatedAt', 'consumedAt', 'writeId', ...INDEX_FIELDS] as const;
 const DEFAULT_DEADLINE_MS = 5000;
-const DEFAULT_TRANSACTION_TIMEOUT_MS = 30_000;
-/** Transaction attempts (contention retries); the SDK default of 5 is too few for a hot record. */
-const TRANSACTION_ATTEMPTS = 30;
+const DEFAULT_OPERATION_TIMEOUT_MS = 30_000;
+/** Compare-and-set attempts (contention retries) for consume() and update(). */
+const CAS_ATTEMPTS = 200;
 /** Firestore allows at most 500 writes per batch. */
 const BATCH_SIZE = 500;
 /** purgeExpired deletes at most this many batches per collection per call (bounded loop). */
@@ -61,6 +75,8 @@ const MAX_MAP_DEPTH = 16;
 /** gRPC status codes that mean "the backend cannot serve now": DEADLINE_EXCEEDED, RESOURCE_EXHAUSTED, UNAVAILABLE. */
 const UNAVAILABLE_CODES = new Set([4, 8, 14]);
 const FAILED_PRECONDITION = 9;
+const NOT_FOUND = 5;
+const ALREADY_EXISTS = 6;
 
 // ---------------------------------------------------------------------------------------------------
 // Keys
@@ -211,8 +227,10 @@ function clientConfig(deadlineMs: number) {
 export class FirestoreStore implements Store {
   private readonly prefix: string;
   private readonly deadlineMs: number;
-  private readonly transactionTimeoutMs: number;
+  private readonly operationTimeoutMs: number;
   private readonly now: () => number;
+  /** Client-library calls not yet settled (they may outlive a StoreUnavailableError). */
+  private readonly inflight = new Set<Promise<void>>();
 
   private constructor(
     readonly db: Firestore,
@@ -224,7 +242,7 @@ export class FirestoreStore implements Store {
       throw new Error('collectionPrefix may only contain letters, digits, "_" and "-" (max 40)');
     }
     this.deadlineMs = opts.deadlineMs ?? DEFAULT_DEADLINE_MS;
-    this.transactionTimeoutMs = opts.transactionTimeoutMs ?? DEFAULT_TRANSACTION_TIMEOUT_MS;
+    this.operationTimeoutMs = opts.operationTimeoutMs ?? DEFAULT_OPERATION_TIMEOUT_MS;
     this.now = opts.now ?? Date.now;
   }
 
@@ -292,7 +310,13 @@ export class FirestoreStore implements Store {
       }, tick);
     });
     const op = run(progress);
-    op.catch(() => undefined); // the watchdog may win; never leave the operation's rejection unhandled
+    // The watchdog may win: never leave the operation's rejection unhandled, and let close() wait for it.
+    const settled = op.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.inflight.add(settled);
+    void settled.then(() => this.inflight.delete(settled));
     try {
       return await Promise.race([op, watchdog]);
     } catch (err) {
@@ -302,11 +326,49 @@ export class FirestoreStore implements Store {
     }
   }
 
-  private transaction<T>(what: string, body: (tx: Transaction, progress: () => void) => Promise<T>): Promise<T> {
+  /**
+   * Optimistic compare-and-set for single-document read-modify-write: read the document, decide, write
+   * with a precondition on the update time read (or "must not exist"); a conflict means another writer
+   * got there first, so read again. Lock-free: the emulator's transactions stall on a 2 s lock timeout
+   * under contention (20 concurrent updates of one document took over 30 s), while this settles one
+   * writer per round trip. Every conflict is an answer from Firestore, so a hot record keeps retrying
+   * (up to operationTimeoutMs) while a silent backend still fails after deadlineMs.
+   *
+   * Each write carries `writeId`, a nonce of this operation: when a write was applied but its answer
+   * lost (the client library retries the commit, which then fails its own precondition), the next read
+   * recognises our write and returns its result instead of applying the change twice.
+   */
+  private casLoop<T>(
+    what: string,
+    attemptOnce: (ctx: { snap: DocumentSnapshot; writeId: string; wrote: (value: T) => void }) => Promise<T>,
+    ref: DocumentReference,
+  ): Promise<T> {
+    const writeId = randomUUID();
+    let written: { value: T } | undefined;
+    const wrote = (value: T) => {
+      written = { value };
+    };
     return this.guarded(
       what,
-      (progress) => this.db.runTransaction((tx) => body(tx, progress), { maxAttempts: TRANSACTION_ATTEMPTS }),
-      this.transactionTimeoutMs,
+      async (progress) => {
+        for (let attempt = 1; attempt <= CAS_ATTEMPTS; attempt++) {
+          try {
+            const snap = await ref.get();
+            progress();
+            if (written && snap.get('writeId') === writeId) return written.value;
+            written = undefined;
+            return await attemptOnce({ snap, writeId, wrote });
+          } catch (err) {
+            const code = errorCode(err);
+            if (code !== FAILED_PRECONDITION && code !== ALREADY_EXISTS && code !== NOT_FOUND) throw err;
+          }
+          progress();
+          const cap = Math.min(250, 5 * 2 ** Math.min(attempt, 6));
+          await new Promise((r) => setTimeout(r, Math.random() * cap));
+        }
+        throw new StoreUnavailableError(`Firestore write conflicts did not settle after ${CAS_ATTEMPTS} attempts (${what})`);
+      },
+      this.operationTimeoutMs,
     );
   }
 
@@ -339,38 +401,57 @@ export class FirestoreStore implements Store {
 
   async consume(kind: Kind, key: string, now: number): Promise<ConsumeResult> {
     const ref = this.ref(kind, key);
-    return this.transaction(`consume ${kind}`, async (tx, progress) => {
-      const snap = await tx.get(ref);
-      progress();
-      const record = this.live(snap.data());
-      if (!record) return { consumedNow: false };
-      if (record.consumedAt !== undefined) return { record, consumedNow: false };
-      tx.update(ref, { consumedAt: timestamp(now, 'consumedAt'), updatedAt: timestamp(this.now(), 'updatedAt') });
-      return { record, consumedNow: true };
-    });
+    return this.casLoop<ConsumeResult>(
+      `consume ${kind}`,
+      async ({ snap, writeId, wrote }) => {
+        const record = this.live(snap.data());
+        if (!record) return { consumedNow: false };
+        if (record.consumedAt !== undefined) return { record, consumedNow: false };
+        const result: ConsumeResult = { record, consumedNow: true };
+        wrote(result);
+        await ref.update(
+          { consumedAt: timestamp(now, 'consumedAt'), updatedAt: timestamp(this.now(), 'updatedAt'), writeId },
+          { lastUpdateTime: snap.updateTime! },
+        );
+        return result;
+      },
+      ref,
+    );
   }
 
   async update(kind: Kind, key: string, fn: (current: StoredRecord | undefined) => UpdateResult): Promise<StoredRecord | undefined> {
     const ref = this.ref(kind, key);
-    return this.transaction(`update ${kind}`, async (tx, progress) => {
-      const snap = await tx.get(ref);
-      progress();
-      const current = this.live(snap.data());
-      const next = fn(current ? structuredClone(current) : undefined);
-      if (next === null) {
-        if (snap.exists) tx.delete(ref);
-        return undefined;
-      }
-      if (next === undefined) return current;
-      const updatedAt = this.now();
-      tx.set(ref, toDocument(next, updatedAt));
-      return { ...structuredClone(next), updatedAt };
-    });
+    return this.casLoop<StoredRecord | undefined>(
+      `update ${kind}`,
+      async ({ snap, writeId, wrote }) => {
+        const current = this.live(snap.data());
+        const next = fn(current ? structuredClone(current) : undefined);
+        if (next === undefined) return current;
+        if (next === null) {
+          // A delete leaves no writeId to recognise; deleting twice is harmless.
+          if (snap.exists) await ref.delete({ lastUpdateTime: snap.updateTime! });
+          return undefined;
+        }
+        const updatedAt = this.now();
+        const doc = { ...toDocument(next, updatedAt), writeId };
+        const result: StoredRecord = { ...structuredClone(next), updatedAt };
+        wrote(result);
+        if (snap.exists) {
+          // update() naming every field replaces the document; fields the new record lacks are removed.
+          for (const f of DOCUMENT_FIELDS) if (!(f in doc)) (doc as DocumentData)[f] = FieldValue.delete();
+          await ref.update(doc, { lastUpdateTime: snap.updateTime! });
+        } else {
+          await ref.create(doc);
+        }
+        return result;
+      },
+      ref,
+    );
   }
 
   /** Deletes documents in batches of 500; with `ifUnchanged`, only those not rewritten since they were read. */
   private async deleteDocs(
-    docs: Array<{ ref: FirebaseFirestore.DocumentReference; updateTime: Timestamp }>,
+    docs: Array<{ ref: DocumentReference; updateTime: Timestamp }>,
     ifUnchanged: boolean,
     progress: () => void,
   ): Promise<number> {
@@ -409,7 +490,7 @@ export class FirestoreStore implements Store {
             progress();
             return this.deleteDocs(snap.docs, false, progress);
           },
-          this.transactionTimeoutMs,
+          this.operationTimeoutMs,
         ),
       ),
     );
@@ -438,7 +519,7 @@ export class FirestoreStore implements Store {
           after = snap.docs[snap.docs.length - 1]!.id;
         }
       },
-      this.transactionTimeoutMs,
+      this.operationTimeoutMs,
     );
     return out;
   }
@@ -461,7 +542,7 @@ export class FirestoreStore implements Store {
             }
             return n;
           },
-          this.transactionTimeoutMs,
+          this.operationTimeoutMs,
         ),
       ),
     );
@@ -474,7 +555,23 @@ export class FirestoreStore implements Store {
     await this.guarded('ping', () => ref.get());
   }
 
+  /**
+   * Waits (up to deadlineMs) for calls still running, then terminates the client if the store created it.
+   * Calls still retrying against a dead backend at that point make the client library report an
+   * unhandled "client has already been terminated" rejection (a library bug: ClientPool.run's promise
+   * is voided), hence the wait.
+   */
   async close(): Promise<void> {
+    if (this.inflight.size > 0) {
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([
+        Promise.allSettled([...this.inflight]),
+        new Promise((r) => {
+          timer = setTimeout(r, this.deadlineMs);
+        }),
+      ]);
+      clearTimeout(timer);
+    }
     if (this.ownsClient) await this.db.terminate();
   }
 }

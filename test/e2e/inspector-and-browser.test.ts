@@ -50,7 +50,8 @@ describe('outside clients', function () {
       // Like Claude Code: a loopback redirect URI served by the "app" itself.
       let callback: URL | undefined;
       const app = createServer((req, res) => {
-        callback = new URL(req.url!, 'http://127.0.0.1');
+        // Chromium also asks for /favicon.ico: keep only the redirect itself.
+        if (req.url?.startsWith('/callback')) callback = new URL(req.url, 'http://127.0.0.1');
         res.end('You can close this window.');
       });
       const port = await listen(app);
