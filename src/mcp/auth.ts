@@ -34,6 +34,8 @@ export class InvalidTokenError extends Error {
 export class AccessTokenVerifier {
   private readonly keys: KeyObject[];
   private readonly grantAlive = new Map<string, { alive: boolean; checkedAt: number }>();
+  /** Tokens already verified on this instance (a client sends the same one for up to an hour). */
+  private readonly verified = new Map<string, Principal>();
 
   constructor(
     private readonly config: Config,
@@ -50,6 +52,18 @@ export class AccessTokenVerifier {
   }
 
   async verify(token: string): Promise<Principal> {
+    const known = this.verified.get(token);
+    if (known && known.expiresAt * 1000 > this.now()) {
+      if (known.grantId && !(await this.isGrantAlive(known.grantId))) throw new InvalidTokenError('grant_revoked', 'The authorization was revoked');
+      return known;
+    }
+    const principal = await this.verifyUncached(token);
+    if (this.verified.size >= 10_000) this.verified.clear();
+    this.verified.set(token, principal);
+    return principal;
+  }
+
+  private async verifyUncached(token: string): Promise<Principal> {
     if (!/^[\w-]+\.[\w-]+\.[\w-]+$/.test(token) || token.length > 4096) throw new InvalidTokenError('malformed', 'The access token is malformed');
     let payload: JWTPayload | undefined;
     let lastError: unknown;

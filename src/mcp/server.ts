@@ -97,6 +97,42 @@ export function errorResult(err: unknown, outcome: RequestOutcome, toolName: str
   return { content: [{ type: 'text', text }], isError: true };
 }
 
+type JsonSchemaOptions = { target: string; libraryOptions?: Record<string, unknown> };
+interface StandardWithJson {
+  '~standard': {
+    version: 1;
+    vendor: string;
+    validate: (value: unknown, options?: unknown) => unknown;
+    jsonSchema: { input: (o: JsonSchemaOptions) => Record<string, unknown>; output: (o: JsonSchemaOptions) => Record<string, unknown> };
+    types?: unknown;
+  };
+}
+const schemaCache = new WeakMap<object, StandardWithJson>();
+
+/**
+ * A per-request server registers every tool again, and the SDK converts each zod schema to JSON Schema
+ * on every registration: a sixth of the CPU of a tool call. The schemas never change, so convert once.
+ */
+function withCachedJsonSchema<T extends object>(schema: T): T {
+  let wrapped = schemaCache.get(schema);
+  if (!wrapped) {
+    const std = (schema as unknown as StandardWithJson)['~standard'];
+    const memo = new Map<string, Record<string, unknown>>();
+    const convert = (kind: 'input' | 'output') => (o: JsonSchemaOptions) => {
+      const key = `${kind}:${o.target}:${JSON.stringify(o.libraryOptions ?? null)}`;
+      let v = memo.get(key);
+      if (!v) {
+        v = std.jsonSchema[kind](o);
+        memo.set(key, v);
+      }
+      return v;
+    };
+    wrapped = { '~standard': { version: std.version, vendor: std.vendor, validate: (value, options) => std.validate(value, options), jsonSchema: { input: convert('input'), output: convert('output') }, types: std.types } };
+    schemaCache.set(schema, wrapped);
+  }
+  return wrapped as unknown as T;
+}
+
 export function buildMcpServer(deps: McpDeps, principal: Principal, outcome: RequestOutcome): McpServer {
   const server = new McpServer(SERVER_INFO, {
     capabilities: { tools: { listChanged: false } },
@@ -106,7 +142,7 @@ export function buildMcpServer(deps: McpDeps, principal: Principal, outcome: Req
   for (const tool of toolsFor(deps.config, deps.tools)) {
     server.registerTool(
       tool.name,
-      { title: tool.title, description: tool.description, inputSchema: tool.inputSchema, outputSchema: tool.outputSchema, annotations: { title: tool.title, ...tool.annotations } },
+      { title: tool.title, description: tool.description, inputSchema: withCachedJsonSchema(tool.inputSchema), outputSchema: withCachedJsonSchema(tool.outputSchema), annotations: { title: tool.title, ...tool.annotations } },
       (async (args: unknown) => {
         try {
           const out = await tool.run(args as never, { accountId: principal.accountId, clientId: principal.clientId, people: deps.people, config: deps.config });

@@ -4,6 +4,8 @@
  * Google 401 into one refresh-and-retry, serializes a user's writes (Google asks for this), and maps
  * Google's errors to typed errors the tools turn into messages a model can act on.
  */
+import { Agent as HttpAgent } from 'node:http';
+import { Agent as HttpsAgent } from 'node:https';
 import type { people_v1 } from '@googleapis/people';
 import { GoogleReauthRequired, GoogleUnavailable } from './oauth.js';
 import type { GoogleTokenStore } from './token-store.js';
@@ -55,11 +57,15 @@ function header(headers: Record<string, string> | Headers | undefined, name: str
 
 export class PeopleGateway {
   private apiPromise?: Promise<PeopleApi>;
+  /** Reused connections to the People API: without them every tool call pays a new TLS handshake. */
+  private readonly agent: HttpAgent;
   private readonly queues = new Map<string, { tail: Promise<unknown>; depth: number }>();
   private readonly sleep: (ms: number) => Promise<void>;
 
   constructor(private readonly opts: PeopleGatewayOptions) {
     this.sleep = opts.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms)));
+    const agentOptions = { keepAlive: true, maxSockets: 64, maxFreeSockets: 16, timeout: 60_000 };
+    this.agent = opts.rootUrl.startsWith('https:') ? new HttpsAgent(agentOptions) : new HttpAgent(agentOptions);
   }
 
   /** The People API client, loaded on first use (the library is large; cold starts that serve no tool call skip it). */
@@ -87,7 +93,7 @@ export class PeopleGateway {
    */
   async call<T>(
     accountId: string,
-    fn: (api: PeopleApi, options: { headers: Record<string, string>; timeout: number; retry: boolean }) => Promise<{ data: T }>,
+    fn: (api: PeopleApi, options: { headers: Record<string, string>; timeout: number; retry: boolean; agent: HttpAgent }) => Promise<{ data: T }>,
     callOpts: { idempotent?: boolean } = {},
   ): Promise<T> {
     const idempotent = callOpts.idempotent ?? true;
@@ -99,7 +105,7 @@ export class PeopleGateway {
         throw err;
       });
       try {
-        const res = await fn(await this.api(), { headers: { Authorization: `Bearer ${token}` }, timeout: this.opts.timeoutMs ?? 30_000, retry: false });
+        const res = await fn(await this.api(), { headers: { Authorization: `Bearer ${token}` }, timeout: this.opts.timeoutMs ?? 30_000, retry: false, agent: this.agent });
         return res.data;
       } catch (raw) {
         const err = raw as GaxiosLikeError;
