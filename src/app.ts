@@ -17,7 +17,7 @@ import { OIDC_SCOPES, resourceScope } from './oauth/constants.js';
 import { createAuthorizationServer } from './oauth/authorization-server.js';
 import { createRegistrationPolicy, createTokenRateLimit, normalizeAuthorizeScope } from './oauth/request-policy.js';
 import { KeyRing } from './security/keys.js';
-import { StoreUnavailableError, type Store } from './storage/port.js';
+import { isStoreUnavailable, type Store } from './storage/port.js';
 import { GoogleOAuth } from './upstream/google/oauth.js';
 import { PeopleGateway } from './upstream/google/people.js';
 import { GoogleTokenStore } from './upstream/google/token-store.js';
@@ -170,7 +170,7 @@ ${config.allowedDomains.length || config.allowedEmails.length ? html`<p class="m
   // Anything that escaped: a spec-shaped error, never a stack trace.
   app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
     if (res.headersSent) return;
-    if (err instanceof StoreUnavailableError) {
+    if (isStoreUnavailable(err)) {
       log().error({ event: 'store.unavailable', route: routeOf(req.path) }, 'storage unavailable');
       res.setHeader('Retry-After', '10');
       res.status(503).json({ error: 'temporarily_unavailable', error_description: 'Storage is temporarily unavailable; try again shortly' });

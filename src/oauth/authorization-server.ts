@@ -7,7 +7,7 @@ import type Provider from 'oidc-provider';
 import { log } from '../logging/logger.js';
 import type { AccessTokenVerifier } from '../mcp/auth.js';
 import type { KeyRing } from '../security/keys.js';
-import { StoreUnavailableError, type Store } from '../storage/port.js';
+import { isStoreUnavailable, type Store } from '../storage/port.js';
 import type { GoogleTokenStore } from '../upstream/google/token-store.js';
 import type { Config } from '../config/config.js';
 import { createProvider } from './provider.js';
@@ -63,7 +63,7 @@ export async function createAuthorizationServer(deps: AuthorizationServerDeps): 
     log().warn({ event: 'client.registration_refused', reason: err.error, detail: err.error_description }, 'client registration refused');
   });
   provider.on('server_error', (ctx: { state?: Record<string, unknown> }, err: Error) => {
-    if (err instanceof StoreUnavailableError) {
+    if (isStoreUnavailable(err)) {
       if (ctx.state) ctx.state.storeUnavailable = true;
       log().error({ event: 'store.unavailable', error: err.message }, 'storage unavailable during an OAuth request');
       return;

@@ -10,7 +10,7 @@ import type { Config } from '../config/config.js';
 import { isLoopbackHost } from '../config/config.js';
 import { log } from '../logging/logger.js';
 import { constantTimeEqual, hashValue, randomToken, type KeyRing } from '../security/keys.js';
-import type { Store } from '../storage/port.js';
+import { isStoreUnavailable, type Store } from '../storage/port.js';
 import { GOOGLE_BASE_SCOPES, GOOGLE_SCOPES_READ_ONLY, GOOGLE_SCOPES_READ_WRITE, GoogleReauthRequired, type GoogleOAuth } from '../upstream/google/oauth.js';
 import type { GoogleTokenStore } from '../upstream/google/token-store.js';
 import { readCookie, setCookie } from '../web/cookies.js';
@@ -158,6 +158,7 @@ ${warning}
       if (details.uid !== req.params.uid) throw new Error(`uid mismatch ${details.uid} ${String(req.params.uid)}`);
       return details;
     } catch (err) {
+      if (isStoreUnavailable(err)) throw err;
       log().info({ event: 'interaction.not_found', reason: 'interaction_expired', detail: (err as Error).message }, 'interaction lookup failed');
       sendPage(
         res,

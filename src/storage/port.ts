@@ -91,3 +91,8 @@ export class StoreUnavailableError extends Error {
     this.name = 'StoreUnavailableError';
   }
 }
+
+/** True for a StoreUnavailableError, also across module copies (checked by name). */
+export function isStoreUnavailable(err: unknown): boolean {
+  return err instanceof StoreUnavailableError || (err instanceof Error && err.name === 'StoreUnavailableError');
+}

@@ -1,0 +1,95 @@
+/**
+ * The real Firestore emulator stopped mid-sign-in and mid-refresh: 503 with Retry-After, no half-written
+ * grant, and full recovery when it returns — without restarting the server.
+ */
+import { execFileSync } from 'node:child_process';
+import { expect } from 'chai';
+import { FirestoreStore } from '../../src/storage/firestore.js';
+import { startFirestoreEmulator, type FirestoreEmulator } from '../support/firestore-emulator.js';
+import { startHarness, type Harness } from '../support/harness.js';
+import { authorizeUrl, claudeRegistration, clientAuth, pkce, register, signIn, tokenRequest } from '../support/oauth-client.js';
+import { UserAgent } from '../support/user-agent.js';
+
+/** An unresponsive backend: the emulator process is frozen (SIGSTOP) and later thawed, data intact. */
+function emulatorPids(port: number): number[] {
+  try {
+    return execFileSync('pgrep', ['-f', '--', `--port=${port}`]).toString().trim().split('\n').filter(Boolean).map(Number);
+  } catch {
+    return [];
+  }
+}
+function freeze(port: number, signal: 'SIGSTOP' | 'SIGCONT'): void {
+  const pids = emulatorPids(port);
+  if (pids.length === 0) throw new Error(`no emulator process on port ${port}`);
+  for (const pid of pids) process.kill(pid, signal);
+}
+
+describe('faults: Firestore emulator outage', function () {
+  this.timeout(120_000);
+  let emu: FirestoreEmulator;
+  let store: FirestoreStore;
+  let h: Harness;
+
+  before(async () => {
+    emu = await startFirestoreEmulator();
+    store = await FirestoreStore.connect({ firestore: emu.client(), deadlineMs: 2000, operationTimeoutMs: 4000 });
+    h = await startHarness({ store });
+  });
+  after(async () => {
+    if (emu) {
+      try {
+        freeze(emu.port, 'SIGCONT');
+      } catch {
+        // already gone
+      }
+    }
+    await h?.close();
+    await store?.close().catch(() => undefined);
+    await emu?.stop();
+  });
+
+  it('mid-refresh: 503 + Retry-After while it is down; the same refresh token works when it is back', async () => {
+    const { client, tokens } = await signIn(h.baseUrl);
+    freeze(emu.port, 'SIGSTOP');
+    const down = await tokenRequest(h.baseUrl, { grant_type: 'refresh_token', refresh_token: tokens.refresh_token, ...clientAuth(client) });
+    expect(down.status).to.equal(503);
+    expect(down.body.error).to.equal('temporarily_unavailable');
+    freeze(emu.port, 'SIGCONT');
+    let ok;
+    for (let i = 0; i < 20; i++) {
+      ok = await tokenRequest(h.baseUrl, { grant_type: 'refresh_token', refresh_token: tokens.refresh_token, ...clientAuth(client) });
+      if (ok.status !== 503) break;
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    expect(ok!.status, JSON.stringify(ok!.body)).to.equal(200);
+  });
+
+  it('mid-sign-in: the consent step answers 503 while it is down; the same attempt completes when it is back', async () => {
+    const c = (await register(h.baseUrl, claudeRegistration())).body;
+    const { verifier, challenge } = pkce();
+    const ua = new UserAgent();
+    const start = await ua.run(authorizeUrl(h.baseUrl, { response_type: 'code', client_id: c.client_id, redirect_uri: c.redirect_uris[0], code_challenge: challenge, code_challenge_method: 'S256', state: 'outage' }), c.redirect_uris[0]!, () => 'stop');
+    const html = start.stoppedAt!.html;
+    const action = new URL(/action="([^"]+)"/.exec(html)![1]!, h.baseUrl).toString();
+    const csrf = /name="csrf" value="([^"]+)"/.exec(html)![1]!;
+    freeze(emu.port, 'SIGSTOP');
+    const failed = await ua.request(action, { method: 'POST', body: new URLSearchParams({ csrf, decision: 'approve' }) });
+    expect(failed.status).to.equal(503);
+    expect(failed.headers.get('retry-after')).to.be.a('string');
+    freeze(emu.port, 'SIGCONT');
+    let result;
+    for (let i = 0; i < 20; i++) {
+      const res = await ua.request(action, { method: 'POST', body: new URLSearchParams({ csrf, decision: 'approve' }) });
+      if (res.status === 503) {
+        await new Promise((r) => setTimeout(r, 250));
+        continue;
+      }
+      result = await ua.run(new URL(res.headers.get('location')!, action).toString(), c.redirect_uris[0]!);
+      break;
+    }
+    const params = new URL(result!.finalUrl!).searchParams;
+    expect(params.get('state')).to.equal('outage');
+    const t = await tokenRequest(h.baseUrl, { grant_type: 'authorization_code', code: params.get('code')!, code_verifier: verifier, redirect_uri: c.redirect_uris[0], ...clientAuth(c) });
+    expect(t.status, JSON.stringify(t.body)).to.equal(200);
+  });
+});
