@@ -83,3 +83,21 @@ export function adminCliSuite(name: string, start: () => Promise<Harness>) {
 }
 
 adminCliSuite('memory', () => startHarness());
+
+describe('admin CLI against Firestore', function () {
+  this.timeout(60_000);
+  adminCliSuite('firestore emulator', async () => {
+    const { startFirestoreEmulator } = await import('../support/firestore-emulator.js');
+    const { FirestoreStore } = await import('../../src/storage/firestore.js');
+    const emu = await startFirestoreEmulator();
+    const store = await FirestoreStore.connect({ firestore: emu.client() });
+    const h = await startHarness({ store });
+    const close = h.close;
+    h.close = async () => {
+      await close();
+      await store.close();
+      await emu.stop();
+    };
+    return h;
+  });
+});
