@@ -168,7 +168,10 @@ export function createAdapterFactory(store: Store, policy: AdapterPolicy) {
     async consume(id: string): Promise<void> {
       if (!this.kind) return;
       const result = await store.consume(this.kind, this.key(id), now());
-      if (result.consumedNow || !result.record) return;
+      if (result.consumedNow) return;
+      const label = this.kind === 'RefreshToken' ? 'refresh token' : 'authorization code';
+      // Gone between oidc-provider's read and this consume: revoked or replayed meanwhile.
+      if (!result.record) throw policy.invalidGrant ? policy.invalidGrant(`${label} not found`) : Object.assign(new Error(`${label} not found`), { error: 'invalid_grant', status: 400 });
       const consumedAt = result.record.consumedAt ?? 0;
       if (this.kind === 'RefreshToken' && now() - consumedAt < policy.refreshGraceSeconds * 1000) return;
       // Lost a consume race (two instances redeeming one code): a replay. Revoke what it issued.
@@ -177,7 +180,7 @@ export function createAdapterFactory(store: Store, policy: AdapterPolicy) {
         await Promise.all([store.deleteByGrantId(grantId), store.delete('Grant', grantId)]);
       }
       policy.onReplay?.(this.kind, grantId);
-      const message = `${this.kind === 'RefreshToken' ? 'refresh token' : 'authorization code'} already used`;
+      const message = `${label} already used`;
       throw policy.invalidGrant ? policy.invalidGrant(message) : Object.assign(new Error(message), { error: 'invalid_grant', status: 400 });
     }
 

@@ -2,9 +2,10 @@
  * The Firestore store: production storage behind the storage port (see port.ts and docs/storage.md).
  *
  * - One collection per kind (KINDS in port.ts), optionally prefixed so two deployments can share a database.
- * - Each document: `{ data, expiresAt: Timestamp, updatedAt: Timestamp, consumedAt?: Timestamp,
- *   grantId?, uid?, userCode?, accountId?, clientId? }`. `expiresAt` is the field a Firestore TTL policy
- *   deletes on; TTL deletion lags (a day or more), so every read treats `expiresAt <= now` as absent.
+ * - Each document: `{ data | dataJson, expiresAt: Timestamp, updatedAt: Timestamp, consumedAt?: Timestamp,
+ *   writeId?, grantId?, uid?, userCode?, accountId?, clientId? }`. `expiresAt` is the field a Firestore
+ *   TTL policy deletes on; TTL deletion lags (a day or more), so every read treats `expiresAt <= now` as
+ *   absent. Queries use equality on one field only, so no composite index is needed.
  * - `data` is the payload as a Firestore map. A payload Firestore cannot hold as a map (an array directly
  *   inside an array, an empty or `__reserved__` map key, nesting deeper than 16, non-JSON values) is
  *   stored as a JSON string in `dataJson` instead, so untrusted client metadata can never make a write fail.
@@ -243,6 +244,9 @@ export class FirestoreStore implements Store {
     }
     this.deadlineMs = opts.deadlineMs ?? DEFAULT_DEADLINE_MS;
     this.operationTimeoutMs = opts.operationTimeoutMs ?? DEFAULT_OPERATION_TIMEOUT_MS;
+    if (!(this.deadlineMs > 0 && this.operationTimeoutMs >= this.deadlineMs)) {
+      throw new Error('deadlineMs must be positive and operationTimeoutMs at least deadlineMs');
+    }
     this.now = opts.now ?? Date.now;
   }
 
