@@ -159,7 +159,7 @@ ${config.allowedDomains.length || config.allowedEmails.length ? html`<p class="m
   app.get('/authorize', normalizeAuthorizeScope([...OIDC_SCOPES, scope], scope));
   app.post('/token', createTokenRateLimit({ perClientPerMinute: config.tokenRequestsPerClientPerMinute, globalPerMinute: config.tokenRequestsPerMinute }));
 
-  app.use(createMcpRouter({ config, verifier, people, scope, tools: deps.tools }));
+  app.use(createMcpRouter({ config, verifier, people, scope, tools: deps.tools, allowedOrigins: config.allowedOrigins }));
   app.use(createInteractionRouter({ config, provider: getAuthorizationServer, store, keys, google, googleTokens }));
 
   app.use(async (req: Request, res: Response) => {

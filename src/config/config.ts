@@ -31,6 +31,8 @@ export interface Config {
   logLevel: string;
   /** Global cap on dynamic client registrations per hour (not per IP: teams share egress IPs). */
   registrationsPerHour: number;
+  /** Extra browser origins allowed to call /mcp (besides BASE_URL's own). */
+  allowedOrigins: string[];
   /** Time limits for calls to Google's OAuth endpoints and to the People API. */
   googleTimeoutMs: number;
   peopleTimeoutMs: number;
@@ -230,6 +232,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     }
     return n;
   };
+  const allowedOrigins: string[] = [];
+  for (const o of (env.ALLOWED_ORIGINS ?? '').split(',').map((x) => x.trim()).filter(Boolean)) {
+    try {
+      const u = new URL(o);
+      if (u.origin !== o.replace(/\/$/, '') || !/^https?:$/.test(u.protocol)) throw new Error('not an origin');
+      allowedOrigins.push(u.origin);
+    } catch {
+      problems.push(`ALLOWED_ORIGINS contains "${o}", which is not an origin. Example: ALLOWED_ORIGINS=https://app.example.com`);
+    }
+  }
   const googleTimeoutMs = positiveInt('GOOGLE_TIMEOUT_MS', 10_000);
   const peopleTimeoutMs = positiveInt('PEOPLE_TIMEOUT_MS', 30_000);
   const tokenRequestsPerClientPerMinute = positiveInt('TOKEN_REQUESTS_PER_CLIENT_PER_MINUTE', 120);
@@ -262,6 +274,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     tokenRequestsPerMinute,
     googleTimeoutMs,
     peopleTimeoutMs,
+    allowedOrigins,
     onCloudRun,
   };
 }

@@ -7,7 +7,7 @@
 import express, { type Request, type Response, type Router } from 'express';
 import { createMcpHandler } from '@modelcontextprotocol/server';
 import { toNodeHandler } from '@modelcontextprotocol/node';
-import type { Config } from '../config/config.js';
+import { isLoopbackHost, type Config } from '../config/config.js';
 import { log } from '../logging/logger.js';
 import { GoogleReauthRequired, GoogleUnavailable, type PeopleGateway } from '../upstream/google/people.js';
 import { AccessTokenVerifier, InvalidTokenError, toAuthInfo, type Principal } from './auth.js';
@@ -55,6 +55,23 @@ export function createMcpRouter(deps: McpRouteDeps): Router {
   const router = express.Router();
   const ownOrigin = new URL(config.baseUrl).origin;
   const allowedOrigins = new Set([ownOrigin, ...(deps.allowedOrigins ?? [])]);
+  // In the loopback sandbox a browser-based client (MCP Inspector's web UI) runs on another localhost port.
+  const originAllowed = (origin: string): boolean => {
+    if (allowedOrigins.has(origin)) return true;
+    if (!config.allowLoopbackHttp) return false;
+    try {
+      const u = new URL(origin);
+      return u.protocol === 'http:' && isLoopbackHost(u.hostname);
+    } catch {
+      return false;
+    }
+  };
+  // CORS for browser-based MCP clients from allowed origins; the challenge and session headers are exposed.
+  const corsHeaders = (res: Response, origin: string) => {
+    res.setHeader('Access-Control-Allow-Origin', origin);
+    res.setHeader('Vary', 'Origin');
+    res.setHeader('Access-Control-Expose-Headers', 'WWW-Authenticate, Mcp-Session-Id, Mcp-Protocol-Version');
+  };
 
   // One handler for the process; the factory builds a fresh server per request from req.auth.
   const handler = createMcpHandler(
@@ -97,11 +114,38 @@ export function createMcpRouter(deps: McpRouteDeps): Router {
     res.status(401).json({ error: error?.code ?? 'unauthorized', error_description: error?.description ?? 'Authorization required: sign in to use this server' });
   };
 
+  // DNS rebinding against a server bound to localhost: a foreign page's requests carry its own Host.
+  const base = new URL(config.baseUrl);
+  const loopbackBind = isLoopbackHost(base.hostname);
+  const hostAllowed = (host: string | undefined): boolean => {
+    if (!loopbackBind) return true;
+    if (!host) return false;
+    try {
+      return isLoopbackHost(new URL(`http://${host}`).hostname);
+    } catch {
+      return false;
+    }
+  };
+
   router.all('/mcp', async (req: Request, res: Response, next) => {
+    if (!hostAllowed(req.headers.host)) {
+      log().warn({ event: 'mcp.refused', reason: 'host_not_allowed' }, 'request for a foreign Host refused (DNS rebinding)');
+      jsonRpcError(res, 403, -32600, 'Forbidden: Host not allowed');
+      return;
+    }
     const origin = req.headers.origin;
-    if (origin !== undefined && !allowedOrigins.has(origin)) {
+    if (origin !== undefined && !originAllowed(origin)) {
       log().warn({ event: 'mcp.refused', reason: 'origin_not_allowed' }, 'request from a foreign Origin refused');
       jsonRpcError(res, 403, -32600, 'Forbidden: Origin not allowed');
+      return;
+    }
+    if (origin !== undefined) corsHeaders(res, origin);
+    if (req.method === 'OPTIONS') {
+      // CORS preflight: no credentials are sent with it, so it is answered before the bearer check.
+      res.setHeader('Access-Control-Allow-Methods', 'GET, POST, DELETE, OPTIONS');
+      res.setHeader('Access-Control-Allow-Headers', 'Authorization, Content-Type, Accept, Mcp-Session-Id, Mcp-Protocol-Version, Last-Event-ID');
+      res.setHeader('Access-Control-Max-Age', '600');
+      res.status(204).end();
       return;
     }
     const authz = req.headers.authorization;

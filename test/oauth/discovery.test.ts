@@ -79,3 +79,34 @@ describe('discovery', function () {
     expect(await res.text()).not.to.match(/at \w+ \(|node_modules/);
   });
 });
+
+describe('browser-based clients (CORS)', function () {
+  let h: Harness;
+  before(async () => {
+    h = await startHarness({ env: { ALLOWED_ORIGINS: 'https://inspector.example' } });
+  });
+  after(async () => h?.close());
+
+  it('answers the CORS preflight for /mcp without a token, for allowed origins only', async () => {
+    const ok = await fetch(h.mcpUrl, { method: 'OPTIONS', headers: { origin: 'https://inspector.example', 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization, content-type' } });
+    expect(ok.status).to.equal(204);
+    expect(ok.headers.get('access-control-allow-origin')).to.equal('https://inspector.example');
+    expect(ok.headers.get('access-control-allow-headers')).to.match(/Authorization/i);
+    const bad = await fetch(h.mcpUrl, { method: 'OPTIONS', headers: { origin: 'https://evil.test', 'access-control-request-method': 'POST' } });
+    expect(bad.status).to.equal(403);
+  });
+
+  it('exposes WWW-Authenticate to an allowed browser origin on the 401', async () => {
+    const res = await fetch(h.mcpUrl, { method: 'POST', headers: { origin: 'http://localhost:6274', 'content-type': 'application/json' }, body: '{}' });
+    expect(res.status).to.equal(401);
+    expect(res.headers.get('access-control-allow-origin')).to.equal('http://localhost:6274');
+    expect(res.headers.get('access-control-expose-headers')).to.contain('WWW-Authenticate');
+  });
+
+  it('discovery and the token endpoint answer CORS for browser clients', async () => {
+    const md = await fetch(`${h.baseUrl}/.well-known/oauth-authorization-server`, { headers: { origin: 'http://localhost:6274' } });
+    expect(md.headers.get('access-control-allow-origin')).to.be.a('string');
+    const prm = await fetch(`${h.baseUrl}/.well-known/oauth-protected-resource/mcp`, { headers: { origin: 'http://localhost:6274' } });
+    expect(prm.headers.get('access-control-allow-origin')).to.be.a('string');
+  });
+});

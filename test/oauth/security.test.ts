@@ -214,6 +214,20 @@ describe('security: refused attacks', function () {
       expect(res.status).to.equal(401);
     });
 
+    it('DNS rebinding on a localhost bind: refuses a foreign Host header with 403', async () => {
+      const { request } = await import('node:http');
+      const u = new URL(h.mcpUrl);
+      const status = await new Promise<number>((resolve, reject) => {
+        const req = request({ host: u.hostname, port: u.port, path: '/mcp', method: 'POST', headers: { host: 'attacker.example:80', authorization: `Bearer ${good}`, 'content-type': 'application/json', accept: 'application/json, text/event-stream' } }, (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+        });
+        req.on('error', reject);
+        req.end('{"jsonrpc":"2.0","id":1,"method":"tools/list"}');
+      });
+      expect(status).to.equal(403);
+    });
+
     it('DNS rebinding: refuses a foreign Origin with 403, allows none or our own', async () => {
       const foreign = await mcpPost(h.mcpUrl, good, { jsonrpc: '2.0', id: 1, method: 'tools/list', params: {} }, { origin: 'https://evil.test' });
       expect(foreign.status).to.equal(403);
