@@ -135,7 +135,7 @@ function withCachedJsonSchema<T extends object>(schema: T): T {
 
 export function buildMcpServer(deps: McpDeps, principal: Principal, outcome: RequestOutcome): McpServer {
   const server = new McpServer(SERVER_INFO, {
-    capabilities: { tools: { listChanged: false } },
+    capabilities: { tools: { listChanged: false }, logging: {} },
     instructions:
       'Tools to read and manage the signed-in user’s Google Contacts. Search before creating to avoid duplicates; confirm with the user before deleting anything.',
   });
