@@ -122,13 +122,26 @@ export function createRegistrationPolicy(opts: { perHour: number }) {
   };
 }
 
-export function normalizeAuthorizeScope(knownScopes: string[], resourceScope: string) {
+/**
+ * RFC 8707 `resource` written with a trailing slash means our MCP URL too; rewriting it to the canonical
+ * form here keeps the authorization request, the grant and the token request consistent.
+ */
+function canonicalResource(params: URLSearchParams, mcpUrl: string): void {
+  const values = params.getAll('resource');
+  if (values.length === 1 && values[0] === `${mcpUrl}/`) params.set('resource', mcpUrl);
+}
+
+export function normalizeAuthorizeScope(knownScopes: string[], resourceScope: string, mcpUrl: string) {
   return (req: Request, _res: Response, next: NextFunction) => {
     const q = req.url.indexOf('?');
     if (q < 0) return next();
     const params = new URLSearchParams(req.url.slice(q + 1));
+    canonicalResource(params, mcpUrl);
     // Duplicated parameters are oidc-provider's to refuse; leave such requests untouched.
-    if (params.getAll('scope').length > 1) return next();
+    if (params.getAll('scope').length > 1) {
+      req.url = `${req.url.slice(0, q)}?${params.toString()}`;
+      return next();
+    }
     const requested = (params.get('scope') ?? '').split(' ').filter(Boolean);
     const kept = requested.filter((s) => knownScopes.includes(s));
     if (!kept.includes(resourceScope)) kept.push(resourceScope);
@@ -167,7 +180,7 @@ function tooMany(res: Response, wait: number, what: string): void {
  * Token endpoint caps: per client (a runaway client cannot starve others) and per instance. Generous:
  * a team member refreshes about once an hour; the caps only stop floods.
  */
-export function createTokenRateLimit(opts: { perClientPerMinute: number; globalPerMinute: number }) {
+export function createTokenRateLimit(opts: { perClientPerMinute: number; globalPerMinute: number; mcpUrl: string }) {
   const global = new WindowCounter(opts.globalPerMinute, 60_000);
   const perClient = new KeyedCounters(opts.perClientPerMinute, 60_000);
   return async (req: Request, res: Response, next: NextFunction) => {
@@ -194,15 +207,19 @@ export function createTokenRateLimit(opts: { perClientPerMinute: number; globalP
         clientId = undefined;
       }
     }
-    if (!clientId && /^application\/x-www-form-urlencoded\b/i.test(req.headers['content-type'] ?? '')) {
-      clientId = new URLSearchParams(raw.toString('utf8')).get('client_id') ?? undefined;
-    }
+    const isForm = /^application\/x-www-form-urlencoded\b/i.test(req.headers['content-type'] ?? '');
+    const form = isForm ? new URLSearchParams(raw.toString('utf8')) : undefined;
+    if (!clientId && form) clientId = form.get('client_id') ?? undefined;
     if (clientId) {
       const w = perClient.take(clientId.slice(0, 300));
       if (w > 0) {
         log().warn({ event: 'token.refused', reason: 'token_rate_limited_client', clientId: clientId.slice(0, 200) }, 'per-client token cap reached');
         return tooMany(res, w, 'token requests from this client');
       }
+    }
+    if (form && form.get('resource') === `${opts.mcpUrl}/`) {
+      canonicalResource(form, opts.mcpUrl);
+      raw = Buffer.from(form.toString());
     }
     replayBody(req, raw);
     next();

@@ -160,6 +160,21 @@ describe('security: refused attacks', function () {
     });
   });
 
+  describe('resource at the token endpoint (RFC 8707 §2.2)', () => {
+    it('tolerates a trailing-slash difference between authorization and token requests, refuses other resources', async () => {
+      for (const [authRes, tokRes] of [[undefined, h.mcpUrl], [`${h.mcpUrl}/`, h.mcpUrl], [h.mcpUrl, `${h.mcpUrl}/`]] as const) {
+        const { verifier, challenge } = pkce();
+        const { params } = await authorize(h.baseUrl, { client_id: client.client_id, redirect_uri: CLAUDE_REDIRECT }, { challenge, resource: authRes });
+        const t = await tokenRequest(h.baseUrl, { grant_type: 'authorization_code', code: params.get('code')!, code_verifier: verifier, redirect_uri: CLAUDE_REDIRECT, resource: tokRes, ...clientAuth(client) });
+        expect(t.status, `${authRes} → ${tokRes}: ${JSON.stringify(t.body)}`).to.equal(200);
+        const r1 = await tokenRequest(h.baseUrl, { grant_type: 'refresh_token', refresh_token: t.body.refresh_token, resource: `${h.mcpUrl}/`, ...clientAuth(client) });
+        expect(r1.status).to.equal(200);
+        const r2 = await tokenRequest(h.baseUrl, { grant_type: 'refresh_token', refresh_token: r1.body.refresh_token, resource: 'https://other.example/mcp', ...clientAuth(client) });
+        expect(r2.body.error).to.equal('invalid_target');
+      }
+    });
+  });
+
   describe('/mcp bearer tokens (RFC 6750, RFC 9068)', () => {
     let good: string;
     before(async () => {
