@@ -11,12 +11,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SignJWT } from 'jose';
 import { KeyRing } from '../src/security/keys.js';
-import { CountingStore } from '../src/storage/counting.js';
-import { MemoryStore } from '../src/storage/memory.js';
+import { measureStoreOps } from '../test/support/store-ops.js';
 import { startGoogleStandin, type GoogleStandin } from '../test/support/google-standin.js';
 import { startPeopleStandin, type PeopleStandin } from '../test/support/people-standin.js';
-import { startHarness, GOOGLE_CLIENT_ID, GOOGLE_CLIENT_SECRET, TEST_SECRET } from '../test/support/harness.js';
-import { clientAuth, mcpPost, signIn, tokenRequest } from '../test/support/oauth-client.js';
+import { GOOGLE_CLIENT_ID, GOOGLE_CLIENT_SECRET, TEST_SECRET } from '../test/support/harness.js';
+import { mcpPost, signIn } from '../test/support/oauth-client.js';
 
 const ROOT = new URL('..', import.meta.url).pathname;
 const QUICK = process.argv.includes('--quick');
@@ -214,31 +213,13 @@ async function throughputAndMemory(port: number, google: GoogleStandin, people: 
 }
 
 async function storeOps() {
-  const counting = new CountingStore(new MemoryStore());
-  const h = await startHarness({ store: counting, env: { LOG_LEVEL: 'silent' } });
-  try {
-    counting.reset();
-    const { client, tokens } = await signIn(h.baseUrl, { loginHint: 'bob@acme.test' });
-    const signInOps = counting.counts();
-    counting.reset();
-    const r = await tokenRequest(h.baseUrl, { grant_type: 'refresh_token', refresh_token: tokens.refresh_token, ...clientAuth(client) });
-    const refreshOps = counting.counts();
-    const token = r.body.access_token!;
-    // Steady state: after the first call (grant liveness and Google token cached), N more.
-    const call = () => mcpPost(h.mcpUrl, token, { jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'search_contacts', arguments: { query: 'Bob' } } }).then((x) => x.text());
-    await call();
-    counting.reset();
-    const N = 50;
-    for (let i = 0; i < N; i++) await call();
-    const steady = counting.counts();
-    const total = (c: { reads: number; writes: number }) => c.reads + c.writes;
-    rows.push({ metric: 'store operations per MCP request (steady state)', value: total(steady) / N, unit: 'ops', target: '0', met: total(steady) === 0, note: `${steady.reads} reads, ${steady.writes} writes over ${N} calls` });
-    rows.push({ metric: 'store operations per full sign-in', value: total(signInOps), unit: 'ops', target: '≤ 12', met: total(signInOps) <= 12, note: `${signInOps.reads} reads, ${signInOps.writes} writes: ${JSON.stringify(signInOps.byOp)}` });
-    rows.push({ metric: 'store operations per refresh', value: total(refreshOps), unit: 'ops', target: '≤ 4', met: total(refreshOps) <= 4, note: `${refreshOps.reads} reads, ${refreshOps.writes} writes: ${JSON.stringify(refreshOps.byOp)}` });
-    return { signIn: signInOps, refresh: refreshOps, steady };
-  } finally {
-    await h.close();
-  }
+  const N = 50;
+  const ops = await measureStoreOps(N);
+  const total = (c: { reads: number; writes: number }) => c.reads + c.writes;
+  rows.push({ metric: 'store operations per MCP request (steady state)', value: total(ops.steady) / N, unit: 'ops', target: '0', met: total(ops.steady) === 0, note: `${ops.steady.reads} reads, ${ops.steady.writes} writes over ${N} calls` });
+  rows.push({ metric: 'store operations per full sign-in', value: total(ops.signIn), unit: 'ops', target: '≤ 12', met: total(ops.signIn) <= 12, note: `${ops.signIn.reads} reads, ${ops.signIn.writes} writes: ${JSON.stringify(ops.signIn.byOp)}` });
+  rows.push({ metric: 'store operations per refresh', value: total(ops.refresh), unit: 'ops', target: '≤ 4', met: total(ops.refresh) <= 4, note: `${ops.refresh.reads} reads, ${ops.refresh.writes} writes: ${JSON.stringify(ops.refresh.byOp)}` });
+  return ops;
 }
 
 function depsSize() {

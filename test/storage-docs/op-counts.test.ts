@@ -5,10 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { expect } from 'chai';
-import { CountingStore } from '../../src/storage/counting.js';
-import { MemoryStore } from '../../src/storage/memory.js';
-import { startHarness } from '../support/harness.js';
-import { clientAuth, mcpPost, signIn, tokenRequest } from '../support/oauth-client.js';
+import { measureStoreOps } from '../support/store-ops.js';
 
 function documented(label: string): { reads: number; writes: number } {
   const doc = readFileSync(new URL('../../docs/storage.md', import.meta.url), 'utf8');
@@ -20,25 +17,9 @@ function documented(label: string): { reads: number; writes: number } {
 
 describe('docs/storage.md operation counts are measured', function () {
   it('one sign-in, one refresh and one steady-state tool call cost what the doc says', async () => {
-    const counting = new CountingStore(new MemoryStore());
-    const h = await startHarness({ store: counting });
-    try {
-      counting.reset();
-      const { client, tokens } = await signIn(h.baseUrl, { loginHint: 'bob@acme.test' });
-      const signInOps = counting.counts();
-      counting.reset();
-      const r = await tokenRequest(h.baseUrl, { grant_type: 'refresh_token', refresh_token: tokens.refresh_token, ...clientAuth(client) });
-      const refreshOps = counting.counts();
-      const call = () => mcpPost(h.mcpUrl, r.body.access_token, { jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'search_contacts', arguments: { query: 'Bob' } } }).then((x) => x.text());
-      await call();
-      counting.reset();
-      for (let i = 0; i < 10; i++) await call();
-      const steady = counting.counts();
-      expect({ reads: signInOps.reads, writes: signInOps.writes }, JSON.stringify(signInOps.byOp)).to.deep.equal(documented('one sign-in'));
-      expect({ reads: refreshOps.reads, writes: refreshOps.writes }, JSON.stringify(refreshOps.byOp)).to.deep.equal(documented('one refresh'));
-      expect({ reads: steady.reads / 10, writes: steady.writes / 10 }).to.deep.equal(documented('one tool call'));
-    } finally {
-      await h.close();
-    }
+    const ops = await measureStoreOps(10);
+    expect({ reads: ops.signIn.reads, writes: ops.signIn.writes }, JSON.stringify(ops.signIn.byOp)).to.deep.equal(documented('one sign-in'));
+    expect({ reads: ops.refresh.reads, writes: ops.refresh.writes }, JSON.stringify(ops.refresh.byOp)).to.deep.equal(documented('one refresh'));
+    expect({ reads: ops.steady.reads / ops.calls, writes: ops.steady.writes / ops.calls }).to.deep.equal(documented('one tool call'));
   });
 });
