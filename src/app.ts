@@ -157,7 +157,7 @@ ${config.allowedDomains.length || config.allowedEmails.length ? html`<p class="m
 
   app.post('/register', createRegistrationPolicy({ perHour: config.registrationsPerHour }));
   app.get('/authorize', normalizeAuthorizeScope([...OIDC_SCOPES, scope], scope, config.mcpUrl));
-  app.post('/token', createTokenRateLimit({ perClientPerMinute: config.tokenRequestsPerClientPerMinute, globalPerMinute: config.tokenRequestsPerMinute, mcpUrl: config.mcpUrl }));
+  app.post('/token', createTokenRateLimit({ perClientPerMinute: config.tokenRequestsPerClientPerMinute, globalPerMinute: config.tokenRequestsPerMinute, mcpUrl: config.mcpUrl, knownScopes: [...OIDC_SCOPES, scope] }));
 
   app.use(createMcpRouter({ config, verifier, people, scope, tools: deps.tools, allowedOrigins: config.allowedOrigins }));
   app.use(createInteractionRouter({ config, provider: getAuthorizationServer, store, keys, google, googleTokens }));

@@ -180,7 +180,7 @@ function tooMany(res: Response, wait: number, what: string): void {
  * Token endpoint caps: per client (a runaway client cannot starve others) and per instance. Generous:
  * a team member refreshes about once an hour; the caps only stop floods.
  */
-export function createTokenRateLimit(opts: { perClientPerMinute: number; globalPerMinute: number; mcpUrl: string }) {
+export function createTokenRateLimit(opts: { perClientPerMinute: number; globalPerMinute: number; mcpUrl: string; knownScopes: string[] }) {
   const global = new WindowCounter(opts.globalPerMinute, 60_000);
   const perClient = new KeyedCounters(opts.perClientPerMinute, 60_000);
   return async (req: Request, res: Response, next: NextFunction) => {
@@ -217,9 +217,24 @@ export function createTokenRateLimit(opts: { perClientPerMinute: number; globalP
         return tooMany(res, w, 'token requests from this client');
       }
     }
-    if (form && form.get('resource') === `${opts.mcpUrl}/`) {
-      canonicalResource(form, opts.mcpUrl);
-      raw = Buffer.from(form.toString());
+    if (form) {
+      let changed = false;
+      if (form.get('resource') === `${opts.mcpUrl}/`) {
+        canonicalResource(form, opts.mcpUrl);
+        changed = true;
+      }
+      // A refresh that names scopes we do not know ("claudeai") asks for the granted ones (RFC 6749 §6).
+      const scopes = form.getAll('scope');
+      if (scopes.length === 1) {
+        const requested = scopes[0]!.split(' ').filter(Boolean);
+        const kept = requested.filter((x) => opts.knownScopes.includes(x));
+        if (kept.length !== requested.length) {
+          if (kept.length) form.set('scope', kept.join(' '));
+          else form.delete('scope');
+          changed = true;
+        }
+      }
+      if (changed) raw = Buffer.from(form.toString());
     }
     replayBody(req, raw);
     next();

@@ -87,6 +87,13 @@ describe('OAuth flow end to end (explicit client)', function () {
     expect((await whoami(h, accessToken)).status).to.equal(200);
   });
 
+  it('a refresh naming an unknown scope ("claudeai") is served with the granted scopes', async () => {
+    const r = await tokenRequest(h.baseUrl, { grant_type: 'refresh_token', refresh_token: refreshToken, scope: 'claudeai', ...clientAuth(client) });
+    expect(r.status, JSON.stringify(r.body)).to.equal(200);
+    refreshToken = r.body.refresh_token!;
+    accessToken = r.body.access_token!;
+  });
+
   it('a concurrent double refresh with the same token succeeds twice (reuse grace window)', async () => {
     const [a, b] = await Promise.all([
       tokenRequest(h.baseUrl, { grant_type: 'refresh_token', refresh_token: refreshToken, ...clientAuth(client) }),
