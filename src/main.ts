@@ -33,6 +33,18 @@ export async function main(): Promise<void> {
   if (config.allowLoopbackHttp) logger.warn({ event: 'config.loopback_http' }, 'DANGEROUSLY_ALLOW_LOOPBACK_HTTP=true: plain-http loopback URLs are accepted (sandbox/tests only)');
 
   const store = await createStore(config);
+  // Checked in the background: a slow or absent database must not stop the server from answering
+  // /healthz, but the admin should see at once why requests will fail.
+  store.ping().then(
+    () => logger.info({ event: 'store.ready', store: config.store }, 'storage reachable'),
+    (err: unknown) =>
+      logger.error(
+        { event: 'store.unavailable', store: config.store, error: (err as Error).message },
+        config.store === 'firestore'
+          ? `Firestore is not reachable: check that database ${config.firestore.databaseId} exists in project ${config.firestore.projectId ?? '(from the environment)'} and that the service account has roles/datastore.user`
+          : 'storage is not reachable',
+      ),
+  );
   const { app } = createApp({ config, store, logger });
   const server = createServer(app);
   server.keepAliveTimeout = 65_000;
