@@ -3,7 +3,7 @@
  * emulator, behind one public URL (a loopback proxy that spreads or steers requests).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer, request as httpRequest, type Server } from 'node:http';
+import { Agent, createServer, request as httpRequest, type Server } from 'node:http';
 import { closeServer, GOOGLE_CLIENT_ID, GOOGLE_CLIENT_SECRET, listen, TEST_SECRET } from './harness.js';
 import type { FirestoreEmulator } from './firestore-emulator.js';
 import type { GoogleStandin } from './google-standin.js';
@@ -91,10 +91,15 @@ export async function startServerProcess(opts: {
 export async function startLoadBalancer(targets: () => ServerProcess[]): Promise<{ url: string; server: Server; pick?: number; close(): Promise<void> }> {
   let next = 0;
   const lb: { url: string; server: Server; pick?: number; close(): Promise<void> } = { url: '', server: createServer(), close: async () => closeServer(lb.server) };
+  // Keep idle client connections longer than the client's own keep-alive (undici: 4 s), so the balancer
+  // never closes a socket the client is just reusing (that race shows up as ECONNRESET under load).
+  lb.server.keepAliveTimeout = 65_000;
+  lb.server.headersTimeout = 66_000;
+  const agent = new Agent({ keepAlive: true, maxSockets: 256 });
   lb.server.on('request', (req, res) => {
     const all = targets();
     const target = all[lb.pick ?? next++ % all.length]!;
-    const up = httpRequest({ host: '127.0.0.1', port: target.port, method: req.method, path: req.url, headers: req.headers }, (r) => {
+    const up = httpRequest({ host: '127.0.0.1', port: target.port, method: req.method, path: req.url, headers: req.headers, agent }, (r) => {
       res.writeHead(r.statusCode ?? 502, r.headers);
       r.pipe(res);
     });
