@@ -162,7 +162,12 @@ ${config.allowedDomains.length || config.allowedEmails.length ? html`<p class="m
   app.use(createMcpRouter({ config, verifier, people, scope, tools: deps.tools, allowedOrigins: config.allowedOrigins }));
   app.use(createInteractionRouter({ config, provider: getAuthorizationServer, store, keys, google, googleTokens }));
 
+  // oidc-provider derives endpoint URLs from the request's host and scheme; pin them to BASE_URL so the
+  // metadata matches the issuer whichever hostname reached us (Cloud Run has several; proxies add more).
+  const publicBase = new URL(config.baseUrl);
   app.use(async (req: Request, res: Response) => {
+    req.headers['x-forwarded-host'] = publicBase.host;
+    req.headers['x-forwarded-proto'] = publicBase.protocol.replace(':', '');
     providerCallback ??= (await getAuthorizationServer()).callback() as unknown as (req: Request, res: Response) => unknown;
     await providerCallback(req, res);
   });

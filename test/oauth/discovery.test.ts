@@ -110,3 +110,24 @@ describe('browser-based clients (CORS)', function () {
     expect(prm.headers.get('access-control-allow-origin')).to.be.a('string');
   });
 });
+
+describe('metadata derives from BASE_URL, not from the request', () => {
+  it('endpoints use BASE_URL even when the request arrives under another Host (e.g. a second run.app URL)', async () => {
+    const { createServer } = await import('node:http');
+    const { createApp } = await import('../../src/app.js');
+    const { loadConfig } = await import('../../src/config/config.js');
+    const { createLogger } = await import('../../src/logging/logger.js');
+    const { MemoryStore } = await import('../../src/storage/memory.js');
+    const { listen, closeServer, TEST_SECRET } = await import('../support/harness.js');
+    const config = loadConfig({ BASE_URL: 'https://contacts.example.com', ACCESS_TOKEN_SECRET: TEST_SECRET, GOOGLE_CLIENT_ID: 'a', GOOGLE_CLIENT_SECRET: 'b', LOG_LEVEL: 'silent' });
+    const server = createServer(createApp({ config, store: new MemoryStore(), logger: createLogger({ level: 'silent' }) }).app);
+    const port = await listen(server);
+    try {
+      const md = (await (await fetch(`http://127.0.0.1:${port}/.well-known/oauth-authorization-server`)).json()) as Record<string, string>;
+      expect(md.issuer).to.equal('https://contacts.example.com');
+      for (const k of ['authorization_endpoint', 'token_endpoint', 'registration_endpoint', 'revocation_endpoint', 'jwks_uri']) expect(md[k], k).to.match(/^https:\/\/contacts\.example\.com\//);
+    } finally {
+      await closeServer(server);
+    }
+  });
+});
