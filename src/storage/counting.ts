@@ -7,7 +7,9 @@
  *   put                      1 write
  *   delete                   1 write (a delete is billed like a write)
  *   findBy                   1 read (an equality query matching at most one live document)
- *   consume                  1 read, +1 write when this call consumed the record
+ *   consume                  1 read, +1 write when this call consumed the record; no read when the
+ *                            same code or refresh token was read by get() in the last 10 s (the
+ *                            Firestore store reuses that snapshot under an update-time precondition)
  *   update                   1 read, +1 write when fn returned a record, or null for an existing one
  *   list                     1 read per document returned (min 1 per query)
  *   deleteByGrantId          per kind: 1 read per matched document (min 1 per query) + 1 write per deletion
@@ -37,6 +39,9 @@ export class CountingStore implements Store {
   private writes = 0;
   private byOp: Record<string, number> = {};
   private details: Record<string, OperationDetail> = {};
+
+  /** Recent get()s of consumable kinds, mirroring the Firestore store's reuse of their snapshot. */
+  private readonly recentGets = new Map<string, number>();
 
   constructor(readonly inner: Store) {}
 
@@ -70,6 +75,7 @@ export class CountingStore implements Store {
   async get(kind: Kind, key: string) {
     const r = await this.inner.get(kind, key);
     this.count('get', kind, 1, 0);
+    if (r && (kind === 'AuthorizationCode' || kind === 'RefreshToken')) this.recentGets.set(`${kind}/${key}`, Date.now());
     return r;
   }
 
@@ -91,7 +97,9 @@ export class CountingStore implements Store {
 
   async consume(kind: Kind, key: string, now: number): Promise<ConsumeResult> {
     const r = await this.inner.consume(kind, key, now);
-    this.count('consume', kind, 1, r.consumedNow ? 1 : 0);
+    const seen = this.recentGets.get(`${kind}/${key}`);
+    this.recentGets.delete(`${kind}/${key}`);
+    this.count('consume', kind, seen !== undefined && Date.now() - seen < 10_000 ? 0 : 1, r.consumedNow ? 1 : 0);
     return r;
   }
 

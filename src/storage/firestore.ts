@@ -64,6 +64,9 @@ const INDEX_FIELDS = ['grantId', 'uid', 'userCode', 'accountId', 'clientId'] as 
 /** Every field a store document may have. */
 const DOCUMENT_FIELDS = ['data', 'dataJson', 'expiresAt', 'updatedAt', 'consumedAt', 'writeId', ...INDEX_FIELDS] as const;
 const DEFAULT_DEADLINE_MS = 5000;
+/** Kinds read and then consumed in one request; their snapshot is kept briefly to save the second read. */
+const CONSUMABLE = new Set<Kind>(['AuthorizationCode', 'RefreshToken']);
+const RECENT_SNAP_MS = 10_000;
 const DEFAULT_OPERATION_TIMEOUT_MS = 30_000;
 /** Compare-and-set attempts (contention retries) for consume() and update(). */
 const CAS_ATTEMPTS = 200;
@@ -226,6 +229,7 @@ function clientConfig(deadlineMs: number) {
 // ---------------------------------------------------------------------------------------------------
 
 export class FirestoreStore implements Store {
+  private readonly recentSnaps = new Map<string, { snap: DocumentSnapshot; at: number }>();
   private readonly prefix: string;
   private readonly deadlineMs: number;
   private readonly operationTimeoutMs: number;
@@ -346,6 +350,7 @@ export class FirestoreStore implements Store {
     what: string,
     attemptOnce: (ctx: { snap: DocumentSnapshot; writeId: string; wrote: (value: T) => void }) => Promise<T>,
     ref: DocumentReference,
+    initial?: DocumentSnapshot,
   ): Promise<T> {
     const writeId = randomUUID();
     let written: { value: T } | undefined;
@@ -357,7 +362,9 @@ export class FirestoreStore implements Store {
       async (progress) => {
         for (let attempt = 1; attempt <= CAS_ATTEMPTS; attempt++) {
           try {
-            const snap = await ref.get();
+            // The first attempt may use the snapshot a get() just read: its update-time precondition
+            // still guards the write, and a stale one simply costs a retry.
+            const snap = attempt === 1 && initial ? initial : await ref.get();
             progress();
             if (written && snap.get('writeId') === writeId) return written.value;
             written = undefined;
@@ -379,7 +386,18 @@ export class FirestoreStore implements Store {
   async get(kind: Kind, key: string): Promise<StoredRecord | undefined> {
     const ref = this.ref(kind, key);
     const snap = await this.guarded(`get ${kind}`, () => ref.get());
+    if (CONSUMABLE.has(kind) && snap.exists) {
+      if (this.recentSnaps.size >= 1000) this.recentSnaps.clear();
+      this.recentSnaps.set(ref.path, { snap, at: Date.now() });
+    }
     return this.live(snap.data());
+  }
+
+  /** The snapshot get() read moments ago (oidc-provider reads a code or refresh token, then consumes it). */
+  private takeRecentSnap(ref: DocumentReference): DocumentSnapshot | undefined {
+    const hit = this.recentSnaps.get(ref.path);
+    this.recentSnaps.delete(ref.path);
+    return hit && Date.now() - hit.at < RECENT_SNAP_MS ? hit.snap : undefined;
   }
 
   async put(kind: Kind, key: string, record: StoredRecord): Promise<void> {
@@ -405,6 +423,7 @@ export class FirestoreStore implements Store {
 
   async consume(kind: Kind, key: string, now: number): Promise<ConsumeResult> {
     const ref = this.ref(kind, key);
+    const initial = this.takeRecentSnap(ref);
     return this.casLoop<ConsumeResult>(
       `consume ${kind}`,
       async ({ snap, writeId, wrote }) => {
@@ -420,6 +439,7 @@ export class FirestoreStore implements Store {
         return result;
       },
       ref,
+      initial,
     );
   }
 
