@@ -96,6 +96,31 @@ describe('lifecycle', function () {
     });
   });
 
+  describe('Google sends a refresh token only on consent', () => {
+    it('when Google returns none and we hold none, we go back once with prompt=consent and get one', async () => {
+      const h = await startHarness({ googleRefreshTokenOnlyOnConsent: true });
+      try {
+        const first = await signIn(h.baseUrl, { loginHint: 'alice@example.com' });
+        expect(h.google.authorizeRequests.at(-1)!.prompt).to.equal(undefined);
+        // We lose our copy (e.g. an admin cleared it) while Google still remembers the consent.
+        const { revokeAccount } = await import('../../src/oauth/revocation.js');
+        await revokeAccount(h.store, h.app.googleTokens, '100000000000000000001', { revokeAtGoogle: false });
+        void first;
+        const before = h.google.authorizeRequests.length;
+        const again = await signIn(h.baseUrl, { loginHint: 'alice@example.com' });
+        const asked = h.google.authorizeRequests.slice(before);
+        expect(asked.map((a) => a.prompt ?? '')).to.deep.equal(['', 'consent']);
+        expect(asked[1]!.login_hint).to.equal('alice@example.com');
+        // The stored Google refresh token works: an expired Google access token is refreshed server-side.
+        expect(await h.app.googleTokens.hasRefreshToken('100000000000000000001')).to.equal(true);
+        const res = await mcpPost(h.mcpUrl, again.tokens.access_token, { jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'whoami', arguments: {} } });
+        expect(await res.text()).to.contain('alice@example.com');
+      } finally {
+        await h.close();
+      }
+    });
+  });
+
   describe('the user revokes our app at Google', () => {
     let h: Harness;
     before(async () => {

@@ -57,6 +57,11 @@ export interface GoogleStandinOptions {
    * Google's "Error 400: invalid_scope" page.
    */
   extraScopes?: string[];
+  /**
+   * Google's real rule: a refresh token comes with the user's first consent to a client, and again only
+   * with `prompt=consent`. Off by default (every offline sign-in gets one).
+   */
+  refreshTokenOnlyOnConsent?: boolean;
 }
 
 /** One request that reached the token endpoint (secrets are not kept). */
@@ -679,6 +684,8 @@ export async function startGoogleStandin(opts: GoogleStandinOptions): Promise<Go
   };
 
   const denied = { error: 'access_denied', error_description: 'The user denied access' };
+  /** (user, client) pairs that have consented once (for refreshTokenOnlyOnConsent). */
+  const consentedBefore = new Set<string>();
 
   const signIn = async (req: IncomingMessage, res: ServerResponse, email: string): Promise<void> => {
     const details = await provider.interactionDetails(req, res);
@@ -697,7 +704,10 @@ export async function startGoogleStandin(opts: GoogleStandinOptions): Promise<Go
     const grant = new provider.Grant({ accountId: user.sub, clientId });
     grant.addOIDCScope(requested.join(' '));
     const grantId = await grant.save();
-    grants.set(grantId, { accountId: user.sub, clientId, offline: params.access_type === 'offline' });
+    const consentKey = `${user.sub}\n${clientId}`;
+    const consentShown = !opts.refreshTokenOnlyOnConsent || !consentedBefore.has(consentKey) || String(params.prompt ?? '').split(' ').includes('consent');
+    consentedBefore.add(consentKey);
+    grants.set(grantId, { accountId: user.sub, clientId, offline: params.access_type === 'offline' && consentShown });
     await finish(req, res, {
       login: { accountId: user.sub, remember: false },
       consent: { grantId },

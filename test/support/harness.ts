@@ -41,6 +41,8 @@ export interface HarnessOptions {
   google?: GoogleStandin;
   people?: PeopleStandin;
   googleAccessTokenTtlSeconds?: number;
+  /** Google's rule: refresh tokens only on first consent or prompt=consent. */
+  googleRefreshTokenOnlyOnConsent?: boolean;
 }
 
 export function listen(server: Server, port = 0): Promise<number> {
@@ -67,6 +69,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
     (await startGoogleStandin({
       clients: [{ client_id: GOOGLE_CLIENT_ID, client_secret: GOOGLE_CLIENT_SECRET, redirect_uris: [`${baseUrl}/oauth/google/callback`] }],
       accessTokenTtlSeconds: opts.googleAccessTokenTtlSeconds,
+      refreshTokenOnlyOnConsent: opts.googleRefreshTokenOnlyOnConsent,
     }));
   const ownPeople = !opts.people;
   const people = opts.people ?? (await startPeopleStandin({ verifyToken: (t) => google.verifyAccessToken(t), users: google.users.filter((u) => u.emailVerified) }));
