@@ -2,27 +2,12 @@
  * The real Firestore emulator stopped mid-sign-in and mid-refresh: 503 with Retry-After, no half-written
  * grant, and full recovery when it returns — without restarting the server.
  */
-import { execFileSync } from 'node:child_process';
 import { expect } from 'chai';
 import { FirestoreStore } from '../../src/storage/firestore.js';
 import { startFirestoreEmulator, type FirestoreEmulator } from '../support/firestore-emulator.js';
 import { startHarness, type Harness } from '../support/harness.js';
 import { authorizeUrl, claudeRegistration, clientAuth, pkce, register, signIn, tokenRequest } from '../support/oauth-client.js';
 import { UserAgent } from '../support/user-agent.js';
-
-/** An unresponsive backend: the emulator process is frozen (SIGSTOP) and later thawed, data intact. */
-function emulatorPids(port: number): number[] {
-  try {
-    return execFileSync('pgrep', ['-f', '--', `--port=${port}`]).toString().trim().split('\n').filter(Boolean).map(Number);
-  } catch {
-    return [];
-  }
-}
-function freeze(port: number, signal: 'SIGSTOP' | 'SIGCONT'): void {
-  const pids = emulatorPids(port);
-  if (pids.length === 0) throw new Error(`no emulator process on port ${port}`);
-  for (const pid of pids) process.kill(pid, signal);
-}
 
 describe('faults: Firestore emulator outage', function () {
   this.timeout(120_000);
@@ -38,7 +23,7 @@ describe('faults: Firestore emulator outage', function () {
   after(async () => {
     if (emu) {
       try {
-        freeze(emu.port, 'SIGCONT');
+        emu.thaw();
       } catch {
         // already gone
       }
@@ -50,11 +35,11 @@ describe('faults: Firestore emulator outage', function () {
 
   it('mid-refresh: 503 + Retry-After while it is down; the same refresh token works when it is back', async () => {
     const { client, tokens } = await signIn(h.baseUrl);
-    freeze(emu.port, 'SIGSTOP');
+    await emu.freeze();
     const down = await tokenRequest(h.baseUrl, { grant_type: 'refresh_token', refresh_token: tokens.refresh_token, ...clientAuth(client) });
     expect(down.status).to.equal(503);
     expect(down.body.error).to.equal('temporarily_unavailable');
-    freeze(emu.port, 'SIGCONT');
+    emu.thaw();
     let ok;
     for (let i = 0; i < 20; i++) {
       ok = await tokenRequest(h.baseUrl, { grant_type: 'refresh_token', refresh_token: tokens.refresh_token, ...clientAuth(client) });
@@ -72,11 +57,11 @@ describe('faults: Firestore emulator outage', function () {
     const html = start.stoppedAt!.html;
     const action = new URL(/action="([^"]+)"/.exec(html)![1]!, h.baseUrl).toString();
     const csrf = /name="csrf" value="([^"]+)"/.exec(html)![1]!;
-    freeze(emu.port, 'SIGSTOP');
+    await emu.freeze();
     const failed = await ua.request(action, { method: 'POST', body: new URLSearchParams({ csrf, decision: 'approve' }) });
     expect(failed.status).to.equal(503);
     expect(failed.headers.get('retry-after')).to.be.a('string');
-    freeze(emu.port, 'SIGCONT');
+    emu.thaw();
     let result;
     for (let i = 0; i < 20; i++) {
       const res = await ua.request(action, { method: 'POST', body: new URLSearchParams({ csrf, decision: 'approve' }) });

@@ -58,7 +58,7 @@ describe('Firestore emulator helper', function () {
   it('freeze() makes it hang without closing connections; thaw() resumes it with its data', async () => {
     const db = emu.client();
     await db.collection('frozen').doc('d').set({ v: 1 });
-    emu.freeze();
+    await emu.freeze();
     try {
       const err = await rejection(fetch(`http://${emu.host}/`, { signal: AbortSignal.timeout(1000) }));
       expect(err.name).to.equal('TimeoutError');

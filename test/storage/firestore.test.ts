@@ -248,7 +248,7 @@ describe('FirestoreStore on the emulator', function () {
       this.timeout(60_000);
       store = await connectTo(down, { collectionPrefix: 'hung_' });
       await store.put('GoogleToken', 'sub', rec({ data: { n: 0 } }));
-      down.freeze();
+      await down.freeze();
       const t0 = Date.now();
       try {
         const outcomes = await Promise.allSettled([

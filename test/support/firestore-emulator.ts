@@ -70,10 +70,31 @@ export interface FirestoreEmulator {
    * Freezes the process (SIGSTOP): connections are accepted by the kernel but never answered, like a
    * hung backend. thaw() (SIGCONT) resumes it with its data. stop() thaws first.
    */
-  freeze(): void;
+  /** Resolves once the process is really stopped (signal delivery to a JVM's threads is asynchronous). */
+  freeze(): Promise<void>;
   thaw(): void;
   /** Whether the process is running (frozen counts as running). */
   running(): boolean;
+}
+
+/** Polls /proc until the process (all its threads) reports state T (stopped); bounded to 5 s. */
+export async function waitUntilStopped(pid: number | undefined): Promise<void> {
+  if (pid === undefined) return;
+  const until = Date.now() + 5000;
+  while (Date.now() < until) {
+    let stopped = true;
+    try {
+      for (const tid of readdirSync(`/proc/${pid}/task`)) {
+        const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+        const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+        if (state !== 'T' && state !== 't') stopped = false;
+      }
+    } catch {
+      return;
+    }
+    if (stopped) return;
+    await new Promise((r) => setTimeout(r, 10));
+  }
 }
 
 const live = new Set<ChildProcess>();
@@ -365,9 +386,10 @@ function handle(port: number, first: { run: Running; startupMs: number }, projec
         dropExport();
       }
     },
-    freeze() {
+    async freeze() {
       if (!run) throw new Error('the emulator is not running');
       killGroup(run.child, 'SIGSTOP');
+      await waitUntilStopped(run.child.pid);
     },
     thaw() {
       if (run) killGroup(run.child, 'SIGCONT');
