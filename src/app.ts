@@ -10,7 +10,7 @@ import type Provider from 'oidc-provider';
 import type { Config } from './config/config.js';
 import { log, traceFields, withRequestLogger } from './logging/logger.js';
 import { AccessTokenVerifier } from './mcp/auth.js';
-import { createMcpRouter, resourceMetadataUrl } from './mcp/handler.js';
+import { createMcpRouter } from './mcp/handler.js';
 import type { ToolDefinition } from './mcp/tools/types.js';
 import { createInteractionRouter } from './oauth/interactions.js';
 import { OIDC_SCOPES, resourceScope } from './oauth/constants.js';

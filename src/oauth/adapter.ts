@@ -65,6 +65,8 @@ function remember(key: string, expiresAt: number) {
 export function createAdapterFactory(store: Store, policy: AdapterPolicy) {
   const now = policy.now ?? Date.now;
   const clientCache = new Map<string, { record: StoredRecord; cachedAt: number }>();
+  const invalidGrant = (message: string): Error =>
+    policy.invalidGrant ? policy.invalidGrant(message) : Object.assign(new Error(message), { error: 'invalid_grant', status: 400 });
 
   class StoreAdapter {
     private readonly kind: Kind | undefined;
@@ -171,7 +173,7 @@ export function createAdapterFactory(store: Store, policy: AdapterPolicy) {
       if (result.consumedNow) return;
       const label = this.kind === 'RefreshToken' ? 'refresh token' : 'authorization code';
       // Gone between oidc-provider's read and this consume: revoked or replayed meanwhile.
-      if (!result.record) throw policy.invalidGrant ? policy.invalidGrant(`${label} not found`) : Object.assign(new Error(`${label} not found`), { error: 'invalid_grant', status: 400 });
+      if (!result.record) throw invalidGrant(`${label} not found`);
       const consumedAt = result.record.consumedAt ?? 0;
       if (this.kind === 'RefreshToken' && now() - consumedAt < policy.refreshGraceSeconds * 1000) return;
       // Lost a consume race (two instances redeeming one code): a replay. Revoke what it issued.
@@ -181,7 +183,7 @@ export function createAdapterFactory(store: Store, policy: AdapterPolicy) {
       }
       policy.onReplay?.(this.kind, grantId);
       const message = `${label} already used`;
-      throw policy.invalidGrant ? policy.invalidGrant(message) : Object.assign(new Error(message), { error: 'invalid_grant', status: 400 });
+      throw invalidGrant(message);
     }
 
     async destroy(id: string): Promise<void> {

@@ -91,7 +91,7 @@ export function createInteractionRouter(deps: InteractionDeps): Router {
     await provider.interactionFinished(req, res, { login: { accountId }, consent: { grantId } }, { mergeWithLastSubmission: false });
   }
 
-  async function renderConsent(req: Request, res: Response, details: InteractionDetails): Promise<void> {
+  async function renderConsent(res: Response, details: InteractionDetails): Promise<void> {
     const clientId = String(details.params.client_id);
     const client = await provider.Client.find(clientId);
     if (!client) {
@@ -182,7 +182,7 @@ ${warning}
         return;
       }
     }
-    await renderConsent(req, res, details);
+    await renderConsent(res, details);
   });
 
   router.post('/interaction/:uid/decision', form, async (req, res) => {

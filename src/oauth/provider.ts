@@ -17,7 +17,6 @@ import { createAdapterFactory } from './adapter.js';
 import { checkCimdUrl, CIMD_MAX_BYTES, fetchLoopbackDocument, isLoopbackHttpClientId } from './cimd.js';
 import type { GoogleTokenStore } from '../upstream/google/token-store.js';
 
-export { ACCESS_TOKEN_TTL, AUTHORIZATION_CODE_TTL, GRANT_TTL, SESSION_TTL, INTERACTION_TTL, CLIENT_IDLE_TTL, OIDC_SCOPES, resourceScope, isOurResource } from './constants.js';
 import { ACCESS_TOKEN_TTL, AUTHORIZATION_CODE_TTL, GRANT_TTL, SESSION_TTL, INTERACTION_TTL, CLIENT_IDLE_TTL, OIDC_SCOPES, resourceScope, isOurResource } from './constants.js';
 
 export interface ProviderDeps {
@@ -111,7 +110,7 @@ export async function createProvider(deps: ProviderDeps): Promise<Provider> {
       introspection: {
         enabled: true,
         // Only the client a token was issued to may introspect it.
-        allowedPolicy: async (ctx, client, token) => client.clientId === (token as { clientId?: string }).clientId,
+        allowedPolicy: async (_ctx, client, token) => client.clientId === (token as { clientId?: string }).clientId,
       },
       userinfo: { enabled: false },
       rpInitiatedLogout: { enabled: false },

@@ -106,7 +106,7 @@ export class GoogleTokenStore {
     return p;
   }
 
-  /** Forget the cached access token (Google answered 401 for it). */
+  /** Forgets the cached access token (its record was deleted). A token Google rejected: markStale(). */
   invalidate(accountId: string): void {
     this.cache.delete(accountId);
   }

@@ -329,39 +329,34 @@ export class UserData {
     return sha(`${this.email}:group:${this.idCounter}`).slice(0, 16).replace(/^0+/, '');
   }
 
-  /** Creates a CONTACT-source person from already validated input (fields in UPDATE_PERSON_FIELDS). */
-  addContact(input: Person): StoredPerson {
-    const id = this.newContactId('contact');
-    const source: SourceRef = { type: 'CONTACT', id: id.hex };
+    /** A new stored person of one source type, with fresh id, etags and ordering. */
+  private newPerson(kind: 'contact' | 'other', input: Person, fields?: string[]): { stored: StoredPerson; source: SourceRef } {
+    const id = this.newContactId(kind);
+    const sourceType = kind === 'contact' ? 'CONTACT' : 'OTHER_CONTACT';
+    const source: SourceRef = { type: sourceType, id: id.hex };
     const stored: StoredPerson = {
-      resourceName: `people/c${id.decimal}`,
-      sourceType: 'CONTACT',
+      resourceName: `${kind === 'contact' ? 'people' : 'otherContacts'}/c${id.decimal}`,
+      sourceType,
       sourceId: id.hex,
       etag: newPersonEtag(),
       sourceEtag: newSourceEtag(),
       updateTime: nowIso(),
       seq: this.nextSeq(),
       created: this.nextCreated(),
-      data: buildData(input, source),
+      data: fields ? buildData(input, source, fields) : buildData(input, source),
     };
+    return { stored, source };
+  }
+
+  /** Creates a CONTACT-source person from already validated input (fields in UPDATE_PERSON_FIELDS). */
+  addContact(input: Person): StoredPerson {
+    const { stored } = this.newPerson('contact', input);
     this.contacts.set(stored.resourceName, stored);
     return stored;
   }
 
   addOtherContact(input: Person): StoredPerson {
-    const id = this.newContactId('other');
-    const source: SourceRef = { type: 'OTHER_CONTACT', id: id.hex };
-    const stored: StoredPerson = {
-      resourceName: `otherContacts/c${id.decimal}`,
-      sourceType: 'OTHER_CONTACT',
-      sourceId: id.hex,
-      etag: newPersonEtag(),
-      sourceEtag: newSourceEtag(),
-      updateTime: nowIso(),
-      seq: this.nextSeq(),
-      created: this.nextCreated(),
-      data: buildData(input, source, ['names', 'emailAddresses', 'phoneNumbers']),
-    };
+    const { stored, source } = this.newPerson('other', input, ['names', 'emailAddresses', 'phoneNumbers']);
     stored.data.photos = [
       { metadata: { primary: true, source: { ...source } }, url: DEFAULT_PHOTO, default: true },
     ];
