@@ -6,7 +6,8 @@
 import { McpServer, type CallToolResult } from '@modelcontextprotocol/server';
 import type { Config } from '../config/config.js';
 import { log } from '../logging/logger.js';
-import { GoogleReauthRequired, GoogleUnavailable, PeopleApiError, type PeopleGateway } from '../upstream/google/people.js';
+import { GoogleReauthRequired, GoogleUnavailable, MissingGooglePermission, PeopleApiError, type PeopleGateway } from '../upstream/google/people.js';
+import { PERMISSION_LABELS, SCOPE, missingOptionalPermissionText, optionalPermissionFor } from '../upstream/google/scopes.js';
 import type { Principal } from './auth.js';
 import { ALL_TOOLS } from './tools/index.js';
 import { ToolError, type ToolDefinition } from './tools/types.js';
@@ -28,20 +29,16 @@ export function toolsFor(config: Config, tools: ToolDefinition[] = ALL_TOOLS): T
   return config.readOnly ? tools.filter((t) => t.readOnly) : tools;
 }
 
-const GOOGLE_SCOPE = 'https://www.googleapis.com/auth/';
-/** The wording of Google's consent screen for each People API scope. */
-const PERMISSION_LABELS: Record<string, string> = {
-  contacts: 'See, edit, download, and permanently delete your contacts',
-  'contacts.readonly': 'See and download your contacts',
-  'contacts.other.readonly': 'See and download contact info automatically saved in your "Other contacts"',
-  'directory.readonly': "See and download your organization's Google Workspace directory",
-};
+const GOOGLE_SCOPE_PREFIX = 'https://www.googleapis.com/auth/';
 
 /** "…needs the Google permission “X”" for the scopes Google named (any one of which would do). */
 function missingPermissionText(requiredScopes: string[] | undefined): string {
-  const names = (requiredScopes ?? []).map((s) => (s.startsWith(GOOGLE_SCOPE) ? s.slice(GOOGLE_SCOPE.length) : s)).filter((s) => PERMISSION_LABELS[s]);
+  const names = (requiredScopes ?? []).map((s) => (s.includes('/') ? s : `${GOOGLE_SCOPE_PREFIX}${s}`)).filter((s) => PERMISSION_LABELS[s]);
+  // Google names one optional permission (other contacts, directory): the user unticked it when signing in.
+  const optional = names.length === 1 ? optionalPermissionFor(names[0]!) : undefined;
+  if (optional) return missingOptionalPermissionText(optional);
   // Google lists every scope that would do; the read-only one is the least the user has to grant.
-  const wanted = names.includes('contacts') && names.includes('contacts.readonly') ? names.filter((n) => n !== 'contacts') : names;
+  const wanted = names.includes(SCOPE.contacts) && names.includes(SCOPE.contactsReadonly) ? names.filter((n) => n !== SCOPE.contacts) : names;
   const how =
     wanted.length > 1
       ? 'To grant them, reconnect this connector (sign in with Google again) and, on Google’s consent screen, tick the boxes for those permissions.'
@@ -59,6 +56,8 @@ export function errorResult(err: unknown, outcome: RequestOutcome, toolName: str
   let text: string;
   if (err instanceof ToolError) {
     text = err.message;
+  } else if (err instanceof MissingGooglePermission) {
+    text = missingOptionalPermissionText(err.permission);
   } else if (err instanceof GoogleReauthRequired) {
     outcome.reauthRequired = true;
     text = 'Your Google sign-in for this connector has expired or was revoked. Reconnect the connector (sign in with Google again) and retry.';

@@ -11,10 +11,12 @@ import { isLoopbackHost } from '../config/config.js';
 import { log } from '../logging/logger.js';
 import { constantTimeEqual, hashValue, randomToken, type KeyRing } from '../security/keys.js';
 import { isStoreUnavailable, type Store } from '../storage/port.js';
-import { GOOGLE_BASE_SCOPES, GOOGLE_SCOPES_READ_ONLY, GOOGLE_SCOPES_READ_WRITE, GoogleReauthRequired, type GoogleOAuth } from '../upstream/google/oauth.js';
+import { GOOGLE_BASE_SCOPES, GOOGLE_SCOPES_READ_ONLY, GOOGLE_SCOPES_READ_WRITE, GoogleReauthRequired, type GoogleIdentity, type GoogleOAuth, type GoogleTokens } from '../upstream/google/oauth.js';
+import { grantedScopes, missingScopes, peopleScopesFor, requiredContactsScope } from '../upstream/google/scopes.js';
 import type { GoogleTokenStore } from '../upstream/google/token-store.js';
 import { readCookie, setCookie } from '../web/cookies.js';
 import { html, raw, sendPage, type Raw } from '../web/html.js';
+import { MISSING_PERMISSION_PURPOSE, discardTokens, renderMissingPermission } from './missing-permission.js';
 import { checkSignIn } from './policy.js';
 import { GRANT_TTL, OIDC_SCOPES, resourceScope } from './constants.js';
 
@@ -176,7 +178,7 @@ ${warning}
     const accountId = details.session?.accountId;
     const clientId = String(details.params.client_id);
     if (details.prompt.name === 'consent' && accountId) {
-      const [consent, hasRt] = await Promise.all([store.get('Consent', consentKey(accountId, clientId)), googleTokens.hasRefreshToken(accountId)]);
+      const [consent, hasRt] = await Promise.all([store.get('Consent', consentKey(accountId, clientId)), googleTokens.hasRefreshToken(accountId, peopleScopesFor(config.readOnly))]);
       if (consent && hasRt) {
         await finishWithGrant(req, res, details, accountId);
         return;
@@ -203,7 +205,9 @@ ${warning}
       return;
     }
     const accountId = details.session?.accountId;
-    if (accountId && (await googleTokens.hasRefreshToken(accountId))) {
+    // Skip Google only when the stored Google grant has every permission we would ask for: a user who
+    // unticked one and reconnects to tick it must get Google's consent screen again.
+    if (accountId && (await googleTokens.hasRefreshToken(accountId, peopleScopesFor(config.readOnly)))) {
       const profile = await googleTokens.profile(accountId);
       if (profile && !checkSignIn(config, { email: profile.email, emailVerified: true, hd: profile.hd })) {
         await finishWithGrant(req, res, details, accountId);
@@ -214,6 +218,57 @@ ${warning}
     const hintParam = typeof details.params.login_hint === 'string' && /^[^@\s]{1,64}@[^@\s]{1,255}$/.test(details.params.login_hint) ? details.params.login_hint : undefined;
     const loginHint = (accountId ? (await googleTokens.profile(accountId))?.email : undefined) ?? hintParam;
     await redirectToGoogle(res, details, { attempt: 1, loginHint, promptConsent: false });
+  });
+
+  /**
+   * Google did not grant the contacts permission the mode needs: no authorization code. The tokens are
+   * discarded (see discardTokens) and the person chooses between asking Google again and cancelling.
+   */
+  async function refuseMissingPermission(res: Response, ls: LoginState, identity: GoogleIdentity, tokens: GoogleTokens, missingScope: string): Promise<void> {
+    const tokensOutcome = await discardTokens(google, googleTokens, identity.sub, tokens);
+    log().warn(
+      { event: 'google.scope_missing', reason: 'required_scope_missing', required: true, scopes: [missingScope], tokens: tokensOutcome, email: identity.email, accountId: identity.sub, clientId: ls.clientId, flowId: ls.uid },
+      'Google did not grant the contacts permission; authorization not completed',
+    );
+    const client = await provider.Client.find(ls.clientId).catch(() => undefined);
+    const cookie = randomToken(24);
+    setCookie(res, CSRF_COOKIE, cookie, { path: `/interaction/${ls.uid}`, maxAgeSeconds: 3600, secure: secureCookies, sameSite: 'Strict' });
+    renderMissingPermission(res, {
+      uid: ls.uid,
+      appName: client?.clientName || 'The app',
+      email: identity.email,
+      missingScope,
+      csrf: csrfToken(`${ls.uid}.${MISSING_PERMISSION_PURPOSE}`, cookie),
+      loginHint: identity.email,
+    });
+  }
+
+  // The missing-permission page's form: "Try again" (Google, asking again) or "Cancel" (access_denied).
+  router.post('/interaction/:uid/google-permission', form, async (req, res) => {
+    const details = await loadDetails(req, res);
+    if (!details) return;
+    const body = (req.body ?? {}) as Record<string, unknown>;
+    const cookie = readCookie(req, CSRF_COOKIE);
+    const presented = typeof body.csrf === 'string' ? body.csrf : '';
+    if (!cookie || !presented || !constantTimeEqual(presented, csrfToken(`${details.uid}.${MISSING_PERMISSION_PURPOSE}`, cookie))) {
+      log().warn({ event: 'consent.refused', reason: 'csrf_failed', flowId: details.uid }, 'missing-permission form without a valid CSRF token');
+      sendPage(res, 403, 'Please try again', html`<div class="card"><h1>Please try again</h1><p>This form was not submitted from the page we showed you. Go back to your app and connect again.</p></div>`);
+      return;
+    }
+    const clientId = String(details.params.client_id);
+    if (body.decision === 'retry') {
+      const loginHint = typeof body.login_hint === 'string' && /^[^@\s]{1,64}@[^@\s]{1,255}$/.test(body.login_hint) ? body.login_hint : undefined;
+      log().info({ event: 'google.scope_retry', clientId, flowId: details.uid }, 'asking Google again for the missing permission');
+      // prompt=consent: Google shows every box again (and sends a refresh token with the new grant).
+      await redirectToGoogle(res, details, { attempt: 2, loginHint, promptConsent: true });
+      return;
+    }
+    if (body.decision === 'cancel') {
+      log().info({ event: 'consent.denied', reason: 'google_scope_missing', clientId, flowId: details.uid }, 'user cancelled after Google did not grant the contacts permission');
+      await provider.interactionFinished(req, res, { error: 'access_denied', error_description: 'The Google contacts permission was not granted' }, { mergeWithLastSubmission: false });
+      return;
+    }
+    sendPage(res, 400, 'Please choose again', html`<div class="card"><h1>Please choose again</h1><p>Go back and choose Try again or Cancel.</p></div>`);
   });
 
   router.get('/oauth/google/callback', async (req, res) => {
@@ -282,7 +337,19 @@ ${warning}
       );
       return;
     }
-    if (!tokens.refreshToken && ls.attempt === 1 && !(await googleTokens.hasRefreshToken(identity.sub))) {
+    // Granular consent: Google grants what the user left ticked, which may be less than we asked for.
+    const unticked = missingScopes(grantedScopes(tokens.scope), peopleScopesFor(config.readOnly));
+    const required = requiredContactsScope(config.readOnly);
+    if (unticked.includes(required)) {
+      await refuseMissingPermission(res, ls, identity, tokens, required);
+      return;
+    }
+    if (unticked.length) {
+      log().info({ event: 'google.scope_missing', required: false, scopes: unticked, email: identity.email, accountId: identity.sub, clientId: ls.clientId, flowId: ls.uid }, 'optional Google permissions not granted; sign-in continues');
+    }
+    // A refresh token we already hold only stands in for a new one if Google granted it what was just granted.
+    const justGranted = peopleScopesFor(config.readOnly).filter((s) => !unticked.includes(s));
+    if (!tokens.refreshToken && ls.attempt === 1 && !(await googleTokens.hasRefreshToken(identity.sub, justGranted))) {
       // Google only sends a refresh token on consent; ask once more, this time with prompt=consent.
       const details = { uid: ls.uid, params: { client_id: ls.clientId } } as unknown as InteractionDetails;
       await redirectToGoogle(res, details, { attempt: 2, loginHint: identity.email, promptConsent: true });

@@ -12,7 +12,8 @@ const CLIENT_SECRET = 'GOCSPX-standin-secret';
 // Never contacted: redirects are followed only until they reach this URI.
 const REDIRECT_URI = 'http://127.0.0.1:9/oauth2/callback';
 const CONTACTS = 'https://www.googleapis.com/auth/contacts';
-const SCOPES = ['openid', 'email', 'profile', CONTACTS, 'https://www.googleapis.com/auth/contacts.other.readonly'];
+const OTHER_CONTACTS = 'https://www.googleapis.com/auth/contacts.other.readonly';
+const SCOPES = ['openid', 'email', 'profile', CONTACTS, OTHER_CONTACTS];
 
 const alice = SAMPLE_USERS.find((u) => u.email === 'alice@example.com')!;
 const bob = SAMPLE_USERS.find((u) => u.email === 'bob@acme.test')!;
@@ -132,6 +133,7 @@ describe('google stand-in', function () {
     afterEach(() => {
       standin.nextUser = alice.email;
       standin.nextDecision = 'allow';
+      standin.nextUntickedScopes = [];
     });
 
     it('serves a discovery document with Google\'s endpoint paths', async () => {
@@ -422,6 +424,28 @@ describe('google stand-in', function () {
       expect((await rawRefresh(standin, tokens.refresh_token!)).status).to.equal(400);
     });
 
+    describe('granular consent (the user unticks permissions)', () => {
+      it('nextUntickedScopes: the token response, the access token and refreshes lack the unticked scope (one-shot)', async () => {
+        const client = newClient(standin);
+        standin.nextUntickedScopes = [CONTACTS];
+        const tokens = await signIn(client);
+        const granted = SCOPES.filter((sc) => sc !== CONTACTS);
+        expect(tokens.scope!.split(' ')).to.have.members(granted);
+        expect((await standin.verifyAccessToken(tokens.access_token!))!.scopes).to.have.members(granted);
+        const refreshed = await rawRefresh(standin, tokens.refresh_token!);
+        expect(String(refreshed.body.scope).split(' ')).to.have.members(granted);
+        expect(standin.nextUntickedScopes).to.deep.equal([]);
+        // The next sign-in grants everything again.
+        expect((await signIn(client)).scope!.split(' ')).to.have.members(SCOPES);
+      });
+
+      it('openid, email and profile have no box at Google: they cannot be unticked', () => {
+        expect(() => {
+          standin.nextUntickedScopes = ['email'];
+        }).to.throw(/no box/);
+      });
+    });
+
     it('verifyAccessToken returns null for unknown tokens', async () => {
       expect(await standin.verifyAccessToken('nope')).to.equal(null);
       expect(await standin.verifyAccessToken('')).to.equal(null);
@@ -536,6 +560,17 @@ describe('google stand-in', function () {
       // The same browser can sign in as someone else next time (no single sign-on session).
       const second = await startSignIn(jar);
       expect(second.first.page).to.include('Choose an account');
+    });
+
+    it('granular consent: a box unticked on the sign-in page is not granted', async () => {
+      const jar: Jar = new Map();
+      const { client, codeVerifier, first } = await startSignIn(jar);
+      expect(first.page).to.include(`name="grant" value="${OTHER_CONTACTS}" checked`);
+      expect(first.page).to.not.match(/name="grant" value="(openid|email|profile)"/);
+      const form = new URLSearchParams({ granular: '1', grant: CONTACTS, email: bob.email });
+      const done = await browse(first.pageUrl!, jar, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: form.toString() });
+      const { tokens } = await client.getToken({ code: done.callback!.searchParams.get('code')!, codeVerifier });
+      expect(tokens.scope!.split(' ')).to.have.members(['openid', 'email', 'profile', CONTACTS]);
     });
 
     it('Cancel sends access_denied with the state', async () => {

@@ -14,7 +14,9 @@
  * Google's "Error 400: invalid_scope" page, because oidc-provider can only grant scopes it knows at
  * start-up); unknown parameters such as `access_type`, `include_granted_scopes`, `prompt=consent` and
  * `prompt=select_account` are accepted; a user who cancels is sent back with
- * `error=access_denied&state=...`; id_tokens carry azp, at_hash, email, email_verified, profile claims
+ * `error=access_denied&state=...`; granular consent: the user can untick any requested Google API scope
+ * (never openid/email/profile) — `nextUntickedScopes` in code, checkboxes on the interactive page — and the
+ * grant, the token response's `scope` and the tokens' scopes then lack it; id_tokens carry azp, at_hash, email, email_verified, profile claims
  * and `hd` for Workspace users; the redirect back carries `scope`, `authuser`, `prompt` and (Workspace)
  * `hd`, plus RFC 9207 `iss`, which Google now sends too.
  *
@@ -59,7 +61,8 @@ export interface GoogleStandinOptions {
   extraScopes?: string[];
   /**
    * Google's real rule: a refresh token comes with the user's first consent to a client, and again only
-   * with `prompt=consent`. Off by default (every offline sign-in gets one).
+   * when the consent screen is shown again: `prompt=consent`, or a scope the user has not granted yet.
+   * Off by default (every offline sign-in gets one).
    */
   refreshTokenOnlyOnConsent?: boolean;
 }
@@ -116,6 +119,12 @@ export interface GoogleStandin {
   nextUser: string;
   /** 'deny' makes the next sign-in cancel (access_denied); resets to 'allow' once used. */
   nextDecision: 'allow' | 'deny';
+  /**
+   * Granular consent: the next sign-in grants every requested scope except these (full Google scope URLs
+   * the user unticked on the consent screen); resets to [] once used. openid/email/profile have no box
+   * at Google and are refused here.
+   */
+  nextUntickedScopes: string[];
   /** Query parameters of each request to /o/oauth2/v2/auth. */
   readonly authorizeRequests: Array<Record<string, string>>;
   readonly tokenRequests: TokenRequestRecord[];
@@ -401,6 +410,7 @@ export async function startGoogleStandin(opts: GoogleStandinOptions): Promise<Go
   const pendingDelays = new Set<() => void>();
   let nextUser = users[0]!.email;
   let nextDecision: 'allow' | 'deny' = 'allow';
+  let nextUnticked: string[] = [];
   let closed = false;
 
   const takeDeny = (): boolean => {
@@ -684,10 +694,11 @@ export async function startGoogleStandin(opts: GoogleStandinOptions): Promise<Go
   };
 
   const denied = { error: 'access_denied', error_description: 'The user denied access' };
-  /** (user, client) pairs that have consented once (for refreshTokenOnlyOnConsent). */
-  const consentedBefore = new Set<string>();
+  /** (user, client) → the scopes granted so far (for refreshTokenOnlyOnConsent: new scopes show the consent screen). */
+  const consentedBefore = new Map<string, Set<string>>();
 
-  const signIn = async (req: IncomingMessage, res: ServerResponse, email: string): Promise<void> => {
+  /** `unticked`: scopes the user unticked on the interactive page; undefined: take nextUntickedScopes. */
+  const signIn = async (req: IncomingMessage, res: ServerResponse, email: string, unticked?: ReadonlySet<string>): Promise<void> => {
     const details = await provider.interactionDetails(req, res);
     const params = details.params as Record<string, unknown>;
     const user = userByEmail(email);
@@ -701,12 +712,20 @@ export async function startGoogleStandin(opts: GoogleStandinOptions): Promise<Go
       await finish(req, res, { error: 'invalid_request', error_description: 'Missing required parameter: scope' });
       return;
     }
+    const declined = unticked ?? new Set(nextUnticked);
+    nextUnticked = [];
+    const granted = requested.filter((sc) => OIDC_SCOPES.includes(sc) || !declined.has(sc));
+    const rejected = requested.filter((sc) => !granted.includes(sc));
     const grant = new provider.Grant({ accountId: user.sub, clientId });
-    grant.addOIDCScope(requested.join(' '));
+    grant.addOIDCScope(granted.join(' '));
+    // Rejected, not just left out: oidc-provider would otherwise ask for consent to them again.
+    if (rejected.length > 0) grant.rejectOIDCScope(rejected.join(' '));
     const grantId = await grant.save();
     const consentKey = `${user.sub}\n${clientId}`;
-    const consentShown = !opts.refreshTokenOnlyOnConsent || !consentedBefore.has(consentKey) || String(params.prompt ?? '').split(' ').includes('consent');
-    consentedBefore.add(consentKey);
+    const before = consentedBefore.get(consentKey);
+    const consentShown = !opts.refreshTokenOnlyOnConsent || !before || requested.some((sc) => !OIDC_SCOPES.includes(sc) && !before.has(sc)) ||
+      String(params.prompt ?? '').split(' ').includes('consent');
+    consentedBefore.set(consentKey, new Set([...(before ?? []), ...granted]));
     grants.set(grantId, { accountId: user.sub, clientId, offline: params.access_type === 'offline' && consentShown });
     await finish(req, res, {
       login: { accountId: user.sub, remember: false },
@@ -721,11 +740,16 @@ export async function startGoogleStandin(opts: GoogleStandinOptions): Promise<Go
     const action = `/interaction/${encodeURIComponent(uid)}`;
     const hint = typeof params.login_hint === 'string' ? userByEmail(params.login_hint)?.email : undefined;
     const scopes = String(params.scope ?? '').split(' ').filter(Boolean);
+    // Google's granular consent: every API scope has a box (ticked by default); openid/email/profile have none.
+    const boxes = scopes
+      .map((sc) => OIDC_SCOPES.includes(sc)
+        ? `<li><code>${escapeHtml(sc)}</code></li>`
+        : `<li><label><input type="checkbox" name="grant" value="${escapeHtml(sc)}" checked> <code>${escapeHtml(sc)}</code></label></li>`)
+      .join('');
     const buttons = users
       .map(
-        (u) => `<form method="post" action="${escapeHtml(action)}"><input type="hidden" name="email" value="${escapeHtml(u.email)}">` +
-          `<button type="submit"${u.email === hint ? ' autofocus' : ''}>${escapeHtml(u.name)} &lt;${escapeHtml(u.email)}&gt;` +
-          `${u.hd ? ' (Workspace)' : ''}${u.emailVerified ? '' : ' (unverified)'}</button></form>`,
+        (u) => `<button type="submit" name="email" value="${escapeHtml(u.email)}"${u.email === hint ? ' autofocus' : ''}>${escapeHtml(u.name)} &lt;${escapeHtml(u.email)}&gt;` +
+          `${u.hd ? ' (Workspace)' : ''}${u.emailVerified ? '' : ' (unverified)'}</button>`,
       )
       .join('\n');
     sendHtml(
@@ -737,8 +761,10 @@ export async function startGoogleStandin(opts: GoogleStandinOptions): Promise<Go
 .cancel button{text-align:center;background:#eee}code{font-size:.85em}</style></head>
 <body><h1>Choose an account</h1>
 <p>to continue to <strong>${escapeHtml(String(params.client_id))}</strong> (Google stand-in, no real Google account is used)</p>
-<p>Requested access:</p><ul>${scopes.map((s) => `<li><code>${escapeHtml(s)}</code></li>`).join('')}</ul>
+<form method="post" action="${escapeHtml(action)}"><input type="hidden" name="granular" value="1">
+<p>Requested access (untick what you don't want to grant):</p><ul>${boxes}</ul>
 ${buttons}
+</form>
 <form class="cancel" method="post" action="${escapeHtml(action)}"><input type="hidden" name="cancel" value="1"><button type="submit">Cancel</button></form>
 </body></html>`,
     );
@@ -777,7 +803,14 @@ ${buttons}
       await signIn(req, res, hinted?.email ?? nextUser);
       return;
     }
-    await signIn(req, res, form.get('email') ?? '');
+    // The page's form says which boxes stayed ticked; a bare POST (email only) grants everything.
+    let unticked: Set<string> | undefined;
+    if (form.has('granular')) {
+      const details = await provider.interactionDetails(req, res);
+      const ticked = new Set(form.getAll('grant'));
+      unticked = new Set(String((details.params as Record<string, unknown>).scope ?? '').split(' ').filter((sc) => sc && !OIDC_SCOPES.includes(sc) && !ticked.has(sc)));
+    }
+    await signIn(req, res, form.get('email') ?? '', unticked);
   };
 
   /** Non-interactive mode: run the whole browser leg against ourselves and answer with one 302. */
@@ -978,6 +1011,14 @@ ${buttons}
     },
     set nextDecision(value: 'allow' | 'deny') {
       nextDecision = value;
+    },
+    get nextUntickedScopes() {
+      return [...nextUnticked];
+    },
+    set nextUntickedScopes(scopes: string[]) {
+      const boxless = scopes.filter((sc) => OIDC_SCOPES.includes(sc));
+      if (boxless.length > 0) throw new Error(`google stand-in: Google's consent screen has no box for ${boxless.join(', ')}`);
+      nextUnticked = [...scopes];
     },
     authorizeRequests,
     tokenRequests,

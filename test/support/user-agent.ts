@@ -52,12 +52,13 @@ export class UserAgent {
 
   /**
    * Follows the flow from `startUrl` until a redirect to `stopAt` (the client's redirect URI prefix).
-   * `decide` is called on each page with a form (our consent page) and returns the button to press.
+   * `decide` is called on each page with a form (our consent page) and returns the button to press
+   * (the `decision` value: approve/deny on the consent page, retry/cancel on the missing-permission page).
    */
   async run(
     startUrl: string,
     stopAt: string | ((url: string) => boolean),
-    decide: (html: string, url: string) => 'approve' | 'deny' | 'stop' = () => 'approve',
+    decide: (html: string, url: string) => 'approve' | 'deny' | 'retry' | 'cancel' | 'stop' = () => 'approve',
     maxHops = 20,
   ): Promise<{ finalUrl?: string; stoppedAt?: { url: string; status: number; html: string } }> {
     const isStop = typeof stopAt === 'string' ? (u: string) => u.startsWith(stopAt) : stopAt;

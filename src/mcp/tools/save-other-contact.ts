@@ -23,6 +23,8 @@ export const saveOtherContact = defineTool({
     if (!/^otherContacts\/[A-Za-z0-9_-]+$/.test(rn)) {
       throw new ToolError(`"${ref.slice(0, 100)}" is not an other-contact resource name. They look like otherContacts/c1234567890 and come from search_other_contacts.`);
     }
+    // Unticked at Google's consent screen: say so without a Google call that can only fail.
+    await ctx.people.requirePermission(ctx.accountId, 'otherContacts');
     const created = await ctx.people.serialize(ctx.accountId, () =>
       orNotFound(`other contact ${rn}`, () =>
         ctx.people.call(ctx.accountId, (api, options) =>

@@ -47,6 +47,8 @@ export const searchDirectory = defineTool({
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
   readOnly: true,
   async run(args, ctx) {
+    // Unticked at Google's consent screen: say so without a Google call that can only fail.
+    await ctx.people.requirePermission(ctx.accountId, 'directory');
     const s: State = args.cursor
       ? decodeCursor('search_directory', args.cursor, cursorState)
       : { query: args.query ?? '', pageSize: args.pageSize, detail: args.detail as Detail, skip: 0 };

@@ -22,6 +22,8 @@ export const searchOtherContacts = defineTool({
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
   readOnly: true,
   async run(args, ctx) {
+    // Unticked at Google's consent screen: say so without a Google call that can only fail.
+    await ctx.people.requirePermission(ctx.accountId, 'otherContacts');
     await warmOtherContactSearch(ctx);
     const res = await ctx.people.call(ctx.accountId, (api, options) =>
       api.otherContacts.search({ query: args.query, readMask: 'names,emailAddresses,phoneNumbers', pageSize: args.maxResults }, options),

@@ -6,17 +6,8 @@
 import { createRemoteJWKSet, jwtVerify, type JWTVerifyGetKey } from 'jose';
 import type { Credentials, OAuth2Client } from 'google-auth-library';
 
-export const GOOGLE_BASE_SCOPES = ['openid', 'email', 'profile'];
-export const GOOGLE_SCOPES_READ_WRITE = [
-  'https://www.googleapis.com/auth/contacts',
-  'https://www.googleapis.com/auth/contacts.other.readonly',
-  'https://www.googleapis.com/auth/directory.readonly',
-];
-export const GOOGLE_SCOPES_READ_ONLY = [
-  'https://www.googleapis.com/auth/contacts.readonly',
-  'https://www.googleapis.com/auth/contacts.other.readonly',
-  'https://www.googleapis.com/auth/directory.readonly',
-];
+// The scope lists live with the rest of the scope rules; re-exported for the callers that know them here.
+export { GOOGLE_BASE_SCOPES, GOOGLE_SCOPES_READ_ONLY, GOOGLE_SCOPES_READ_WRITE } from './scopes.js';
 
 export interface GoogleDiscovery {
   issuer: string;
@@ -39,6 +30,7 @@ export interface GoogleTokens {
   refreshToken?: string;
   /** Epoch ms. */
   expiresAt: number;
+  /** The scopes Google granted, space-separated: fewer than we asked for when the user unticked some. */
   scope?: string;
 }
 

@@ -8,6 +8,7 @@ import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import type { people_v1 } from '@googleapis/people';
 import { GoogleReauthRequired, GoogleUnavailable } from './oauth.js';
+import { OPTIONAL_PERMISSIONS, type OptionalPermission } from './scopes.js';
 import type { GoogleTokenStore } from './token-store.js';
 
 export type PeopleApi = people_v1.People;
@@ -26,6 +27,14 @@ export class PeopleApiError extends Error {
   ) {
     super(message);
     this.name = 'PeopleApiError';
+  }
+}
+
+/** The user unticked an optional permission on Google's consent screen, and the tool needs it. */
+export class MissingGooglePermission extends Error {
+  constructor(readonly permission: OptionalPermission) {
+    super(`Google permission not granted: ${permission}`);
+    this.name = 'MissingGooglePermission';
   }
 }
 
@@ -84,6 +93,22 @@ export class PeopleGateway {
       if (err instanceof GoogleReauthRequired) await this.opts.onReauthRequired?.(accountId);
       throw err;
     }
+  }
+
+  /**
+   * Throws MissingGooglePermission when the user's Google sign-in is known not to include the optional
+   * permission, so the tool answers without a Google call that can only fail. When Google never told us
+   * what it granted, the call goes ahead and Google's 403 says it instead.
+   */
+  async requirePermission(accountId: string, permission: OptionalPermission): Promise<void> {
+    let granted: ReadonlySet<string> | undefined;
+    try {
+      granted = await this.opts.tokens.grantedScopes(accountId);
+    } catch (err) {
+      if (err instanceof GoogleReauthRequired) await this.opts.onReauthRequired?.(accountId);
+      throw err;
+    }
+    if (granted && !granted.has(OPTIONAL_PERMISSIONS[permission].scope)) throw new MissingGooglePermission(permission);
   }
 
   /** Runs one People API call for the user with retries and error mapping. */
@@ -165,3 +190,4 @@ export class PeopleGateway {
 }
 
 export { GoogleReauthRequired, GoogleUnavailable };
+export type { OptionalPermission };

@@ -8,6 +8,7 @@
 import type { KeyRing } from '../../security/keys.js';
 import type { Store, StoredRecord } from '../../storage/port.js';
 import { GoogleReauthRequired, GoogleUnavailable, type GoogleOAuth, type GoogleTokens } from './oauth.js';
+import { grantedScopes, missingScopes } from './scopes.js';
 
 export interface GoogleAccountProfile {
   email: string;
@@ -26,7 +27,8 @@ const REFRESH_MARGIN_MS = 120_000;
 const LEASE_MS = 15_000;
 
 export class GoogleTokenStore {
-  private readonly cache = new Map<string, { accessToken: string; expiresAt: number }>();
+  /** scope: what Google granted with this token (granular consent), so tools can check it without a store read. */
+  private readonly cache = new Map<string, { accessToken: string; expiresAt: number; scope?: string }>();
   private readonly inflight = new Map<string, Promise<string>>();
   /** accountId → email, for audit log lines (filled as records are read or written; never persisted). */
   private readonly emails = new Map<string, string>();
@@ -77,14 +79,35 @@ export class GoogleTokenStore {
         expiresAt,
       };
     });
-    this.cache.set(accountId, { accessToken: tokens.accessToken, expiresAt: tokens.expiresAt });
+    this.cache.set(accountId, { accessToken: tokens.accessToken, expiresAt: tokens.expiresAt, scope: tokens.scope });
     this.rememberEmail(accountId, profile.email);
   }
 
-  /** Whether we hold a usable Google refresh token for the account (so a new client needs no Google round trip). */
-  async hasRefreshToken(accountId: string): Promise<boolean> {
+  /**
+   * Whether we hold a usable Google refresh token for the account (so a new client needs no Google round
+   * trip) — and, with `covering`, one Google granted each of those scopes (granular consent: the user may
+   * have unticked some). Tokens stored without Google's scope list count as covering everything.
+   */
+  async hasRefreshToken(accountId: string, covering: readonly string[] = []): Promise<boolean> {
     const r = await this.store.get('GoogleToken', accountId);
-    return Boolean(r?.data.hasRefreshToken);
+    if (!r?.data.hasRefreshToken) return false;
+    if (covering.length === 0) return true;
+    let scope: string | undefined;
+    try {
+      scope = this.open(accountId, r).scope;
+    } catch {
+      return false;
+    }
+    return missingScopes(grantedScopes(scope), covering).length === 0;
+  }
+
+  /**
+   * The scopes Google granted for the account's current token (with what they imply), refreshing it
+   * first if needed; undefined when Google never said. Costs no store read while the token is cached.
+   */
+  async grantedScopes(accountId: string): Promise<ReadonlySet<string> | undefined> {
+    await this.accessToken(accountId);
+    return grantedScopes(this.cache.get(accountId)?.scope);
   }
 
   async profile(accountId: string): Promise<GoogleAccountProfile | undefined> {
@@ -119,7 +142,7 @@ export class GoogleTokenStore {
     const cached = this.cache.get(accountId);
     const forceRefresh = cached !== undefined && cached.accessToken === tokens.accessToken && cached.expiresAt === 0;
     if (!forceRefresh && tokens.expiresAt - this.now() > REFRESH_MARGIN_MS) {
-      this.cache.set(accountId, { accessToken: tokens.accessToken, expiresAt: tokens.expiresAt });
+      this.cache.set(accountId, { accessToken: tokens.accessToken, expiresAt: tokens.expiresAt, scope: tokens.scope });
       return tokens.accessToken;
     }
     if (!tokens.refreshToken) throw new GoogleReauthRequired('no Google refresh token stored for this account');
@@ -164,14 +187,14 @@ export class GoogleTokenStore {
         expiresAt: Math.max(cur.expiresAt, this.now() + this.ttlSeconds * 1000),
       };
     });
-    this.cache.set(accountId, { accessToken: merged.accessToken, expiresAt: merged.expiresAt });
+    this.cache.set(accountId, { accessToken: merged.accessToken, expiresAt: merged.expiresAt, scope: merged.scope });
     return merged.accessToken;
   }
 
   /** Forces the next accessToken() call to refresh (Google rejected the cached token). */
   markStale(accountId: string): void {
     const c = this.cache.get(accountId);
-    if (c) this.cache.set(accountId, { accessToken: c.accessToken, expiresAt: 0 });
+    if (c) this.cache.set(accountId, { ...c, expiresAt: 0 });
   }
 
   /** Revokes the Google grant (best effort) and deletes the record. */
