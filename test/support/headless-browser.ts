@@ -4,7 +4,7 @@
  * script into a temp dir that runs headless-browser-main.ts under this Node and tsx, and reads back
  * what each visit did.
  */
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -21,8 +21,8 @@ export interface HeadlessBrowser {
   /** process.env with $BROWSER set and every desktop hint removed, so xdg-open uses $BROWSER. */
   env(extra?: Record<string, string>): NodeJS.ProcessEnv;
   visits(): BrowserVisit[];
-  /** Waits (bounded) until at least `count` visits finished. */
-  waitForVisits(count: number, timeoutMs: number): Promise<BrowserVisit[]>;
+  /** Deletes the temp dir (and whatever client state was kept under it). */
+  remove(): void;
 }
 
 const MAIN = fileURLToPath(new URL('./headless-browser-main.ts', import.meta.url));
@@ -54,14 +54,8 @@ export function createHeadlessBrowser(opts: { webOrigins: string[]; decision?: '
       return env;
     },
     visits,
-    async waitForVisits(count, timeoutMs) {
-      // performance.now, not Date: tests may fake and jump the wall clock.
-      const until = performance.now() + timeoutMs;
-      while (visits().length < count) {
-        if (performance.now() > until) throw new Error(`the client opened the browser ${visits().length} time(s), expected ${count} within ${timeoutMs} ms`);
-        await new Promise((r) => setTimeout(r, 100));
-      }
-      return visits();
+    remove() {
+      rmSync(dir, { recursive: true, force: true });
     },
   };
 }

@@ -47,6 +47,7 @@ describe('Vercel AI SDK MCP client (@ai-sdk/mcp), real package, headless', funct
     await callback?.close();
     await h?.close();
     clock?.restore();
+    browser?.remove();
   });
   afterEach(function () {
     if (this.currentTest?.state !== 'failed') return;
@@ -57,7 +58,7 @@ describe('Vercel AI SDK MCP client (@ai-sdk/mcp), real package, headless', funct
 
   const connect = () => createMCPClient({ transport: { type: 'http', url: h.mcpUrl, authProvider: provider } });
 
-  it('registers as a client_secret_post client, signs in through the browser, then lists tools and calls whoami over 2026-07-28', async () => {
+  it('registers as a client_secret_post client (RFC 7591), signs in through the browser (PKCE S256, RFC 8707 resource, RFC 9207 iss checked by the SDK), then lists tools and calls whoami over 2026-07-28', async () => {
     // The app's usual two steps: the first connect starts the sign-in and fails Unauthorized; once the
     // callback has the code, auth() exchanges it and the app connects again.
     let firstAttempt: unknown;
@@ -118,5 +119,30 @@ describe('Vercel AI SDK MCP client (@ai-sdk/mcp), real package, headless', funct
     expect(authenticatesWithSecret(refreshes[0]!)).to.equal(true);
     expect(provider.tokens()?.refresh_token, 'rotated').to.not.equal(oldTokens?.refresh_token);
     expect(browser.visits()).to.have.length(1);
+  });
+
+  it('a person who clicks Deny: its callback gets error=access_denied with state (RFC 6749 §4.1.2.1), and no tokens are issued', async () => {
+    const denier = createHeadlessBrowser({ webOrigins: [h.baseUrl, h.google.url], decision: 'deny' });
+    const denied = await startCallbackListener();
+    try {
+      const other = new AiSdkOAuthProvider(denied.url, denier.command);
+      const exchangesBefore = tokenRequests(h.wire, 'authorization_code').length;
+      let firstAttempt: unknown;
+      try {
+        await createMCPClient({ transport: { type: 'http', url: h.mcpUrl, authProvider: other } });
+      } catch (err) {
+        firstAttempt = err;
+      }
+      expect(firstAttempt).to.be.instanceOf(UnauthorizedError);
+      const params = await denied.next(45_000);
+      expect(params.get('error')).to.equal('access_denied');
+      expect(params.get('state')).to.equal(other.storedState());
+      expect(params.get('code')).to.equal(null);
+      expect(tokenRequests(h.wire, 'authorization_code').length).to.equal(exchangesBefore);
+      expect(other.tokens()).to.equal(undefined);
+    } finally {
+      await denied.close();
+      denier.remove();
+    }
   });
 });

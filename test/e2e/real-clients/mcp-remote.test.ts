@@ -47,6 +47,7 @@ describe('mcp-remote (the stdio bridge of Claude Desktop / Cursor), real package
     await bridge?.stop();
     await h?.close();
     clock?.restore();
+    browser?.remove();
   });
   afterEach(function () {
     if (this.currentTest?.state !== 'failed') return;
@@ -86,7 +87,7 @@ describe('mcp-remote (the stdio bridge of Claude Desktop / Cursor), real package
   };
   const storedTokens = () => JSON.parse(readFileSync(storedTokensFile(), 'utf8')) as { access_token: string; refresh_token?: string; expires_at?: number; scope?: string };
 
-  it('signs in through the browser (DCR, PKCE S256, resource, consent, Google), then initialize, tools/list and whoami over stdio', async () => {
+  it('signs in through the browser (RFC 7591 registration, PKCE S256, RFC 8707 resource, RFC 9207 iss, consent, Google), then initialize, tools/list and whoami over stdio', async () => {
     bridge = startBridge();
     const init = await initialize(bridge);
     expect(init.protocolVersion).to.equal('2025-11-25');
@@ -133,13 +134,16 @@ describe('mcp-remote (the stdio bridge of Claude Desktop / Cursor), real package
     const refreshes = tokenRequests(h.wire, 'refresh_token').slice(refreshesBefore);
     expect(refreshes.length, wireSummary(h.wire)).to.be.greaterThan(0);
     expect(refreshes.every((r) => r.status === 200), refreshes.map((r) => `${r.status} ${r.responseBody}`).join('\n')).to.equal(true);
+    // RFC 8707 §2.2: the same resource on the refresh; the scope it repeats is the one the server granted.
+    expect(bodyFields(refreshes[0]!).resource).to.equal(h.mcpUrl);
+    expect(bodyFields(refreshes[0]!).scope).to.equal(before.scope);
     const after = storedTokens();
     expect(after.access_token).to.not.equal(before.access_token);
     expect(after.refresh_token, 'refresh tokens rotate').to.not.equal(before.refresh_token);
     expect(browser.visits()).to.have.length(1);
   });
 
-  it('an hour later, the server answers 401 to the old token; it refreshes and retries, without a browser', async () => {
+  it('an hour later, the server answers 401 (RFC 6750) to the old token; it refreshes (rotated, RFC 9700) and retries, without a browser', async () => {
     const before = storedTokens();
     const refreshesBefore = tokenRequests(h.wire, 'refresh_token').length;
     const mcpBefore = mcpRequests(h.wire).length;
