@@ -5,7 +5,8 @@
  *   Claude registers a new client on every connection), requested scopes are ignored instead of
  *   failing (Claude asks for "claudeai"), and refresh_token is added next to authorization_code so
  *   every client can stay signed in.
- * - /authorize: unknown scopes dropped, our resource scope always requested.
+ * - /authorize: unknown scopes dropped, our resource scope always requested, `offline_access` kept (see
+ *   keepOfflineAccess).
  */
 import type { NextFunction, Request, Response } from 'express';
 import { log } from '../logging/logger.js';
@@ -146,9 +147,27 @@ export function normalizeAuthorizeScope(knownScopes: string[], resourceScope: st
     const kept = requested.filter((s) => knownScopes.includes(s));
     if (!kept.includes(resourceScope)) kept.push(resourceScope);
     params.set('scope', kept.join(' '));
+    if (kept.includes('offline_access')) keepOfflineAccess(params);
     req.url = `${req.url.slice(0, q)}?${params.toString()}`;
     next();
   };
+}
+
+/**
+ * oidc-provider follows OpenID Connect Core §11: it silently drops `offline_access` from an authorization
+ * request unless `prompt` contains `consent`. The code and refresh token then lack the scope, and a client
+ * that repeats its scopes on refresh (Codex CLI: `contacts offline_access`) gets invalid_scope an hour
+ * later. Here every authorization passes our consent page (or a consent this user already gave this
+ * client, which covers staying signed in: refresh tokens are issued regardless), so a request for
+ * offline_access is treated as the consent request it implies. `prompt=none` cannot be combined with
+ * consent and is left alone (oidc-provider then drops offline_access, as before).
+ */
+function keepOfflineAccess(params: URLSearchParams): void {
+  const prompts = params.getAll('prompt');
+  if (prompts.length > 1) return; // duplicated parameter: oidc-provider refuses the request
+  const values = (prompts[0] ?? '').split(' ').filter(Boolean);
+  if (values.includes('consent') || values.includes('none')) return;
+  params.set('prompt', [...values, 'consent'].join(' '));
 }
 
 /** Fixed-window counters per key, bounded in memory. */
