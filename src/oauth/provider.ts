@@ -100,7 +100,9 @@ export async function createProvider(deps: ProviderDeps): Promise<Provider> {
     interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
     features: {
       devInteractions: { enabled: false },
-      registration: { enabled: true, initialAccessToken: false },
+      // No registration access token: client management (RFC 7592) is off, so a registration_client_uri
+      // would point at an endpoint that can only answer 401 (hashed secrets cannot be read back either).
+      registration: { enabled: true, initialAccessToken: false, issueRegistrationAccessToken: false },
       registrationManagement: { enabled: false },
       revocation: {
         enabled: true,

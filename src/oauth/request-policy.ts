@@ -2,14 +2,16 @@
  * Request policy applied before oidc-provider sees a request (it does the protocol; we decide what we
  * accept):
  * - Dynamic Client Registration: a global hourly cap (never per IP: a team shares one egress, and
- *   Claude registers a new client on every connection), requested scopes are ignored instead of
- *   failing (Claude asks for "claudeai"), and refresh_token is added next to authorization_code so
- *   every client can stay signed in.
+ *   Claude registers a new client on every connection), redirect URIs limited to https, loopback http
+ *   and private-use schemes (redirect-uris.ts), requested scopes are ignored instead of failing (Claude
+ *   asks for "claudeai"), and refresh_token is added next to authorization_code so every client can
+ *   stay signed in.
  * - /authorize: unknown scopes dropped, our resource scope always requested, `offline_access` kept (see
  *   keepOfflineAccess).
  */
 import type { NextFunction, Request, Response } from 'express';
 import { log } from '../logging/logger.js';
+import { applicationTypeFor, checkRedirectUri, type RedirectUriCheck } from './redirect-uris.js';
 
 const MAX_REGISTRATION_BYTES = 16 * 1024;
 const MAX_JSON_DEPTH = 8;
@@ -26,11 +28,6 @@ export function jsonDepth(value: unknown, limit = 64): number {
     if (max >= limit) break;
   }
   return 1 + max;
-}
-
-/** A redirect URI we can show and compare safely: printable ASCII only (no bidi, control or look-alike characters). */
-function isPlainAsciiUri(v: unknown): boolean {
-  return typeof v === 'string' && v.length <= 2000 && /^[\x21-\x7e]+$/.test(v);
 }
 
 /** Replaces the (already read) request body so oidc-provider reads `buf` as if from the socket. */
@@ -72,6 +69,27 @@ export class WindowCounter {
   }
 }
 
+/**
+ * Checks every redirect URI (redirect-uris.ts) and sets application_type so oidc-provider accepts the
+ * native forms; returns why the registration is refused, if it is (RFC 7591 §3.2.2 invalid_redirect_uri).
+ */
+function applyRedirectUriPolicy(meta: Record<string, unknown>, uris: unknown[]): string | undefined {
+  const accepted: Array<Extract<RedirectUriCheck, { ok: true }>> = [];
+  for (const [i, uri] of uris.entries()) {
+    const check = checkRedirectUri(uri);
+    if (!check.ok) return `redirect_uris[${i}] ${check.reason}`;
+    accepted.push(check);
+  }
+  const applicationType = applicationTypeFor(meta.application_type, accepted);
+  if (applicationType === 'native') {
+    const i = accepted.findIndex((c) => c.kind === 'https' && c.loopbackHost);
+    // oidc-provider refuses these for native apps: a loopback redirect is plain http (RFC 8252 §7.3).
+    if (i >= 0) return `redirect_uris[${i}] uses https on a loopback host, which a native app cannot receive; use http://127.0.0.1 (RFC 8252 section 7.3)`;
+  }
+  if (applicationType !== undefined) meta.application_type = applicationType;
+  return undefined;
+}
+
 export function createRegistrationPolicy(opts: { perHour: number }) {
   const counter = new WindowCounter(opts.perHour, 3600_000);
   return async (req: Request, res: Response, next: NextFunction) => {
@@ -107,9 +125,13 @@ export function createRegistrationPolicy(opts: { perHour: number }) {
       return;
     }
     const meta = body as Record<string, unknown>;
-    if (Array.isArray(meta.redirect_uris) && !meta.redirect_uris.every(isPlainAsciiUri)) {
-      res.status(400).json({ error: 'invalid_redirect_uri', error_description: 'redirect_uris must be absolute URLs of printable ASCII characters (encode anything else)' });
-      return;
+    if (Array.isArray(meta.redirect_uris)) {
+      const refusal = applyRedirectUriPolicy(meta, meta.redirect_uris as unknown[]);
+      if (refusal) {
+        log().warn({ event: 'client.registration_refused', reason: 'invalid_redirect_uri', detail: refusal }, 'client registration refused');
+        res.status(400).json({ error: 'invalid_redirect_uri', error_description: refusal });
+        return;
+      }
     }
     for (const k of UNSUPPORTED_METADATA) delete meta[k];
     // A registered `scope` would only restrict what the client may ask for later; every client gets the
