@@ -10,10 +10,13 @@
  *   keepOfflineAccess).
  */
 import type { NextFunction, Request, Response } from 'express';
+import { readBodyWithin, replayBody, sendTooLarge } from '../http/body.js';
 import { log } from '../logging/logger.js';
 import { applicationTypeFor, checkRedirectUri, type RedirectUriCheck } from './redirect-uris.js';
 
 const MAX_REGISTRATION_BYTES = 16 * 1024;
+/** oidc-provider's own limit for form bodies (/token, /revoke, /introspect). */
+export const OAUTH_FORM_MAX_BYTES = 56 * 1024;
 const MAX_JSON_DEPTH = 8;
 /** Metadata that would make us fetch URLs or that we do not support; dropped before oidc-provider sees it. */
 const UNSUPPORTED_METADATA = ['jwks_uri', 'jwks', 'sector_identifier_uri', 'request_uris', 'initiate_login_uri', 'backchannel_logout_uri', 'frontchannel_logout_uri', 'post_logout_redirect_uris', 'client_id', 'client_secret', 'client_secret_expires_at', 'client_id_issued_at', 'registration_access_token', 'registration_client_uri'];
@@ -28,27 +31,6 @@ export function jsonDepth(value: unknown, limit = 64): number {
     if (max >= limit) break;
   }
   return 1 + max;
-}
-
-/** Replaces the (already read) request body so oidc-provider reads `buf` as if from the socket. */
-function replayBody(req: Request, buf: Buffer): void {
-  req.headers['content-length'] = String(buf.length);
-  delete req.headers['transfer-encoding'];
-  Object.defineProperty(req, 'readable', { value: true, configurable: true });
-  (req as unknown as { iterator: () => AsyncGenerator<Buffer> }).iterator = async function* iterator() {
-    yield buf;
-  };
-}
-
-async function readRaw(req: Request, limit: number): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > limit) throw Object.assign(new Error('too large'), { status: 413 });
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks);
 }
 
 export class WindowCounter {
@@ -101,14 +83,12 @@ export function createRegistrationPolicy(opts: { perHour: number }) {
       res.status(429).json({ error: 'temporarily_unavailable', error_description: 'Too many client registrations on this server; try again later' });
       return;
     }
-    let raw: Buffer;
-    try {
-      raw = await readRaw(req, MAX_REGISTRATION_BYTES);
-    } catch {
-      res.setHeader('Connection', 'close');
-      res.status(413).json({ error: 'invalid_request', error_description: `Registration request larger than ${MAX_REGISTRATION_BYTES} bytes` });
+    const read = await readBodyWithin(req, MAX_REGISTRATION_BYTES);
+    if (read.kind === 'too_large') {
+      sendTooLarge(res, read.drained, { error: 'invalid_request', error_description: `Registration request larger than ${MAX_REGISTRATION_BYTES} bytes` });
       return;
     }
+    const raw = read.body;
     let body: unknown;
     try {
       body = JSON.parse(raw.toString('utf8'));
@@ -230,14 +210,12 @@ export function createTokenRateLimit(opts: { perClientPerMinute: number; globalP
       log().warn({ event: 'token.refused', reason: 'token_rate_limited_global' }, 'token endpoint cap reached');
       return tooMany(res, wait, 'token requests on this server');
     }
-    let raw: Buffer;
-    try {
-      raw = await readRaw(req, 56 * 1024);
-    } catch {
-      res.setHeader('Connection', 'close');
-      res.status(413).json({ error: 'invalid_request', error_description: 'Token request too large' });
+    const read = await readBodyWithin(req, OAUTH_FORM_MAX_BYTES);
+    if (read.kind === 'too_large') {
+      sendTooLarge(res, read.drained, { error: 'invalid_request', error_description: `Token request larger than ${OAUTH_FORM_MAX_BYTES} bytes` });
       return;
     }
+    let raw = read.body;
     let clientId: string | undefined;
     const basic = /^Basic ([A-Za-z0-9+/=]+)$/i.exec(req.headers.authorization ?? '');
     if (basic) {
