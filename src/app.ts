@@ -15,7 +15,8 @@ import type { ToolDefinition } from './mcp/tools/types.js';
 import { createInteractionRouter } from './oauth/interactions.js';
 import { OIDC_SCOPES, resourceScope } from './oauth/constants.js';
 import { createAuthorizationServer } from './oauth/authorization-server.js';
-import { createRegistrationPolicy, createTokenRateLimit, normalizeAuthorizeScope } from './oauth/request-policy.js';
+import { createRegistrationPolicy, createTokenRateLimit, normalizeAuthorizeScope, OAUTH_FORM_MAX_BYTES } from './oauth/request-policy.js';
+import { limitOAuthBody } from './http/body.js';
 import { KeyRing } from './security/keys.js';
 import { isStoreUnavailable, type Store } from './storage/port.js';
 import { GoogleOAuth } from './upstream/google/oauth.js';
@@ -157,6 +158,8 @@ ${config.allowedDomains.length || config.allowedEmails.length ? html`<p class="m
 
   app.post('/register', createRegistrationPolicy({ perHour: config.registrationsPerHour }));
   app.get('/authorize', normalizeAuthorizeScope([...OIDC_SCOPES, scope], scope, config.mcpUrl));
+  // oidc-provider reads these bodies itself and would answer an oversized one 400 without draining it.
+  app.post(['/revoke', '/introspect'], limitOAuthBody(OAUTH_FORM_MAX_BYTES, 'Request'));
   app.post('/token', createTokenRateLimit({ perClientPerMinute: config.tokenRequestsPerClientPerMinute, globalPerMinute: config.tokenRequestsPerMinute, mcpUrl: config.mcpUrl, knownScopes: [...OIDC_SCOPES, scope] }));
 
   app.use(createMcpRouter({ config, verifier, people, scope, tools: deps.tools, allowedOrigins: config.allowedOrigins }));

@@ -15,6 +15,15 @@ export function resourceScope(config: Config): string {
 
 export const OIDC_SCOPES = ['openid', 'offline_access', 'email', 'profile'];
 
+/**
+ * What the authorization server metadata advertises (RFC 8414 `scopes_supported`): the resource scope
+ * that the protected-resource metadata and the 401 challenge name, then the OpenID Connect scopes
+ * oidc-provider knows (it lists only those by itself).
+ */
+export function scopesSupported(config: Config): string[] {
+  return [resourceScope(config), ...OIDC_SCOPES];
+}
+
 /** Accepts the MCP URL, tolerating one trailing slash. */
 export function isOurResource(config: Config, value: string): boolean {
   return value === config.mcpUrl || value === `${config.mcpUrl}/`;

@@ -17,7 +17,7 @@ import { createAdapterFactory } from './adapter.js';
 import { checkCimdUrl, CIMD_MAX_BYTES, fetchLoopbackDocument, isLoopbackHttpClientId } from './cimd.js';
 import type { GoogleTokenStore } from '../upstream/google/token-store.js';
 
-import { ACCESS_TOKEN_TTL, AUTHORIZATION_CODE_TTL, GRANT_TTL, SESSION_TTL, INTERACTION_TTL, CLIENT_IDLE_TTL, OIDC_SCOPES, resourceScope, isOurResource } from './constants.js';
+import { ACCESS_TOKEN_TTL, AUTHORIZATION_CODE_TTL, GRANT_TTL, SESSION_TTL, INTERACTION_TTL, CLIENT_IDLE_TTL, OIDC_SCOPES, resourceScope, isOurResource, scopesSupported } from './constants.js';
 
 export interface ProviderDeps {
   config: Config;
@@ -100,7 +100,9 @@ export async function createProvider(deps: ProviderDeps): Promise<Provider> {
     interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
     features: {
       devInteractions: { enabled: false },
-      registration: { enabled: true, initialAccessToken: false },
+      // No registration access token: client management (RFC 7592) is off, so a registration_client_uri
+      // would point at an endpoint that can only answer 401 (hashed secrets cannot be read back either).
+      registration: { enabled: true, initialAccessToken: false, issueRegistrationAccessToken: false },
       registrationManagement: { enabled: false },
       revocation: {
         enabled: true,
@@ -179,6 +181,15 @@ export async function createProvider(deps: ProviderDeps): Promise<Provider> {
 
   const provider = new ProviderClass(config.issuer, configuration);
   provider.proxy = true;
+
+  // The resource scope is not an OpenID Connect scope, so oidc-provider leaves it out of scopes_supported;
+  // clients compare that list with the protected-resource metadata and the challenge, so add it.
+  provider.use(async (ctx, next) => {
+    await next();
+    if (ctx.oidc?.route === 'discovery' && ctx.body && typeof ctx.body === 'object') {
+      (ctx.body as { scopes_supported?: string[] }).scopes_supported = scopesSupported(config);
+    }
+  });
 
   // Client secrets are stored as "sha256:<hash>" (adapter.ts); compare the hash of what is presented.
   const ClientProto = provider.Client.prototype as unknown as {

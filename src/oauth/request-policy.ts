@@ -2,15 +2,21 @@
  * Request policy applied before oidc-provider sees a request (it does the protocol; we decide what we
  * accept):
  * - Dynamic Client Registration: a global hourly cap (never per IP: a team shares one egress, and
- *   Claude registers a new client on every connection), requested scopes are ignored instead of
- *   failing (Claude asks for "claudeai"), and refresh_token is added next to authorization_code so
- *   every client can stay signed in.
- * - /authorize: unknown scopes dropped, our resource scope always requested.
+ *   Claude registers a new client on every connection), redirect URIs limited to https, loopback http
+ *   and private-use schemes (redirect-uris.ts), requested scopes are ignored instead of failing (Claude
+ *   asks for "claudeai"), and refresh_token is added next to authorization_code so every client can
+ *   stay signed in.
+ * - /authorize: unknown scopes dropped, our resource scope always requested, `offline_access` kept (see
+ *   keepOfflineAccess).
  */
 import type { NextFunction, Request, Response } from 'express';
+import { readBodyWithin, replayBody, sendTooLarge } from '../http/body.js';
 import { log } from '../logging/logger.js';
+import { applicationTypeFor, checkRedirectUri, type RedirectUriCheck } from './redirect-uris.js';
 
 const MAX_REGISTRATION_BYTES = 16 * 1024;
+/** oidc-provider's own limit for form bodies (/token, /revoke, /introspect). */
+export const OAUTH_FORM_MAX_BYTES = 56 * 1024;
 const MAX_JSON_DEPTH = 8;
 /** Metadata that would make us fetch URLs or that we do not support; dropped before oidc-provider sees it. */
 const UNSUPPORTED_METADATA = ['jwks_uri', 'jwks', 'sector_identifier_uri', 'request_uris', 'initiate_login_uri', 'backchannel_logout_uri', 'frontchannel_logout_uri', 'post_logout_redirect_uris', 'client_id', 'client_secret', 'client_secret_expires_at', 'client_id_issued_at', 'registration_access_token', 'registration_client_uri'];
@@ -25,32 +31,6 @@ export function jsonDepth(value: unknown, limit = 64): number {
     if (max >= limit) break;
   }
   return 1 + max;
-}
-
-/** A redirect URI we can show and compare safely: printable ASCII only (no bidi, control or look-alike characters). */
-function isPlainAsciiUri(v: unknown): boolean {
-  return typeof v === 'string' && v.length <= 2000 && /^[\x21-\x7e]+$/.test(v);
-}
-
-/** Replaces the (already read) request body so oidc-provider reads `buf` as if from the socket. */
-function replayBody(req: Request, buf: Buffer): void {
-  req.headers['content-length'] = String(buf.length);
-  delete req.headers['transfer-encoding'];
-  Object.defineProperty(req, 'readable', { value: true, configurable: true });
-  (req as unknown as { iterator: () => AsyncGenerator<Buffer> }).iterator = async function* iterator() {
-    yield buf;
-  };
-}
-
-async function readRaw(req: Request, limit: number): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > limit) throw Object.assign(new Error('too large'), { status: 413 });
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks);
 }
 
 export class WindowCounter {
@@ -71,6 +51,27 @@ export class WindowCounter {
   }
 }
 
+/**
+ * Checks every redirect URI (redirect-uris.ts) and sets application_type so oidc-provider accepts the
+ * native forms; returns why the registration is refused, if it is (RFC 7591 §3.2.2 invalid_redirect_uri).
+ */
+function applyRedirectUriPolicy(meta: Record<string, unknown>, uris: unknown[]): string | undefined {
+  const accepted: Array<Extract<RedirectUriCheck, { ok: true }>> = [];
+  for (const [i, uri] of uris.entries()) {
+    const check = checkRedirectUri(uri);
+    if (!check.ok) return `redirect_uris[${i}] ${check.reason}`;
+    accepted.push(check);
+  }
+  const applicationType = applicationTypeFor(meta.application_type, accepted);
+  if (applicationType === 'native') {
+    const i = accepted.findIndex((c) => c.kind === 'https' && c.loopbackHost);
+    // oidc-provider refuses these for native apps: a loopback redirect is plain http (RFC 8252 §7.3).
+    if (i >= 0) return `redirect_uris[${i}] uses https on a loopback host, which a native app cannot receive; use http://127.0.0.1 (RFC 8252 section 7.3)`;
+  }
+  if (applicationType !== undefined) meta.application_type = applicationType;
+  return undefined;
+}
+
 export function createRegistrationPolicy(opts: { perHour: number }) {
   const counter = new WindowCounter(opts.perHour, 3600_000);
   return async (req: Request, res: Response, next: NextFunction) => {
@@ -82,14 +83,12 @@ export function createRegistrationPolicy(opts: { perHour: number }) {
       res.status(429).json({ error: 'temporarily_unavailable', error_description: 'Too many client registrations on this server; try again later' });
       return;
     }
-    let raw: Buffer;
-    try {
-      raw = await readRaw(req, MAX_REGISTRATION_BYTES);
-    } catch {
-      res.setHeader('Connection', 'close');
-      res.status(413).json({ error: 'invalid_request', error_description: `Registration request larger than ${MAX_REGISTRATION_BYTES} bytes` });
+    const read = await readBodyWithin(req, MAX_REGISTRATION_BYTES);
+    if (read.kind === 'too_large') {
+      sendTooLarge(res, read.drained, { error: 'invalid_request', error_description: `Registration request larger than ${MAX_REGISTRATION_BYTES} bytes` });
       return;
     }
+    const raw = read.body;
     let body: unknown;
     try {
       body = JSON.parse(raw.toString('utf8'));
@@ -106,9 +105,13 @@ export function createRegistrationPolicy(opts: { perHour: number }) {
       return;
     }
     const meta = body as Record<string, unknown>;
-    if (Array.isArray(meta.redirect_uris) && !meta.redirect_uris.every(isPlainAsciiUri)) {
-      res.status(400).json({ error: 'invalid_redirect_uri', error_description: 'redirect_uris must be absolute URLs of printable ASCII characters (encode anything else)' });
-      return;
+    if (Array.isArray(meta.redirect_uris)) {
+      const refusal = applyRedirectUriPolicy(meta, meta.redirect_uris as unknown[]);
+      if (refusal) {
+        log().warn({ event: 'client.registration_refused', reason: 'invalid_redirect_uri', detail: refusal }, 'client registration refused');
+        res.status(400).json({ error: 'invalid_redirect_uri', error_description: refusal });
+        return;
+      }
     }
     for (const k of UNSUPPORTED_METADATA) delete meta[k];
     // A registered `scope` would only restrict what the client may ask for later; every client gets the
@@ -146,9 +149,27 @@ export function normalizeAuthorizeScope(knownScopes: string[], resourceScope: st
     const kept = requested.filter((s) => knownScopes.includes(s));
     if (!kept.includes(resourceScope)) kept.push(resourceScope);
     params.set('scope', kept.join(' '));
+    if (kept.includes('offline_access')) keepOfflineAccess(params);
     req.url = `${req.url.slice(0, q)}?${params.toString()}`;
     next();
   };
+}
+
+/**
+ * oidc-provider follows OpenID Connect Core §11: it silently drops `offline_access` from an authorization
+ * request unless `prompt` contains `consent`. The code and refresh token then lack the scope, and a client
+ * that repeats its scopes on refresh (Codex CLI: `contacts offline_access`) gets invalid_scope an hour
+ * later. Here every authorization passes our consent page (or a consent this user already gave this
+ * client, which covers staying signed in: refresh tokens are issued regardless), so a request for
+ * offline_access is treated as the consent request it implies. `prompt=none` cannot be combined with
+ * consent and is left alone (oidc-provider then drops offline_access, as before).
+ */
+function keepOfflineAccess(params: URLSearchParams): void {
+  const prompts = params.getAll('prompt');
+  if (prompts.length > 1) return; // duplicated parameter: oidc-provider refuses the request
+  const values = (prompts[0] ?? '').split(' ').filter(Boolean);
+  if (values.includes('consent') || values.includes('none')) return;
+  params.set('prompt', [...values, 'consent'].join(' '));
 }
 
 /** Fixed-window counters per key, bounded in memory. */
@@ -189,14 +210,12 @@ export function createTokenRateLimit(opts: { perClientPerMinute: number; globalP
       log().warn({ event: 'token.refused', reason: 'token_rate_limited_global' }, 'token endpoint cap reached');
       return tooMany(res, wait, 'token requests on this server');
     }
-    let raw: Buffer;
-    try {
-      raw = await readRaw(req, 56 * 1024);
-    } catch {
-      res.setHeader('Connection', 'close');
-      res.status(413).json({ error: 'invalid_request', error_description: 'Token request too large' });
+    const read = await readBodyWithin(req, OAUTH_FORM_MAX_BYTES);
+    if (read.kind === 'too_large') {
+      sendTooLarge(res, read.drained, { error: 'invalid_request', error_description: `Token request larger than ${OAUTH_FORM_MAX_BYTES} bytes` });
       return;
     }
+    let raw = read.body;
     let clientId: string | undefined;
     const basic = /^Basic ([A-Za-z0-9+/=]+)$/i.exec(req.headers.authorization ?? '');
     if (basic) {

@@ -131,3 +131,26 @@ describe('metadata derives from BASE_URL, not from the request', () => {
     }
   });
 });
+
+describe('one resource scope everywhere (RFC 8414 scopes_supported, RFC 9728, RFC 6750 §3 scope)', () => {
+  for (const [mode, env, expected] of [['read-write', {}, 'contacts'], ['READ_ONLY', { READ_ONLY: 'true' }, 'contacts.readonly']] as const) {
+    it(`${mode}: the authorization server metadata, the protected-resource metadata and the 401 challenge all name "${expected}"`, async () => {
+      const h = await startHarness({ env });
+      try {
+        const prm = (await (await fetch(`${h.baseUrl}/.well-known/oauth-protected-resource/mcp`)).json()) as { scopes_supported: string[] };
+        const challenge = (await fetch(h.mcpUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' })).headers.get('www-authenticate')!;
+        const challenged = /scope="([^"]*)"/.exec(challenge)![1]!.split(' ');
+        expect(prm.scopes_supported).to.deep.equal([expected]);
+        expect(challenged).to.deep.equal([expected]);
+        for (const path of ['/.well-known/oauth-authorization-server', '/.well-known/openid-configuration']) {
+          const as = (await (await fetch(`${h.baseUrl}${path}`)).json()) as { scopes_supported: string[] };
+          expect(as.scopes_supported, path).to.include.members([...prm.scopes_supported, ...challenged, 'offline_access']);
+          const other = expected === 'contacts' ? 'contacts.readonly' : 'contacts';
+          expect(as.scopes_supported, path).not.to.include(other);
+        }
+      } finally {
+        await h.close();
+      }
+    });
+  }
+});
