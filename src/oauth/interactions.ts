@@ -7,7 +7,6 @@ import { createHash, createHmac } from 'node:crypto';
 import express, { type Request, type Response, type Router } from 'express';
 import type Provider from 'oidc-provider';
 import type { Config } from '../config/config.js';
-import { isLoopbackHost } from '../config/config.js';
 import { log } from '../logging/logger.js';
 import { constantTimeEqual, hashValue, randomToken, type KeyRing } from '../security/keys.js';
 import { isStoreUnavailable, type Store } from '../storage/port.js';
@@ -18,6 +17,7 @@ import { readCookie, setCookie } from '../web/cookies.js';
 import { html, raw, sendPage, type Raw } from '../web/html.js';
 import { MISSING_PERMISSION_PURPOSE, discardTokens, renderMissingPermission } from './missing-permission.js';
 import { checkSignIn } from './policy.js';
+import { redirectTargetLabel } from './redirect-uris.js';
 import { GRANT_TTL, OIDC_SCOPES, resourceScope } from './constants.js';
 
 const LOGIN_STATE_TTL_MS = 10 * 60_000;
@@ -101,22 +101,15 @@ export function createInteractionRouter(deps: InteractionDeps): Router {
       return;
     }
     const redirectUri = String(details.params.redirect_uri ?? client.redirectUris?.[0] ?? '');
-    let redirectHost = redirectUri;
-    let loopbackOnly = false;
-    try {
-      const u = new URL(redirectUri);
-      redirectHost = u.host;
-      loopbackOnly = isLoopbackHost(u.hostname);
-    } catch {
-      // leave it raw (escaped)
-    }
+    // Private-use schemes (cursor://…, com.example.app:/cb) have no meaningful host: name the scheme.
+    const { label: redirectHost, onDevice: loopbackOnly } = redirectTargetLabel(redirectUri);
     const isCimd = (client as unknown as { clientIdMetadataDocument?: boolean }).clientIdMetadataDocument === true;
     const name = client.clientName || (isCimd ? clientId : 'An unnamed app');
     const cookie = randomToken(24);
     setCookie(res, CSRF_COOKIE, cookie, { path: `/interaction/${details.uid}`, maxAgeSeconds: 3600, secure: secureCookies, sameSite: 'Strict' });
     const sessionEmail = details.session?.accountId ? (await googleTokens.profile(details.session.accountId))?.email : undefined;
     const warning: Raw = loopbackOnly
-      ? html`<div class="warn" role="alert"><strong>This app runs on your own computer.</strong> It sends the sign-in result to <code>${redirectHost}</code>, a local address. Only continue if you just started connecting a program such as Claude Code on this device.</div>`
+      ? html`<div class="warn" role="alert"><strong>This app runs on your own computer.</strong> It sends the sign-in result to <code>${redirectHost}</code>, on this device. Only continue if you just started connecting a program such as Claude Code on this device.</div>`
       : raw('');
     log().info({ event: 'consent.shown', clientId, flowId: details.uid }, 'consent page shown');
     sendPage(

@@ -127,8 +127,16 @@ describe('registration: redirect URIs (OAuth 2.1 §2.3.1, RFC 8252 §7)', functi
       const { verifier, challenge } = pkce();
       const ua = new UserAgent();
       const url = authorizeUrl(h.baseUrl, { response_type: 'code', client_id: reg.body.client_id, redirect_uri: redirectUri, code_challenge: challenge, code_challenge_method: 'S256', state: 'st-private', scope: 'contacts offline_access' });
-      const { finalUrl } = await ua.run(url, (u) => !u.startsWith('http'));
+      let consentHtml = '';
+      const { finalUrl } = await ua.run(url, (u) => !u.startsWith('http'), (html) => {
+        if (html.includes('Sends you back to')) consentHtml = html;
+        return 'approve';
+      });
       expect(finalUrl?.startsWith(`${redirectUri}?`), finalUrl).to.equal(true);
+      // The consent page names where the result goes: the app's scheme, on this device (it has no host).
+      const scheme = new URL(redirectUri).protocol;
+      expect(consentHtml).to.include(`<dt>Sends you back to</dt><dd><code>${scheme} (an app on this device)</code></dd>`);
+      expect(consentHtml).to.include('This app runs on your own computer');
       const params = new URL(finalUrl!).searchParams;
       expect(params.get('state')).to.equal('st-private');
       expect(params.get('iss')).to.equal(h.baseUrl);
