@@ -8,9 +8,12 @@ import express, { type Request, type Response, type Router } from 'express';
 import { createMcpHandler } from '@modelcontextprotocol/server';
 import { toNodeHandler } from '@modelcontextprotocol/node';
 import { isLoopbackHost, type Config } from '../config/config.js';
+import { BodyTooLargeError, decodeBody, discardBody, hasBody, readBody, UnsupportedEncodingError } from '../http/body.js';
 import { log } from '../logging/logger.js';
+import { OncePerKey } from '../logging/once-per-key.js';
 import { GoogleReauthRequired, GoogleUnavailable, type PeopleGateway } from '../upstream/google/people.js';
 import { AccessTokenVerifier, InvalidTokenError, toAuthInfo, type Principal } from './auth.js';
+import { tolerateEarlierHeaderVersion } from './protocol-version.js';
 import { buildMcpServer, type RequestOutcome } from './server.js';
 import { jsonDepth } from '../oauth/request-policy.js';
 import type { ToolDefinition } from './tools/types.js';
@@ -19,6 +22,8 @@ export const MAX_MCP_BODY_BYTES = 1024 * 1024;
 /** Tool arguments are shallow; deep nesting only serves to exhaust the validator's stack. */
 const MAX_JSON_DEPTH = 32;
 const GOOGLE_REAUTH_DESCRIPTION = 'Google sign-in expired or was revoked; sign in again';
+/** `mcp.connected` at INFO at most once per (client, account) per instance in this window; DEBUG otherwise. */
+export const CONNECTED_LOG_WINDOW_MS = 60 * 60 * 1000;
 
 export interface McpRouteDeps {
   config: Config;
@@ -107,12 +112,16 @@ export function createMcpRouter(deps: McpRouteDeps): Router {
     { maxRequestBodySize: MAX_MCP_BODY_BYTES },
   );
 
-  const unauthorized = (res: Response, reason: string, error?: { code: string; description: string }) => {
+  const unauthorized = (req: Request, res: Response, reason: string, error?: { code: string; description: string }) => {
     log().info({ event: 'mcp.challenge', reason }, 'answered 401 with a Bearer challenge');
     res.setHeader('WWW-Authenticate', challenge(config, scope, error));
     res.setHeader('Cache-Control', 'no-store');
     res.status(401).json({ error: error?.code ?? 'unauthorized', error_description: error?.description ?? 'Authorization required: sign in to use this server' });
+    discardUnreadBody(req, res);
   };
+  const connectedLog = new OncePerKey(CONNECTED_LOG_WINDOW_MS);
+  // Per client per instance: the warning says "this client does it", not "this request did".
+  const headerMismatchLog = new OncePerKey(Number.POSITIVE_INFINITY);
 
   // DNS rebinding against a server bound to localhost: a foreign page's requests carry its own Host.
   const base = new URL(config.baseUrl);
@@ -131,64 +140,82 @@ export function createMcpRouter(deps: McpRouteDeps): Router {
     if (!hostAllowed(req.headers.host)) {
       log().warn({ event: 'mcp.refused', reason: 'host_not_allowed' }, 'request for a foreign Host refused (DNS rebinding)');
       jsonRpcError(res, 403, -32600, 'Forbidden: Host not allowed');
-      return;
+      return discardUnreadBody(req, res);
     }
     const origin = req.headers.origin;
     if (origin !== undefined && !originAllowed(origin)) {
       log().warn({ event: 'mcp.refused', reason: 'origin_not_allowed' }, 'request from a foreign Origin refused');
       jsonRpcError(res, 403, -32600, 'Forbidden: Origin not allowed');
-      return;
+      return discardUnreadBody(req, res);
     }
     if (origin !== undefined) corsHeaders(res, origin);
     if (req.method === 'OPTIONS') {
       // CORS preflight: no credentials are sent with it, so it is answered before the bearer check.
       res.setHeader('Access-Control-Allow-Methods', 'GET, POST, DELETE, OPTIONS');
-      res.setHeader('Access-Control-Allow-Headers', 'Authorization, Content-Type, Accept, Mcp-Session-Id, Mcp-Protocol-Version, Last-Event-ID');
+      res.setHeader('Access-Control-Allow-Headers', 'Authorization, Content-Type, Accept, Mcp-Session-Id, Mcp-Protocol-Version, Mcp-Method, Mcp-Name, Last-Event-ID');
       res.setHeader('Access-Control-Max-Age', '600');
       res.status(204).end();
-      return;
+      return discardUnreadBody(req, res);
     }
     const authz = req.headers.authorization;
-    if (!authz) return unauthorized(res, 'no_token');
+    if (!authz) return unauthorized(req, res, 'no_token');
     const m = /^Bearer ([^\s]+)$/i.exec(authz);
-    if (!m) return unauthorized(res, 'malformed_authorization', { code: 'invalid_request', description: 'Use the Authorization: Bearer <token> scheme' });
+    if (!m) return unauthorized(req, res, 'malformed_authorization', { code: 'invalid_request', description: 'Use the Authorization: Bearer <token> scheme' });
     const token = m[1]!;
     let principal: Principal;
     try {
       principal = await verifier.verify(token);
     } catch (err) {
-      if (err instanceof InvalidTokenError) return unauthorized(res, `token_${err.reason}`, { code: 'invalid_token', description: err.message });
+      if (err instanceof InvalidTokenError) return unauthorized(req, res, `token_${err.reason}`, { code: 'invalid_token', description: err.message });
       return next(err);
     }
     const outcome: RequestOutcome = { reauthRequired: false };
     (req as Request & { auth?: unknown }).auth = { ...toAuthInfo(token, principal, config), extra: { accountId: principal.accountId, grantId: principal.grantId, outcome } };
 
-    // Parse once here (bounded) so a tool call can be checked for a usable Google sign-in first.
+    // Read every body here, bounded (a body the SDK read itself would be refused with a connection reset
+    // behind a proxy); a POST's is parsed once so a tool call can be checked for a usable Google sign-in first.
     let body: unknown;
-    if (req.method === 'POST') {
+    if (req.method === 'POST' || hasBody(req)) {
+      let raw: Buffer;
       try {
-        body = await readJson(req);
+        raw = decodeBody(await readBody(req, MAX_MCP_BODY_BYTES), req.headers['content-encoding'], MAX_MCP_BODY_BYTES);
       } catch (err) {
-        const tooLarge = (err as { type?: string }).type === 'entity.too.large';
-        if (tooLarge) {
-          res.setHeader('Connection', 'close');
-          return jsonRpcError(res, 413, -32600, 'Request body too large');
+        if (err instanceof BodyTooLargeError) {
+          log().info({ event: 'mcp.refused', reason: 'body_too_large', clientId: principal.clientId }, 'request body over the limit refused');
+          jsonRpcError(res, 413, -32600, `Request body too large: the limit is ${MAX_MCP_BODY_BYTES} bytes`);
+          return discardUnreadBody(req, res);
         }
-        return jsonRpcError(res, 400, -32700, 'Parse error: the body is not valid JSON');
+        if (err instanceof UnsupportedEncodingError) return jsonRpcError(res, 415, -32600, `Unsupported Content-Encoding "${err.encoding}": send the body uncompressed, or gzip, deflate or br`);
+        return jsonRpcError(res, 400, -32700, 'Parse error: the body could not be read');
       }
+      if (req.method === 'POST') {
+        const parsed = parseJson(raw);
+        if (!parsed.ok) return jsonRpcError(res, 400, -32700, 'Parse error: the body is not valid JSON');
+        body = parsed.value;
+      }
+    }
+    if (req.method === 'POST') {
       if (jsonDepth(body, MAX_JSON_DEPTH + 1) > MAX_JSON_DEPTH) return jsonRpcError(res, 400, -32600, 'Invalid Request: the message is nested too deeply');
       if (body === undefined || (typeof body === 'object' && body !== null && !Array.isArray(body) && Object.keys(body).length === 0)) {
         return jsonRpcError(res, 400, -32700, 'Parse error: the body must be a JSON-RPC message');
       }
+      const tolerated = tolerateEarlierHeaderVersion(req.headers, body);
+      if (tolerated && headerMismatchLog.shouldLog(principal.clientId)) {
+        log().warn(
+          { event: 'mcp.header_version_mismatch', clientId: principal.clientId, headerVersion: tolerated.headerVersion, bodyVersion: tolerated.bodyVersion },
+          'client sends an MCP-Protocol-Version header that disagrees with its request body; served by the body (logged once per client)',
+        );
+      }
       const methods = (Array.isArray(body) ? body : [body]).map((m) => (typeof m === 'object' && m !== null ? (m as { method?: unknown }).method : undefined)).filter((m): m is string => typeof m === 'string');
-      const first = methods.some((m) => m === 'initialize' || m === 'server/discover');
-      log()[first ? 'info' : 'debug']({ event: first ? 'mcp.connected' : 'mcp.request', clientId: principal.clientId, accountId: principal.accountId, methods: methods.slice(0, 5) }, first ? 'MCP client connected' : 'MCP request');
+      const connecting = methods.some((m) => m === 'initialize' || m === 'server/discover');
+      const firstConnect = connecting && connectedLog.shouldLog(`${principal.clientId}\n${principal.accountId}`);
+      log()[firstConnect ? 'info' : 'debug']({ event: firstConnect ? 'mcp.connected' : 'mcp.request', clientId: principal.clientId, accountId: principal.accountId, methods: methods.slice(0, 5) }, firstConnect ? 'MCP client connected' : 'MCP request');
       if (isToolCall(body)) {
         try {
           await people.prepare(principal.accountId);
         } catch (err) {
           if (err instanceof GoogleReauthRequired) {
-            return unauthorized(res, 'google_reauth_required', { code: 'invalid_token', description: GOOGLE_REAUTH_DESCRIPTION });
+            return unauthorized(req, res, 'google_reauth_required', { code: 'invalid_token', description: GOOGLE_REAUTH_DESCRIPTION });
           }
           if (err instanceof GoogleUnavailable) return jsonRpcError(res, 503, -32603, 'Google is temporarily unavailable; try again shortly', { 'Retry-After': '30' });
           return next(err);
@@ -203,10 +230,18 @@ export function createMcpRouter(deps: McpRouteDeps): Router {
   return router;
 }
 
-const jsonParser = express.json({ limit: MAX_MCP_BODY_BYTES, strict: false, type: () => true });
-function readJson(req: Request): Promise<unknown> {
-  return new Promise((resolve, reject) => {
-    const res = {} as Response;
-    jsonParser(req, res, (err?: unknown) => (err ? reject(err) : resolve((req as { body?: unknown }).body)));
-  });
+/** An answer sent before the body was read: read the rest and throw it away (bounded), so the client gets it. */
+function discardUnreadBody(req: Request, res: Response): void {
+  if (hasBody(req) && !req.readableEnded) void discardBody(req, res);
+}
+
+function parseJson(raw: Buffer): { ok: true; value: unknown } | { ok: false } {
+  // A UTF-8 byte order mark is not JSON but some clients send one; what body-parser accepted, we accept.
+  const text = raw.toString('utf8').replace(/^\uFEFF/, '');
+  if (text.trim().length === 0) return { ok: true, value: undefined };
+  try {
+    return { ok: true, value: JSON.parse(text) as unknown };
+  } catch {
+    return { ok: false };
+  }
 }

@@ -1,0 +1,181 @@
+/**
+ * Request bodies under a size limit, refused in a way a client behind a proxy actually receives.
+ *
+ * Answering "too large" and closing the connection while the client is still sending makes the kernel
+ * reset the connection: the client then often sees the reset instead of our answer, and a proxy in front
+ * (Cloud Run's front end) turns it into a 502. So a body over the limit is answered at once, without
+ * `Connection: close`, and the rest of it is read and thrown away, up to a bound in bytes and in time, so
+ * the exchange ends cleanly (the connection even stays reusable). Past the bound the connection is cut: a
+ * client that keeps sending megabytes after being told no is not owed a clean ending.
+ *
+ * Shape-agnostic: callers write their own 413 body (JSON-RPC on /mcp, OAuth error JSON elsewhere).
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { brotliDecompressSync, gunzipSync, inflateSync } from 'node:zlib';
+
+export interface DiscardBounds {
+  /** Bytes read and thrown away after the early answer before the connection is cut. */
+  maxBytes: number;
+  /** Time allowed for the rest of the body to arrive before the connection is cut. */
+  maxMs: number;
+}
+
+/** 16 MiB or 5 s: enough for any honest client's oversized request to finish sending on a slow link. */
+export const DISCARD_BOUNDS: DiscardBounds = { maxBytes: 16 * 1024 * 1024, maxMs: 5_000 };
+
+export class BodyTooLargeError extends Error {
+  readonly status = 413;
+  constructor(readonly limit: number) {
+    super(`request body larger than ${limit} bytes`);
+    this.name = 'BodyTooLargeError';
+  }
+}
+
+/** The client went away (or the stream failed) before the body was complete. */
+export class BodyReadError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'BodyReadError';
+  }
+}
+
+/** A Content-Encoding we cannot decode (answer 415). */
+export class UnsupportedEncodingError extends Error {
+  constructor(readonly encoding: string) {
+    super(`unsupported content encoding "${encoding}"`);
+    this.name = 'UnsupportedEncodingError';
+  }
+}
+
+/** The declared Content-Length, when there is a valid one. */
+function declaredLength(req: IncomingMessage): number | undefined {
+  const raw = req.headers['content-length'];
+  if (raw === undefined || !/^\d+$/.test(raw)) return undefined;
+  return Number(raw);
+}
+
+/** Whether the request carries a body at all (a length above zero, or chunked). */
+export function hasBody(req: IncomingMessage): boolean {
+  return req.headers['transfer-encoding'] !== undefined || (declaredLength(req) ?? 0) > 0;
+}
+
+/**
+ * Reads the whole body into memory, at most `limit` bytes. A body over the limit — declared by
+ * Content-Length, or counted while reading (chunked) — rejects with BodyTooLargeError at once and leaves
+ * the rest unread and paused: answer, then call discardBody.
+ */
+export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+  const declared = declaredLength(req);
+  if (declared !== undefined && declared > limit) return Promise.reject(new BodyTooLargeError(limit));
+  if (req.readableEnded) return Promise.resolve(Buffer.alloc(0));
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const stop = () => {
+      req.off('data', onData);
+      req.off('end', onEnd);
+      req.off('error', onError);
+      req.off('close', onClose);
+    };
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) {
+        stop();
+        req.pause();
+        chunks.length = 0;
+        reject(new BodyTooLargeError(limit));
+        return;
+      }
+      chunks.push(chunk);
+    };
+    const onEnd = () => {
+      stop();
+      resolve(Buffer.concat(chunks, size));
+    };
+    const onError = (err: Error) => {
+      stop();
+      reject(new BodyReadError(`the request body could not be read: ${err.message}`));
+    };
+    const onClose = () => {
+      stop();
+      reject(new BodyReadError('the client closed the connection before the body was complete'));
+    };
+    req.on('data', onData);
+    req.on('end', onEnd);
+    req.on('error', onError);
+    req.on('close', onClose);
+  });
+}
+
+/**
+ * Undoes Content-Encoding (gzip, deflate, br), never inflating past `limit` bytes (a compression bomb gets
+ * BodyTooLargeError). Identity bodies are returned as they are.
+ */
+export function decodeBody(raw: Buffer, contentEncoding: string | undefined, limit: number): Buffer {
+  const encoding = (contentEncoding ?? 'identity').trim().toLowerCase();
+  const options = { maxOutputLength: limit };
+  try {
+    switch (encoding) {
+      case '':
+      case 'identity':
+        return raw;
+      case 'gzip':
+      case 'x-gzip':
+        return gunzipSync(raw, options);
+      case 'deflate':
+        return inflateSync(raw, options);
+      case 'br':
+        return brotliDecompressSync(raw, options);
+    }
+  } catch (err) {
+    if ((err as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE') throw new BodyTooLargeError(limit);
+    throw new BodyReadError(`the request body is not valid ${encoding}`);
+  }
+  throw new UnsupportedEncodingError(encoding);
+}
+
+export type DiscardOutcome = 'drained' | 'cut' | 'closed';
+
+/**
+ * After an early answer, reads and throws away what is left of the request body, within `bounds`.
+ * Resolves `drained` when the body ended (the connection stays usable), `closed` when the client went
+ * away, `cut` when the bounds were reached and the connection was closed — only once our answer had been
+ * handed to the socket, so it is not lost to the cut.
+ */
+export function discardBody(req: IncomingMessage, res: ServerResponse, bounds: DiscardBounds = DISCARD_BOUNDS): Promise<DiscardOutcome> {
+  if (req.readableEnded) return Promise.resolve('drained');
+  return new Promise((resolve) => {
+    let discarded = 0;
+    let settled = false;
+    const settle = (outcome: DiscardOutcome) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      req.off('data', onData);
+      req.off('end', onEnd);
+      req.off('close', onClose);
+      resolve(outcome);
+    };
+    const cut = () => {
+      settle('cut');
+      req.pause();
+      const destroy = () => req.socket?.destroy();
+      if (res.writableFinished) destroy();
+      else res.once('finish', destroy).once('close', destroy);
+    };
+    const onData = (chunk: Buffer) => {
+      discarded += chunk.length;
+      if (discarded > bounds.maxBytes) cut();
+    };
+    const onEnd = () => settle('drained');
+    const onClose = () => settle(req.readableEnded ? 'drained' : 'closed');
+    const timer = setTimeout(cut, bounds.maxMs);
+    timer.unref();
+    req.on('data', onData);
+    req.on('end', onEnd);
+    req.on('close', onClose);
+    // A failed stream ends in 'close'; without a listener its 'error' would be thrown.
+    req.on('error', () => undefined);
+    req.resume();
+  });
+}
