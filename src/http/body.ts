@@ -1,16 +1,18 @@
 /**
- * Request bodies under a size limit, refused in a way a client behind a proxy actually receives.
+ * Request bodies under a size limit, and answers sent before a body was read, in a way a client behind a
+ * proxy actually receives.
  *
- * Answering "too large" and closing the connection while the client is still sending makes the kernel
- * reset the connection: the client then often sees the reset instead of our answer, and a proxy in front
- * (Cloud Run's front end) turns it into a 502. So a body over the limit is answered at once, without
- * `Connection: close`, and the rest of it is read and thrown away, up to a bound in bytes and in time, so
- * the exchange ends cleanly (the connection even stays reusable). Past the bound the connection is cut: a
- * client that keeps sending megabytes after being told no is not owed a clean ending.
+ * Closing a connection while the client is still sending makes the kernel reset it: the client then often
+ * sees the reset instead of our answer, and a proxy in front (Cloud Run's front end) turns it into a 502.
+ * Node closes the connection right after the response ends when the request said `Connection: close`
+ * (as a proxy's upstream request often does), or when we set it. So an early answer (413 for a body over
+ * the limit, 401/403 refusals) is written at once, but the response is ended only after the rest of the
+ * body has been read and thrown away, up to a bound in bytes and in time. Past the bound the connection is
+ * cut: a client that keeps sending megabytes after being told no is not owed a clean ending.
  *
- * Shape-agnostic: callers write their own 413 body (JSON-RPC on /mcp, OAuth error JSON elsewhere).
+ * Shape-agnostic: callers pass their own body (JSON-RPC on /mcp, OAuth error JSON elsewhere).
  */
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import { brotliDecompressSync, gunzipSync, inflateSync } from 'node:zlib';
 
 export interface DiscardBounds {
@@ -62,7 +64,7 @@ export function hasBody(req: IncomingMessage): boolean {
 /**
  * Reads the whole body into memory, at most `limit` bytes. A body over the limit — declared by
  * Content-Length, or counted while reading (chunked) — rejects with BodyTooLargeError at once and leaves
- * the rest unread and paused: answer, then call discardBody.
+ * the rest unread and paused: answer it with answerEarly.
  */
 export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
   const declared = declaredLength(req);
@@ -137,13 +139,14 @@ export function decodeBody(raw: Buffer, contentEncoding: string | undefined, lim
 export type DiscardOutcome = 'drained' | 'cut' | 'closed';
 
 /**
- * After an early answer, reads and throws away what is left of the request body, within `bounds`.
- * Resolves `drained` when the body ended (the connection stays usable), `closed` when the client went
- * away, `cut` when the bounds were reached and the connection was closed — only once our answer had been
- * handed to the socket, so it is not lost to the cut.
+ * Reads and throws away what is left of the request body, within `bounds`. Resolves `drained` when the
+ * body ended, `closed` when the client went away, `cut` when the bounds were reached: the connection is
+ * then closed as soon as the response has finished (so an answer already written is not lost to the cut).
+ * Prefer answerEarly, which also keeps the response open until this settles.
  */
 export function discardBody(req: IncomingMessage, res: ServerResponse, bounds: DiscardBounds = DISCARD_BOUNDS): Promise<DiscardOutcome> {
   if (req.readableEnded) return Promise.resolve('drained');
+  if (req.destroyed || req.socket?.destroyed) return Promise.resolve('closed');
   return new Promise((resolve) => {
     let discarded = 0;
     let settled = false;
@@ -178,4 +181,30 @@ export function discardBody(req: IncomingMessage, res: ServerResponse, bounds: D
     req.on('error', () => undefined);
     req.resume();
   });
+}
+
+/**
+ * Answers a request whose body was not (fully) read: the status, headers and `payload` are written now,
+ * the rest of the body is discarded (within `bounds`), and only then is the response ended — so neither
+ * Node (for `Connection: close`) nor we close the connection while the client is still sending.
+ */
+export async function answerEarly(
+  req: IncomingMessage,
+  res: ServerResponse,
+  status: number,
+  headers: OutgoingHttpHeaders,
+  payload = '',
+  bounds: DiscardBounds = DISCARD_BOUNDS,
+): Promise<DiscardOutcome> {
+  const body = Buffer.from(payload, 'utf8');
+  res.writeHead(status, status === 204 || status === 304 ? headers : { ...headers, 'content-length': body.length });
+  if (!hasBody(req) || req.readableEnded) {
+    res.end(body);
+    return 'drained';
+  }
+  if (body.length > 0) res.write(body);
+  else res.flushHeaders();
+  const outcome = await discardBody(req, res, bounds);
+  res.end();
+  return outcome;
 }

@@ -8,7 +8,7 @@ import express, { type Request, type Response, type Router } from 'express';
 import { createMcpHandler } from '@modelcontextprotocol/server';
 import { toNodeHandler } from '@modelcontextprotocol/node';
 import { isLoopbackHost, type Config } from '../config/config.js';
-import { BodyTooLargeError, decodeBody, discardBody, hasBody, readBody, UnsupportedEncodingError } from '../http/body.js';
+import { answerEarly, BodyTooLargeError, decodeBody, hasBody, readBody, UnsupportedEncodingError } from '../http/body.js';
 import { log } from '../logging/logger.js';
 import { OncePerKey } from '../logging/once-per-key.js';
 import { GoogleReauthRequired, GoogleUnavailable, type PeopleGateway } from '../upstream/google/people.js';
@@ -45,9 +45,9 @@ function challenge(config: Config, scope: string, error?: { code: string; descri
   return parts.join(', ');
 }
 
-function jsonRpcError(res: Response, status: number, code: number, message: string, headers: Record<string, string> = {}): void {
-  for (const [k, v] of Object.entries(headers)) res.setHeader(k, v);
-  res.status(status).json({ jsonrpc: '2.0', error: { code, message }, id: null });
+/** A JSON-RPC error answer; sent with answerEarly, so a body not read yet is drained before the response ends. */
+function jsonRpcError(req: Request, res: Response, status: number, code: number, message: string, headers: Record<string, string> = {}): Promise<unknown> {
+  return answerEarly(req, res, status, { 'content-type': 'application/json; charset=utf-8', ...headers }, JSON.stringify({ jsonrpc: '2.0', error: { code, message }, id: null }));
 }
 
 function isToolCall(body: unknown): boolean {
@@ -114,10 +114,13 @@ export function createMcpRouter(deps: McpRouteDeps): Router {
 
   const unauthorized = (req: Request, res: Response, reason: string, error?: { code: string; description: string }) => {
     log().info({ event: 'mcp.challenge', reason }, 'answered 401 with a Bearer challenge');
-    res.setHeader('WWW-Authenticate', challenge(config, scope, error));
-    res.setHeader('Cache-Control', 'no-store');
-    res.status(401).json({ error: error?.code ?? 'unauthorized', error_description: error?.description ?? 'Authorization required: sign in to use this server' });
-    discardUnreadBody(req, res);
+    return answerEarly(
+      req,
+      res,
+      401,
+      { 'content-type': 'application/json; charset=utf-8', 'www-authenticate': challenge(config, scope, error), 'cache-control': 'no-store' },
+      JSON.stringify({ error: error?.code ?? 'unauthorized', error_description: error?.description ?? 'Authorization required: sign in to use this server' }),
+    );
   };
   const connectedLog = new OncePerKey(CONNECTED_LOG_WINDOW_MS);
   // Per client per instance: the warning says "this client does it", not "this request did".
@@ -139,23 +142,21 @@ export function createMcpRouter(deps: McpRouteDeps): Router {
   router.all('/mcp', async (req: Request, res: Response, next) => {
     if (!hostAllowed(req.headers.host)) {
       log().warn({ event: 'mcp.refused', reason: 'host_not_allowed' }, 'request for a foreign Host refused (DNS rebinding)');
-      jsonRpcError(res, 403, -32600, 'Forbidden: Host not allowed');
-      return discardUnreadBody(req, res);
+      return jsonRpcError(req, res, 403, -32600, 'Forbidden: Host not allowed');
     }
     const origin = req.headers.origin;
     if (origin !== undefined && !originAllowed(origin)) {
       log().warn({ event: 'mcp.refused', reason: 'origin_not_allowed' }, 'request from a foreign Origin refused');
-      jsonRpcError(res, 403, -32600, 'Forbidden: Origin not allowed');
-      return discardUnreadBody(req, res);
+      return jsonRpcError(req, res, 403, -32600, 'Forbidden: Origin not allowed');
     }
     if (origin !== undefined) corsHeaders(res, origin);
     if (req.method === 'OPTIONS') {
       // CORS preflight: no credentials are sent with it, so it is answered before the bearer check.
-      res.setHeader('Access-Control-Allow-Methods', 'GET, POST, DELETE, OPTIONS');
-      res.setHeader('Access-Control-Allow-Headers', 'Authorization, Content-Type, Accept, Mcp-Session-Id, Mcp-Protocol-Version, Mcp-Method, Mcp-Name, Last-Event-ID');
-      res.setHeader('Access-Control-Max-Age', '600');
-      res.status(204).end();
-      return discardUnreadBody(req, res);
+      return answerEarly(req, res, 204, {
+        'access-control-allow-methods': 'GET, POST, DELETE, OPTIONS',
+        'access-control-allow-headers': 'Authorization, Content-Type, Accept, Mcp-Session-Id, Mcp-Protocol-Version, Mcp-Method, Mcp-Name, Last-Event-ID',
+        'access-control-max-age': '600',
+      });
     }
     const authz = req.headers.authorization;
     if (!authz) return unauthorized(req, res, 'no_token');
@@ -182,22 +183,21 @@ export function createMcpRouter(deps: McpRouteDeps): Router {
       } catch (err) {
         if (err instanceof BodyTooLargeError) {
           log().info({ event: 'mcp.refused', reason: 'body_too_large', clientId: principal.clientId }, 'request body over the limit refused');
-          jsonRpcError(res, 413, -32600, `Request body too large: the limit is ${MAX_MCP_BODY_BYTES} bytes`);
-          return discardUnreadBody(req, res);
+          return jsonRpcError(req, res, 413, -32600, `Request body too large: the limit is ${MAX_MCP_BODY_BYTES} bytes`);
         }
-        if (err instanceof UnsupportedEncodingError) return jsonRpcError(res, 415, -32600, `Unsupported Content-Encoding "${err.encoding}": send the body uncompressed, or gzip, deflate or br`);
-        return jsonRpcError(res, 400, -32700, 'Parse error: the body could not be read');
+        if (err instanceof UnsupportedEncodingError) return jsonRpcError(req, res, 415, -32600, `Unsupported Content-Encoding "${err.encoding}": send the body uncompressed, or gzip, deflate or br`);
+        return jsonRpcError(req, res, 400, -32700, 'Parse error: the body could not be read');
       }
       if (req.method === 'POST') {
         const parsed = parseJson(raw);
-        if (!parsed.ok) return jsonRpcError(res, 400, -32700, 'Parse error: the body is not valid JSON');
+        if (!parsed.ok) return jsonRpcError(req, res, 400, -32700, 'Parse error: the body is not valid JSON');
         body = parsed.value;
       }
     }
     if (req.method === 'POST') {
-      if (jsonDepth(body, MAX_JSON_DEPTH + 1) > MAX_JSON_DEPTH) return jsonRpcError(res, 400, -32600, 'Invalid Request: the message is nested too deeply');
+      if (jsonDepth(body, MAX_JSON_DEPTH + 1) > MAX_JSON_DEPTH) return jsonRpcError(req, res, 400, -32600, 'Invalid Request: the message is nested too deeply');
       if (body === undefined || (typeof body === 'object' && body !== null && !Array.isArray(body) && Object.keys(body).length === 0)) {
-        return jsonRpcError(res, 400, -32700, 'Parse error: the body must be a JSON-RPC message');
+        return jsonRpcError(req, res, 400, -32700, 'Parse error: the body must be a JSON-RPC message');
       }
       const tolerated = tolerateEarlierHeaderVersion(req.headers, body);
       if (tolerated && headerMismatchLog.shouldLog(principal.clientId)) {
@@ -217,7 +217,7 @@ export function createMcpRouter(deps: McpRouteDeps): Router {
           if (err instanceof GoogleReauthRequired) {
             return unauthorized(req, res, 'google_reauth_required', { code: 'invalid_token', description: GOOGLE_REAUTH_DESCRIPTION });
           }
-          if (err instanceof GoogleUnavailable) return jsonRpcError(res, 503, -32603, 'Google is temporarily unavailable; try again shortly', { 'Retry-After': '30' });
+          if (err instanceof GoogleUnavailable) return jsonRpcError(req, res, 503, -32603, 'Google is temporarily unavailable; try again shortly', { 'Retry-After': '30' });
           return next(err);
         }
       }
@@ -228,11 +228,6 @@ export function createMcpRouter(deps: McpRouteDeps): Router {
   });
 
   return router;
-}
-
-/** An answer sent before the body was read: read the rest and throw it away (bounded), so the client gets it. */
-function discardUnreadBody(req: Request, res: Response): void {
-  if (hasBody(req) && !req.readableEnded) void discardBody(req, res);
 }
 
 function parseJson(raw: Buffer): { ok: true; value: unknown } | { ok: false } {
