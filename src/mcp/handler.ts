@@ -185,7 +185,7 @@ export function createMcpRouter(deps: McpRouteDeps): Router {
           log().info({ event: 'mcp.refused', reason: 'body_too_large', clientId: principal.clientId }, 'request body over the limit refused');
           return jsonRpcError(req, res, 413, -32600, `Request body too large: the limit is ${MAX_MCP_BODY_BYTES} bytes`);
         }
-        if (err instanceof UnsupportedEncodingError) return jsonRpcError(req, res, 415, -32600, `Unsupported Content-Encoding "${err.encoding}": send the body uncompressed, or gzip, deflate or br`);
+        if (err instanceof UnsupportedEncodingError) return jsonRpcError(req, res, 415, -32000, `Unsupported Content-Encoding "${err.encoding}": send the body uncompressed, or gzip, deflate or br`);
         return jsonRpcError(req, res, 400, -32700, 'Parse error: the body could not be read');
       }
       if (req.method === 'POST') {

@@ -6,6 +6,7 @@
  * holds for the other answers sent before the body is read (401, 403).
  */
 import { createServer, request, Agent, type IncomingHttpHeaders } from 'node:http';
+import { gzipSync } from 'node:zlib';
 import { expect } from 'chai';
 import { closeServer, listen, startHarness, type Harness } from '../support/harness.js';
 import { startFrontEnd, type FrontEnd } from '../support/front-end.js';
@@ -159,6 +160,21 @@ describe('mcp: oversized request bodies', function () {
     it('fetch (undici) gets the 413 too', async () => {
       const res = await fetch(h.mcpUrl, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', authorization: `Bearer ${token}` }, body: new Uint8Array(OVER) });
       expectJsonRpc413({ status: res.status, headers: {}, body: await res.text() });
+    });
+
+    it('a gzip-compressed body is inflated and served; one that inflates past the limit gets the 413; an unknown encoding 415', async () => {
+      const post = (body: Buffer, encoding: string) =>
+        fetch(h.mcpUrl, { method: 'POST', headers: { 'content-type': 'application/json', 'content-encoding': encoding, accept: 'application/json, text/event-stream', authorization: `Bearer ${token}` }, body: new Uint8Array(body) });
+      const small = await post(gzipSync(paddedMessage(300)), 'gzip');
+      expect(small.status).to.equal(200);
+      expect(await small.text()).to.include('"tools"');
+      const bomb = gzipSync(OVER);
+      expect(bomb.length, 'compressed it is small').to.be.below(MAX_MCP_BODY_BYTES / 10);
+      const big = await post(bomb, 'gzip');
+      expectJsonRpc413({ status: big.status, headers: {}, body: await big.text() });
+      const unknown = await post(paddedMessage(300), 'compress');
+      expect(unknown.status).to.equal(415);
+      expect((JSON.parse(await unknown.text()) as { error: { message: string } }).error.message).to.match(/Content-Encoding/);
     });
 
     it('logs the refusal (mcp.refused, body_too_large) without the body', () => {
