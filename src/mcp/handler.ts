@@ -8,9 +8,12 @@ import express, { type Request, type Response, type Router } from 'express';
 import { createMcpHandler } from '@modelcontextprotocol/server';
 import { toNodeHandler } from '@modelcontextprotocol/node';
 import { isLoopbackHost, type Config } from '../config/config.js';
+import { answerEarly, BodyTooLargeError, decodeBody, hasBody, readBody, UnsupportedEncodingError } from '../http/body.js';
 import { log } from '../logging/logger.js';
+import { OncePerKey } from '../logging/once-per-key.js';
 import { GoogleReauthRequired, GoogleUnavailable, type PeopleGateway } from '../upstream/google/people.js';
 import { AccessTokenVerifier, InvalidTokenError, toAuthInfo, type Principal } from './auth.js';
+import { tolerateEarlierHeaderVersion } from './protocol-version.js';
 import { buildMcpServer, type RequestOutcome } from './server.js';
 import { jsonDepth } from '../oauth/request-policy.js';
 import type { ToolDefinition } from './tools/types.js';
@@ -19,6 +22,8 @@ export const MAX_MCP_BODY_BYTES = 1024 * 1024;
 /** Tool arguments are shallow; deep nesting only serves to exhaust the validator's stack. */
 const MAX_JSON_DEPTH = 32;
 const GOOGLE_REAUTH_DESCRIPTION = 'Google sign-in expired or was revoked; sign in again';
+/** `mcp.connected` at INFO at most once per (client, account) per instance in this window; DEBUG otherwise. */
+export const CONNECTED_LOG_WINDOW_MS = 60 * 60 * 1000;
 
 export interface McpRouteDeps {
   config: Config;
@@ -40,9 +45,9 @@ function challenge(config: Config, scope: string, error?: { code: string; descri
   return parts.join(', ');
 }
 
-function jsonRpcError(res: Response, status: number, code: number, message: string, headers: Record<string, string> = {}): void {
-  for (const [k, v] of Object.entries(headers)) res.setHeader(k, v);
-  res.status(status).json({ jsonrpc: '2.0', error: { code, message }, id: null });
+/** A JSON-RPC error answer; sent with answerEarly, so a body not read yet is drained before the response ends. */
+function jsonRpcError(req: Request, res: Response, status: number, code: number, message: string, headers: Record<string, string> = {}): Promise<unknown> {
+  return answerEarly(req, res, status, { 'content-type': 'application/json; charset=utf-8', ...headers }, JSON.stringify({ jsonrpc: '2.0', error: { code, message }, id: null }));
 }
 
 function isToolCall(body: unknown): boolean {
@@ -107,12 +112,19 @@ export function createMcpRouter(deps: McpRouteDeps): Router {
     { maxRequestBodySize: MAX_MCP_BODY_BYTES },
   );
 
-  const unauthorized = (res: Response, reason: string, error?: { code: string; description: string }) => {
+  const unauthorized = (req: Request, res: Response, reason: string, error?: { code: string; description: string }) => {
     log().info({ event: 'mcp.challenge', reason }, 'answered 401 with a Bearer challenge');
-    res.setHeader('WWW-Authenticate', challenge(config, scope, error));
-    res.setHeader('Cache-Control', 'no-store');
-    res.status(401).json({ error: error?.code ?? 'unauthorized', error_description: error?.description ?? 'Authorization required: sign in to use this server' });
+    return answerEarly(
+      req,
+      res,
+      401,
+      { 'content-type': 'application/json; charset=utf-8', 'www-authenticate': challenge(config, scope, error), 'cache-control': 'no-store' },
+      JSON.stringify({ error: error?.code ?? 'unauthorized', error_description: error?.description ?? 'Authorization required: sign in to use this server' }),
+    );
   };
+  const connectedLog = new OncePerKey(CONNECTED_LOG_WINDOW_MS);
+  // Per client per instance: the warning says "this client does it", not "this request did".
+  const headerMismatchLog = new OncePerKey(Number.POSITIVE_INFINITY);
 
   // DNS rebinding against a server bound to localhost: a foreign page's requests carry its own Host.
   const base = new URL(config.baseUrl);
@@ -130,67 +142,82 @@ export function createMcpRouter(deps: McpRouteDeps): Router {
   router.all('/mcp', async (req: Request, res: Response, next) => {
     if (!hostAllowed(req.headers.host)) {
       log().warn({ event: 'mcp.refused', reason: 'host_not_allowed' }, 'request for a foreign Host refused (DNS rebinding)');
-      jsonRpcError(res, 403, -32600, 'Forbidden: Host not allowed');
-      return;
+      return jsonRpcError(req, res, 403, -32600, 'Forbidden: Host not allowed');
     }
     const origin = req.headers.origin;
     if (origin !== undefined && !originAllowed(origin)) {
       log().warn({ event: 'mcp.refused', reason: 'origin_not_allowed' }, 'request from a foreign Origin refused');
-      jsonRpcError(res, 403, -32600, 'Forbidden: Origin not allowed');
-      return;
+      return jsonRpcError(req, res, 403, -32600, 'Forbidden: Origin not allowed');
     }
     if (origin !== undefined) corsHeaders(res, origin);
     if (req.method === 'OPTIONS') {
       // CORS preflight: no credentials are sent with it, so it is answered before the bearer check.
-      res.setHeader('Access-Control-Allow-Methods', 'GET, POST, DELETE, OPTIONS');
-      res.setHeader('Access-Control-Allow-Headers', 'Authorization, Content-Type, Accept, Mcp-Session-Id, Mcp-Protocol-Version, Last-Event-ID');
-      res.setHeader('Access-Control-Max-Age', '600');
-      res.status(204).end();
-      return;
+      return answerEarly(req, res, 204, {
+        'access-control-allow-methods': 'GET, POST, DELETE, OPTIONS',
+        'access-control-allow-headers': 'Authorization, Content-Type, Accept, Mcp-Session-Id, Mcp-Protocol-Version, Mcp-Method, Mcp-Name, Last-Event-ID',
+        'access-control-max-age': '600',
+      });
     }
     const authz = req.headers.authorization;
-    if (!authz) return unauthorized(res, 'no_token');
+    if (!authz) return unauthorized(req, res, 'no_token');
     const m = /^Bearer ([^\s]+)$/i.exec(authz);
-    if (!m) return unauthorized(res, 'malformed_authorization', { code: 'invalid_request', description: 'Use the Authorization: Bearer <token> scheme' });
+    if (!m) return unauthorized(req, res, 'malformed_authorization', { code: 'invalid_request', description: 'Use the Authorization: Bearer <token> scheme' });
     const token = m[1]!;
     let principal: Principal;
     try {
       principal = await verifier.verify(token);
     } catch (err) {
-      if (err instanceof InvalidTokenError) return unauthorized(res, `token_${err.reason}`, { code: 'invalid_token', description: err.message });
+      if (err instanceof InvalidTokenError) return unauthorized(req, res, `token_${err.reason}`, { code: 'invalid_token', description: err.message });
       return next(err);
     }
     const outcome: RequestOutcome = { reauthRequired: false };
     (req as Request & { auth?: unknown }).auth = { ...toAuthInfo(token, principal, config), extra: { accountId: principal.accountId, grantId: principal.grantId, outcome } };
 
-    // Parse once here (bounded) so a tool call can be checked for a usable Google sign-in first.
+    // Read every body here, bounded (a body the SDK read itself would be refused with a connection reset
+    // behind a proxy); a POST's is parsed once so a tool call can be checked for a usable Google sign-in first.
     let body: unknown;
-    if (req.method === 'POST') {
+    if (req.method === 'POST' || hasBody(req)) {
+      let raw: Buffer;
       try {
-        body = await readJson(req);
+        raw = decodeBody(await readBody(req, MAX_MCP_BODY_BYTES), req.headers['content-encoding'], MAX_MCP_BODY_BYTES);
       } catch (err) {
-        const tooLarge = (err as { type?: string }).type === 'entity.too.large';
-        if (tooLarge) {
-          res.setHeader('Connection', 'close');
-          return jsonRpcError(res, 413, -32600, 'Request body too large');
+        if (err instanceof BodyTooLargeError) {
+          log().info({ event: 'mcp.refused', reason: 'body_too_large', clientId: principal.clientId }, 'request body over the limit refused');
+          return jsonRpcError(req, res, 413, -32600, `Request body too large: the limit is ${MAX_MCP_BODY_BYTES} bytes`);
         }
-        return jsonRpcError(res, 400, -32700, 'Parse error: the body is not valid JSON');
+        if (err instanceof UnsupportedEncodingError) return jsonRpcError(req, res, 415, -32000, `Unsupported Content-Encoding "${err.encoding}": send the body uncompressed, or gzip, deflate or br`);
+        return jsonRpcError(req, res, 400, -32700, 'Parse error: the body could not be read');
       }
-      if (jsonDepth(body, MAX_JSON_DEPTH + 1) > MAX_JSON_DEPTH) return jsonRpcError(res, 400, -32600, 'Invalid Request: the message is nested too deeply');
+      if (req.method === 'POST') {
+        const parsed = parseJson(raw);
+        if (!parsed.ok) return jsonRpcError(req, res, 400, -32700, 'Parse error: the body is not valid JSON');
+        body = parsed.value;
+      }
+    }
+    if (req.method === 'POST') {
+      if (jsonDepth(body, MAX_JSON_DEPTH + 1) > MAX_JSON_DEPTH) return jsonRpcError(req, res, 400, -32600, 'Invalid Request: the message is nested too deeply');
       if (body === undefined || (typeof body === 'object' && body !== null && !Array.isArray(body) && Object.keys(body).length === 0)) {
-        return jsonRpcError(res, 400, -32700, 'Parse error: the body must be a JSON-RPC message');
+        return jsonRpcError(req, res, 400, -32700, 'Parse error: the body must be a JSON-RPC message');
+      }
+      const tolerated = tolerateEarlierHeaderVersion(req.headers, body);
+      if (tolerated && headerMismatchLog.shouldLog(principal.clientId)) {
+        log().warn(
+          { event: 'mcp.header_version_mismatch', clientId: principal.clientId, headerVersion: tolerated.headerVersion, bodyVersion: tolerated.bodyVersion },
+          'client sends an MCP-Protocol-Version header that disagrees with its request body; served by the body (logged once per client)',
+        );
       }
       const methods = (Array.isArray(body) ? body : [body]).map((m) => (typeof m === 'object' && m !== null ? (m as { method?: unknown }).method : undefined)).filter((m): m is string => typeof m === 'string');
-      const first = methods.some((m) => m === 'initialize' || m === 'server/discover');
-      log()[first ? 'info' : 'debug']({ event: first ? 'mcp.connected' : 'mcp.request', clientId: principal.clientId, accountId: principal.accountId, methods: methods.slice(0, 5) }, first ? 'MCP client connected' : 'MCP request');
+      const connecting = methods.some((m) => m === 'initialize' || m === 'server/discover');
+      const firstConnect = connecting && connectedLog.shouldLog(`${principal.clientId}\n${principal.accountId}`);
+      log()[firstConnect ? 'info' : 'debug']({ event: firstConnect ? 'mcp.connected' : 'mcp.request', clientId: principal.clientId, accountId: principal.accountId, methods: methods.slice(0, 5) }, firstConnect ? 'MCP client connected' : 'MCP request');
       if (isToolCall(body)) {
         try {
           await people.prepare(principal.accountId);
         } catch (err) {
           if (err instanceof GoogleReauthRequired) {
-            return unauthorized(res, 'google_reauth_required', { code: 'invalid_token', description: GOOGLE_REAUTH_DESCRIPTION });
+            return unauthorized(req, res, 'google_reauth_required', { code: 'invalid_token', description: GOOGLE_REAUTH_DESCRIPTION });
           }
-          if (err instanceof GoogleUnavailable) return jsonRpcError(res, 503, -32603, 'Google is temporarily unavailable; try again shortly', { 'Retry-After': '30' });
+          if (err instanceof GoogleUnavailable) return jsonRpcError(req, res, 503, -32603, 'Google is temporarily unavailable; try again shortly', { 'Retry-After': '30' });
           return next(err);
         }
       }
@@ -203,10 +230,13 @@ export function createMcpRouter(deps: McpRouteDeps): Router {
   return router;
 }
 
-const jsonParser = express.json({ limit: MAX_MCP_BODY_BYTES, strict: false, type: () => true });
-function readJson(req: Request): Promise<unknown> {
-  return new Promise((resolve, reject) => {
-    const res = {} as Response;
-    jsonParser(req, res, (err?: unknown) => (err ? reject(err) : resolve((req as { body?: unknown }).body)));
-  });
+function parseJson(raw: Buffer): { ok: true; value: unknown } | { ok: false } {
+  // A UTF-8 byte order mark is not JSON but some clients send one; what body-parser accepted, we accept.
+  const text = raw.toString('utf8').replace(/^\uFEFF/, '');
+  if (text.trim().length === 0) return { ok: true, value: undefined };
+  try {
+    return { ok: true, value: JSON.parse(text) as unknown };
+  } catch {
+    return { ok: false };
+  }
 }

@@ -10,7 +10,7 @@
  *   keepOfflineAccess).
  */
 import type { NextFunction, Request, Response } from 'express';
-import { readBodyWithin, replayBody, sendTooLarge } from '../http/body.js';
+import { readOAuthBody, replayBody } from '../http/body.js';
 import { log } from '../logging/logger.js';
 import { applicationTypeFor, checkRedirectUri, type RedirectUriCheck } from './redirect-uris.js';
 
@@ -83,12 +83,8 @@ export function createRegistrationPolicy(opts: { perHour: number }) {
       res.status(429).json({ error: 'temporarily_unavailable', error_description: 'Too many client registrations on this server; try again later' });
       return;
     }
-    const read = await readBodyWithin(req, MAX_REGISTRATION_BYTES);
-    if (read.kind === 'too_large') {
-      sendTooLarge(res, read.drained, { error: 'invalid_request', error_description: `Registration request larger than ${MAX_REGISTRATION_BYTES} bytes` });
-      return;
-    }
-    const raw = read.body;
+    const raw = await readOAuthBody(req, res, MAX_REGISTRATION_BYTES, 'Registration request');
+    if (raw === undefined) return;
     let body: unknown;
     try {
       body = JSON.parse(raw.toString('utf8'));
@@ -210,12 +206,9 @@ export function createTokenRateLimit(opts: { perClientPerMinute: number; globalP
       log().warn({ event: 'token.refused', reason: 'token_rate_limited_global' }, 'token endpoint cap reached');
       return tooMany(res, wait, 'token requests on this server');
     }
-    const read = await readBodyWithin(req, OAUTH_FORM_MAX_BYTES);
-    if (read.kind === 'too_large') {
-      sendTooLarge(res, read.drained, { error: 'invalid_request', error_description: `Token request larger than ${OAUTH_FORM_MAX_BYTES} bytes` });
-      return;
-    }
-    let raw = read.body;
+    const body = await readOAuthBody(req, res, OAUTH_FORM_MAX_BYTES, 'Token request');
+    if (body === undefined) return;
+    let raw = body;
     let clientId: string | undefined;
     const basic = /^Basic ([A-Za-z0-9+/=]+)$/i.exec(req.headers.authorization ?? '');
     if (basic) {

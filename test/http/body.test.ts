@@ -1,96 +1,181 @@
-/** readBodyWithin on its own: limit, drain bound in bytes and in time, a client that goes away. */
-import { createServer, request, type IncomingMessage, type Server } from 'node:http';
+/**
+ * The bounded body reader and the "answer early, end after draining" helper, on a bare loopback server
+ * with small bounds, so the cut-offs can be observed quickly.
+ */
+import { createServer, request, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { connect } from 'node:net';
+import { gzipSync } from 'node:zlib';
 import { expect } from 'chai';
-import { readBodyWithin, type BodyRead } from '../../src/http/body.js';
+import { answerEarly, BodyReadError, BodyTooLargeError, decodeBody, readBody, UnsupportedEncodingError, type DiscardOutcome } from '../../src/http/body.js';
 import { closeServer, listen } from '../support/harness.js';
 
-describe('readBodyWithin (src/http/body.ts)', () => {
-  let server: Server;
-  let port = 0;
-  let outcomes: Array<BodyRead | { rejected: number | undefined }> = [];
-  before(async () => {
-    server = createServer((req: IncomingMessage, res) => {
-      readBodyWithin(req, 1000, { drainMaxBytes: 100_000, drainMaxMs: 300 }).then(
-        (read) => {
-          outcomes.push(read);
-          if (read.kind === 'too_large' && !read.drained) res.setHeader('connection', 'close');
-          res.statusCode = read.kind === 'ok' ? 200 : 413;
-          res.end(read.kind === 'ok' ? String(read.body.length) : String(read.drained));
-        },
-        (err: { status?: number }) => {
-          outcomes.push({ rejected: err.status });
-          res.destroy();
-        },
-      );
-    });
-    port = await listen(server);
-  });
-  after(async () => closeServer(server));
-  beforeEach(() => {
-    outcomes = [];
-  });
+const LIMIT = 1024;
+const BOUNDS = { maxBytes: 64 * 1024, maxMs: 800 };
 
-  /** Sends `parts` with `gapMs` between them; resolves with the status, or the error code. */
-  function send(parts: Buffer[], gapMs = 0, headers: Record<string, string | number> = {}): Promise<{ status?: number; body?: string; error?: string }> {
-    return new Promise((resolve) => {
-      const req = request({ host: '127.0.0.1', port, method: 'POST', path: '/', agent: false, headers }, (res) => {
-        let body = '';
-        res.on('data', (c: Buffer) => (body += c.toString()));
-        res.on('end', () => resolve({ status: res.statusCode, body }));
+interface Exchange {
+  outcome?: DiscardOutcome;
+  read?: Buffer;
+  error?: Error;
+}
+
+/** A server that reads each body under LIMIT and answers 413 early (small bounds) when it is over. */
+async function startServer(): Promise<{ port: number; server: Server; last: () => Promise<Exchange> }> {
+  let resolveLast: (e: Exchange) => void = () => undefined;
+  let lastDone = new Promise<Exchange>((r) => (resolveLast = r));
+  const server = createServer(async (req: IncomingMessage, res: ServerResponse) => {
+    const exchange: Exchange = {};
+    try {
+      exchange.read = await readBody(req, LIMIT);
+      res.end(`read ${exchange.read.length}`);
+    } catch (err) {
+      exchange.error = err as Error;
+      exchange.outcome = await answerEarly(req, res, 413, { 'content-type': 'text/plain' }, 'too large', BOUNDS);
+    }
+    resolveLast(exchange);
+  });
+  const port = await listen(server);
+  return {
+    port,
+    server,
+    last: async () => {
+      const e = await lastDone;
+      lastDone = new Promise<Exchange>((r) => (resolveLast = r));
+      return e;
+    },
+  };
+}
+
+/** Raw socket client: sends `head`, then `body` chunks every `intervalMs`; collects what comes back and how the socket ended. */
+function rawClient(port: number, head: string, chunks: Iterable<Buffer>, intervalMs = 0): Promise<{ response: string; ended: 'end' | 'error'; sent: number }> {
+  return new Promise((resolve) => {
+    const socket = connect({ host: '127.0.0.1', port });
+    let response = '';
+    let sent = 0;
+    let done = false;
+    const finish = (ended: 'end' | 'error') => {
+      if (done) return;
+      done = true;
+      resolve({ response, ended, sent });
+    };
+    socket.on('data', (d) => (response += d.toString('latin1')));
+    socket.on('end', () => finish('end'));
+    socket.on('error', () => finish('error'));
+    socket.on('close', () => finish('end'));
+    socket.write(head);
+    const it = chunks[Symbol.iterator]();
+    const pump = () => {
+      if (done || socket.destroyed) return;
+      const next = it.next();
+      if (next.done) return;
+      sent += next.value.length;
+      const ok = socket.write(next.value);
+      if (intervalMs > 0) setTimeout(pump, intervalMs);
+      else if (ok) setImmediate(pump);
+      else socket.once('drain', pump);
+    };
+    pump();
+  });
+}
+
+function* repeat(chunk: Buffer, times: number): Generator<Buffer> {
+  for (let i = 0; i < times; i++) yield chunk;
+}
+
+describe('http body: bounded reads and early answers', function () {
+  this.timeout(20_000);
+  let srv: Awaited<ReturnType<typeof startServer>>;
+  before(async () => {
+    srv = await startServer();
+  });
+  after(async () => closeServer(srv.server));
+
+  for (const framing of ['Content-Length', 'chunked'] as const) {
+    it(`reads a body under the limit (${framing})`, async () => {
+      const r = await new Promise<string>((resolve, reject) => {
+        const headers = framing === 'Content-Length' ? { 'content-length': '600' } : {};
+        const req = request({ host: '127.0.0.1', port: srv.port, method: 'POST', agent: false, headers }, (res) => {
+          let text = '';
+          res.on('data', (d: Buffer) => (text += d.toString()));
+          res.on('end', () => resolve(text));
+        });
+        req.on('error', reject);
+        req.write('a'.repeat(300));
+        req.end('b'.repeat(300));
       });
-      req.on('error', (err: NodeJS.ErrnoException) => resolve({ error: err.code ?? err.message }));
-      void (async () => {
-        for (const p of parts) {
-          if (req.destroyed) return;
-          req.write(p);
-          if (gapMs) await new Promise((r) => setTimeout(r, gapMs));
-        }
-        req.end();
-      })();
+      expect(r).to.equal('read 600');
+      expect((await srv.last()).read?.toString()).to.equal('a'.repeat(300) + 'b'.repeat(300));
     });
   }
 
-  it('returns a body within the limit whole', async () => {
-    const r = await send([Buffer.alloc(600, 'a'), Buffer.alloc(400, 'b')]);
-    expect(r).to.deep.equal({ status: 200, body: '1000' });
+  it('refuses a declared Content-Length over the limit before reading anything, then drains the rest: the client gets the 413 and a clean close', async () => {
+    const body = Buffer.alloc(20 * 1024, 'x');
+    const head = `POST / HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Length: ${body.length}\r\n\r\n`;
+    const r = await rawClient(srv.port, head, repeat(body.subarray(0, 1024), 20));
+    const e = await srv.last();
+    expect(e.error).to.be.instanceOf(BodyTooLargeError);
+    expect(e.outcome).to.equal('drained');
+    expect(r.response).to.match(/^HTTP\/1\.1 413 /);
+    expect(r.response).to.match(/too large$/);
+    expect(r.ended).to.equal('end');
   });
 
-  it('reads an oversized body to its end (drained) before saying too_large', async () => {
-    const r = await send([Buffer.alloc(50_000, 'a'), Buffer.alloc(40_000, 'b')]);
-    expect(r).to.deep.equal({ status: 413, body: 'true' });
+  it('refuses a chunked body when it crosses the limit, and drains the rest', async () => {
+    const chunk = Buffer.from(`${(512).toString(16)}\r\n${'y'.repeat(512)}\r\n`);
+    const head = 'POST / HTTP/1.1\r\nHost: x\r\nConnection: close\r\nTransfer-Encoding: chunked\r\n\r\n';
+    const r = await rawClient(srv.port, head, [...repeat(chunk, 10), Buffer.from('0\r\n\r\n')]);
+    const e = await srv.last();
+    expect(e.error).to.be.instanceOf(BodyTooLargeError);
+    expect(e.outcome).to.equal('drained');
+    expect(r.response).to.match(/^HTTP\/1\.1 413 /);
+    expect(r.ended).to.equal('end');
   });
 
-  it('gives up past the drain bound in bytes (not drained)', async () => {
-    const r = await send(Array.from({ length: 20 }, () => Buffer.alloc(10_000, 'a')), 5);
-    expect(r.status ?? r.error).to.satisfy((v: unknown) => v === 413 || v === 'ECONNRESET' || v === 'EPIPE');
-    expect(outcomes[0]).to.deep.equal({ kind: 'too_large', drained: false });
+  it('cuts the connection once more than maxBytes were discarded (the answer was already sent)', async () => {
+    const head = 'POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n';
+    const chunk = Buffer.from(`${(8192).toString(16)}\r\n${'z'.repeat(8192)}\r\n`);
+    // Endless for our purposes: 100 MiB, far past the 64 KiB bound.
+    const r = await rawClient(srv.port, head, repeat(chunk, 12_800));
+    const e = await srv.last();
+    expect(e.outcome).to.equal('cut');
+    expect(r.response).to.match(/^HTTP\/1\.1 413 /);
+    expect(r.sent, 'the client was stopped long before sending 100 MiB').to.be.below(50 * 1024 * 1024);
   });
 
-  it('gives up on a slow sender once past the limit, after the drain time bound', async () => {
+  it('cuts the connection when the rest of the body does not arrive within maxMs', async () => {
+    const head = 'POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 60000\r\n\r\n'; // declared under maxBytes: only the time bound can cut it
     const started = Date.now();
-    const r = await send([Buffer.alloc(2000, 'a'), Buffer.alloc(10, 'a'), Buffer.alloc(10, 'a'), Buffer.alloc(10, 'a')], 400);
-    expect(outcomes[0]).to.deep.equal({ kind: 'too_large', drained: false });
-    expect(Date.now() - started).to.be.below(5000);
-    expect(r.status ?? r.error).to.satisfy((v: unknown) => v === 413 || v === 'ECONNRESET' || v === 'EPIPE');
+    // 10 bytes every 100 ms: would take 100 s to finish.
+    const r = await rawClient(srv.port, head, repeat(Buffer.alloc(10, 'w'), 10_000), 100);
+    const e = await srv.last();
+    expect(e.outcome).to.equal('cut');
+    expect(r.response).to.match(/^HTTP\/1\.1 413 /);
+    expect(Date.now() - started).to.be.within(BOUNDS.maxMs - 50, BOUNDS.maxMs + 5_000);
   });
 
-  it('answers a declared length above the drain bound without reading', async () => {
-    const r = await send([Buffer.alloc(10, 'a')], 0, { 'content-length': 200_000 });
-    expect(outcomes[0]).to.deep.equal({ kind: 'too_large', drained: false });
-    expect(r.status ?? r.error).to.satisfy((v: unknown) => v === 413 || v === 'ECONNRESET' || v === 'EPIPE');
+  it('reports a client that went away mid-body as a read error', async () => {
+    const socket = connect({ host: '127.0.0.1', port: srv.port });
+    socket.write('POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 500\r\n\r\nabc');
+    setTimeout(() => socket.destroy(), 50);
+    const started = Date.now();
+    const e = await srv.last();
+    expect(e.error).to.be.instanceOf(BodyReadError);
+    expect(e.outcome, 'nothing left to wait for').to.equal('closed');
+    expect(Date.now() - started).to.be.below(BOUNDS.maxMs);
   });
 
-  it('rejects with status 400 when the client goes away mid-body', async () => {
-    await new Promise<void>((resolve) => {
-      const req = request({ host: '127.0.0.1', port, method: 'POST', path: '/', agent: false, headers: { 'content-length': 500 } });
-      req.on('error', () => undefined);
-      req.write(Buffer.alloc(100, 'a'));
-      setTimeout(() => {
-        req.destroy();
-        resolve();
-      }, 50);
+  describe('decodeBody', () => {
+    it('passes identity bodies through and inflates gzip within the limit', () => {
+      expect(decodeBody(Buffer.from('{}'), undefined, LIMIT).toString()).to.equal('{}');
+      expect(decodeBody(gzipSync(Buffer.from('{"a":1}')), 'gzip', LIMIT).toString()).to.equal('{"a":1}');
     });
-    for (let i = 0; i < 50 && outcomes.length === 0; i++) await new Promise((r) => setTimeout(r, 20));
-    expect(outcomes[0]).to.deep.equal({ rejected: 400 });
+    it('refuses a compression bomb (inflates past the limit) as too large', () => {
+      const bomb = gzipSync(Buffer.alloc(10 * LIMIT, 'a'));
+      expect(bomb.length).to.be.below(LIMIT);
+      expect(() => decodeBody(bomb, 'gzip', LIMIT)).to.throw(BodyTooLargeError);
+    });
+    it('refuses corrupt data and unknown encodings', () => {
+      expect(() => decodeBody(Buffer.from('not gzip'), 'gzip', LIMIT)).to.throw(BodyReadError);
+      expect(() => decodeBody(Buffer.from('x'), 'compress', LIMIT)).to.throw(UnsupportedEncodingError);
+    });
   });
 });
