@@ -6,9 +6,9 @@
  * sees the reset instead of our answer, and a proxy in front (Cloud Run's front end) turns it into a 502.
  * Node closes the connection right after the response ends when the request said `Connection: close`
  * (as a proxy's upstream request often does), or when we set it. So an early answer (413 for a body over
- * the limit, 401/403 refusals) is written at once, but the response is ended only after the rest of the
- * body has been read and thrown away, up to a bound in bytes and in time. Past the bound the connection is
- * cut: a client that keeps sending megabytes after being told no is not owed a clean ending.
+ * the limit, 401/403 refusals) goes out only after the rest of the body has been read and thrown away, up
+ * to a bound in bytes and in time. Past the bound the answer goes out with `Connection: close`: a client
+ * that keeps sending megabytes after being told no is not owed a clean ending.
  *
  * Shape-agnostic: callers pass their own body (JSON-RPC on /mcp, OAuth error JSON elsewhere).
  */
