@@ -18,7 +18,7 @@ import type { Config } from '../config/config.js';
 import { log } from '../logging/logger.js';
 import { isStoreUnavailable, type Store } from '../storage/port.js';
 import { checkCimdUrl, isLoopbackHttpClientId, readLoopbackDocument } from './cimd.js';
-import { CIMD_CACHE_SECONDS, CimdDocuments, CimdFetchError, type CimdFetchResult } from './cimd-documents.js';
+import { CIMD_CACHE_SECONDS, CimdDocuments, CimdFetchError, freshnessSeconds, type CimdFetchResult } from './cimd-documents.js';
 import { describeCimdDetail, type CimdFailure } from './cimd-pages.js';
 
 /** One resolution of a URL client id, carried through oidc-provider's hooks. */
@@ -47,6 +47,8 @@ export interface CimdSupport {
 }
 
 const LOOPBACK_FETCH_TIMEOUT_MS = 2500;
+/** Like oidc-provider's in-process cache of https documents. */
+const LOOPBACK_CACHE_ENTRIES = 100;
 
 /** The part of a client id safe and short enough for a log line. */
 function forLog(url: string): string {
@@ -63,7 +65,8 @@ function hostOf(url: string): string {
 
 export function createCimdSupport(deps: CimdSupportDeps): CimdSupport {
   const { config, errors, currentContext } = deps;
-  const documents = new CimdDocuments(deps.store, deps.now);
+  const now = deps.now ?? (() => Date.now());
+  const documents = new CimdDocuments(deps.store, now);
   const attempts = new AsyncLocalStorage<CimdAttempt>();
 
   const feature = {
@@ -133,7 +136,7 @@ export function createCimdSupport(deps: CimdSupportDeps): CimdSupport {
     const result = attempt.result;
     const clientId = forLog(attempt.clientId);
     if (result?.source === 'stale') {
-      const ageHours = Math.round(((deps.now ?? Date.now)() - (result.fetchedAt ?? 0)) / 360_000) / 10;
+      const ageHours = Math.round((now() - (result.fetchedAt ?? 0)) / 360_000) / 10;
       log().warn(
         { event: 'cimd.stale_copy_used', reason: 'cimd_unreachable', detail: result.failure, clientId, host: hostOf(attempt.clientId), ageHours },
         `could not reach the client metadata document at ${clientId} (${describeCimdDetail(result.failure ?? '')}); using the copy fetched ${ageHours} h ago (kept up to 7 days)`,
@@ -166,7 +169,12 @@ export function createCimdSupport(deps: CimdSupportDeps): CimdSupport {
     const isUrlClientId = (id: string) => /^https:\/\//i.test(id) || (config.allowLoopbackHttp && isLoopbackHttpClientId(id));
 
     // Loopback mode only: http://127.0.0.1 documents, which oidc-provider does not fetch (https only).
-    const resolveLoopback = async (id: string, attempt: CimdAttempt): Promise<unknown> => {
+    // Kept in process memory for as long as their cache headers say, as oidc-provider keeps https ones,
+    // so a sign-in costs one fetch attempt (and one log line) whichever path the document takes.
+    const recentLoopback = new Map<string, { props: Record<string, unknown>; until: number }>();
+    const loopbackDocument = async (id: string, attempt: CimdAttempt): Promise<Record<string, unknown>> => {
+      const cached = recentLoopback.get(id);
+      if (cached && cached.until > now()) return cached.props;
       const result = await documents.fetchThrough(id, () =>
         fetch(id, { redirect: 'manual', signal: AbortSignal.timeout(LOOPBACK_FETCH_TIMEOUT_MS), headers: { accept: 'application/json' } }),
       );
@@ -177,6 +185,12 @@ export function createCimdSupport(deps: CimdSupportDeps): CimdSupport {
       } catch (err) {
         throw new errors.InvalidClient('client_id metadata document fetch failed', (err as Error).message);
       }
+      if (recentLoopback.size >= LOOPBACK_CACHE_ENTRIES) recentLoopback.clear();
+      recentLoopback.set(id, { props, until: now() + freshnessSeconds(result.response.headers, now()) * 1000 });
+      return props;
+    };
+    const resolveLoopback = async (id: string, attempt: CimdAttempt): Promise<unknown> => {
+      const props = await loopbackDocument(id, attempt);
       try {
         const client = new ClientCtor(props, undefined, { cimd: true });
         Object.defineProperty(client, 'clientIdMetadataDocument', { value: true });

@@ -149,7 +149,7 @@ function storedResponse(stored: StoredCimdDocument, maxAgeSeconds: number): Resp
 export class CimdDocuments {
   constructor(
     private readonly store: Store,
-    private readonly now: () => number = Date.now,
+    private readonly now: () => number = () => Date.now(),
   ) {}
 
   /** The stored copy, if any. A store failure reads as "no copy": the fetch itself may still work. */
