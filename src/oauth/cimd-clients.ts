@@ -98,11 +98,13 @@ export function createCimdSupport(deps: CimdSupportDeps): CimdSupport {
     return result.response;
   };
 
-  function refusalError(failure: CimdFailure): Error {
+  /** `invalid_client` (what OAuth clients understand) carrying the failure, for renderError's page. */
+  function cimdError(failure: CimdFailure): Error {
+    const url = forLog(failure.clientId);
     const description = {
-      unreachable: `this server could not reach the client metadata document at ${failure.clientId} (${describeCimdDetail(failure.detail)})`,
+      unreachable: `this server could not reach the client metadata document at ${url} (${describeCimdDetail(failure.detail)})`,
       refused: `the client_id URL is not acceptable: ${describeCimdDetail(failure.detail)}`,
-      invalid: `the client metadata document at ${failure.clientId} is not acceptable: ${failure.detail}`,
+      invalid: `the client metadata document at ${url} is not acceptable: ${failure.detail.slice(0, 300)}`,
       disabled: 'this server does not accept client ID metadata documents (URL client ids); register with dynamic client registration (RFC 7591)',
     }[failure.kind];
     const err = new errors.InvalidClient(description);
@@ -204,7 +206,7 @@ export function createCimdSupport(deps: CimdSupportDeps): CimdSupport {
       if (!config.clientIdMetadataDocuments) {
         const failure: CimdFailure = { kind: 'disabled', clientId: id, detail: 'CLIENT_ID_METADATA_DOCUMENTS=false' };
         logFailure(failure);
-        throw refusalError(failure);
+        throw cimdError(failure);
       }
       const attempt: CimdAttempt = { clientId: id };
       let client: unknown;
@@ -215,7 +217,7 @@ export function createCimdSupport(deps: CimdSupportDeps): CimdSupport {
         const failure = failureOf(err, attempt);
         if (!failure) throw err;
         logFailure(failure);
-        throw refusalError(failure);
+        throw cimdError(failure);
       }
       logSuccess(attempt, client);
       return client;

@@ -46,7 +46,8 @@ const DETAILS: Record<string, string> = {
 export function describeCimdDetail(detail: string): string {
   const http = /^http_(\d{3})$/.exec(detail);
   if (http) return `its server answered HTTP ${http[1]}`;
-  return DETAILS[detail] ?? detail;
+  if (/^(cert_|err_tls|err_ssl|unable_to_verify|self_signed|depth_zero)/.test(detail)) return `a secure (TLS) connection could not be established (${detail})`;
+  return DETAILS[detail] ?? `the fetch failed (${detail})`;
 }
 
 function hostOf(url: string): string {
