@@ -1,18 +1,130 @@
 /**
  * `npm run sandbox`: the whole service on loopback with no credentials at all — a stand-in Google
  * (sign-in page listing sample users), a stand-in People API with sample contacts, and this server
- * wired to them. Options: --port <n> (default 8080), --store memory|firestore (firestore starts the
- * local emulator), --read-only.
+ * wired to them. Options: --port <n> (default 8080; 0 = any free port), --store memory|firestore
+ * (firestore starts the local emulator), --read-only, --cimd on|off (off: client ID metadata documents
+ * are not advertised, so Claude Code registers with DCR — for machines that cannot reach claude.ai).
+ *
+ * `startSandbox` is exported so a test can start exactly this wiring; the CLI runs only when this file
+ * is executed directly.
  */
-import { createServer } from 'node:http';
+import { createServer, type Server } from 'node:http';
+import { pathToFileURL } from 'node:url';
 import { createApp } from '../src/app.js';
-import { loadConfig } from '../src/config/config.js';
+import { loadConfig, type Config } from '../src/config/config.js';
 import { createLogger, setRootLogger } from '../src/logging/logger.js';
 import { MemoryStore } from '../src/storage/memory.js';
 import type { Store } from '../src/storage/port.js';
-import { startGoogleStandin } from '../test/support/google-standin.js';
+import { startGoogleStandin, type GoogleStandin } from '../test/support/google-standin.js';
 import { startPeopleStandin } from '../test/support/people-standin.js';
-import { listen } from '../test/support/harness.js';
+import { closeServer, listen } from '../test/support/harness.js';
+
+export interface SandboxOptions {
+  port: number;
+  store: 'memory' | 'firestore';
+  readOnly: boolean;
+  /** false: CLIENT_ID_METADATA_DOCUMENTS=false (clients register with DCR). */
+  cimd: boolean;
+  logLevel?: string;
+  /** Human-readable log lines (a terminal). */
+  pretty?: boolean;
+  /** Where log lines go (tests); stdout by default. */
+  logDestination?: NodeJS.WritableStream;
+  env?: NodeJS.ProcessEnv;
+}
+
+export interface Sandbox {
+  config: Config;
+  baseUrl: string;
+  google: GoogleStandin;
+  storeKind: SandboxOptions['store'];
+  server: Server;
+  stop(): Promise<void>;
+}
+
+export async function startSandbox(opts: SandboxOptions): Promise<Sandbox> {
+  const env = opts.env ?? process.env;
+  // Listen first: with --port 0 the address is only known afterwards, and BASE_URL must name it.
+  const server = createServer();
+  const port = await listen(server, opts.port);
+  const baseUrl = `http://127.0.0.1:${port}`;
+  const googleClient = { client_id: 'sandbox-client.apps.googleusercontent.com', client_secret: 'sandbox-google-secret' };
+
+  const google = await startGoogleStandin({ clients: [{ ...googleClient, redirect_uris: [`${baseUrl}/oauth/google/callback`] }], interactive: true });
+  const people = await startPeopleStandin({ verifyToken: (t) => google.verifyAccessToken(t), users: google.users.filter((u) => u.emailVerified) });
+
+  let store: Store = new MemoryStore();
+  let stopEmulator: (() => Promise<void>) | undefined;
+  const storeEnv: Record<string, string> = {};
+  if (opts.store === 'firestore') {
+    const { startFirestoreEmulator } = await import('../test/support/firestore-emulator.js');
+    const emu = await startFirestoreEmulator();
+    stopEmulator = () => emu.stop();
+    process.env.FIRESTORE_EMULATOR_HOST = emu.host;
+    process.env.METADATA_SERVER_DETECTION = 'none';
+    const { FirestoreStore } = await import('../src/storage/firestore.js');
+    store = await FirestoreStore.connect({ projectId: emu.projectId });
+    storeEnv.STORE = 'firestore';
+    storeEnv.GOOGLE_CLOUD_PROJECT = emu.projectId;
+  }
+
+  const config = loadConfig({
+    ...storeEnv,
+    BASE_URL: baseUrl,
+    ACCESS_TOKEN_SECRET: env.ACCESS_TOKEN_SECRET ?? 'sandbox-only-secret-do-not-use-in-production-0123456789',
+    GOOGLE_CLIENT_ID: googleClient.client_id,
+    GOOGLE_CLIENT_SECRET: googleClient.client_secret,
+    GOOGLE_OIDC_ISSUER: google.url,
+    PEOPLE_API_ROOT_URL: people.url,
+    DANGEROUSLY_ALLOW_LOOPBACK_HTTP: 'true',
+    READ_ONLY: String(opts.readOnly),
+    CLIENT_ID_METADATA_DOCUMENTS: String(opts.cimd),
+    LOG_LEVEL: opts.logLevel ?? env.LOG_LEVEL ?? 'info',
+    ALLOWED_DOMAINS: env.ALLOWED_DOMAINS ?? '',
+    ALLOWED_EMAILS: env.ALLOWED_EMAILS ?? '',
+  });
+  const logger = createLogger({ level: config.logLevel, pretty: opts.pretty, destination: opts.logDestination });
+  setRootLogger(logger);
+  const { app } = createApp({ config, store, logger });
+  server.on('request', app);
+
+  return {
+    config,
+    baseUrl,
+    google,
+    storeKind: opts.store,
+    server,
+    async stop() {
+      await closeServer(server);
+      await Promise.allSettled([people.close(), google.close(), store.close(), stopEmulator?.()]);
+    },
+  };
+}
+
+export function sandboxBanner(sandbox: Sandbox): string {
+  const { config, baseUrl, google, storeKind } = sandbox;
+  const cimd = config.clientIdMetadataDocuments
+    ? 'on'
+    : 'off (apps register with dynamic client registration; nothing is fetched from claude.ai)';
+  return `
+  Google Contacts MCP — local sandbox (nothing here talks to Google)
+
+    MCP URL (paste into your client):  ${config.mcpUrl}
+    Landing page:                      ${baseUrl}/
+    Stand-in Google sign-in:           ${google.url}  (pick a sample user: ${google.users.filter((u) => u.emailVerified).map((u) => u.email).join(', ')})
+    Store:                             ${storeKind}${config.readOnly ? ' (read-only mode)' : ''}
+    Client ID metadata documents:      ${cimd}
+
+  Connect MCP Inspector:
+    npx @modelcontextprotocol/inspector   → Transport "Streamable HTTP", URL ${config.mcpUrl}, then "Open Auth Settings" → Quick OAuth Flow
+  Or Claude Code:
+    claude mcp add --transport http contacts ${config.mcpUrl}
+    Claude Code offline? use --cimd off (it identifies itself with a document on claude.ai, which this
+    sandbox must fetch; with --cimd off it registers instead).
+
+  Ctrl-C stops everything.
+`;
+}
 
 function arg(name: string): string | undefined {
   const i = process.argv.indexOf(`--${name}`);
@@ -22,78 +134,30 @@ function arg(name: string): string | undefined {
 }
 
 async function main() {
-  const port = Number(arg('port') ?? process.env.PORT ?? 8080);
   const storeKind = arg('store') ?? process.env.STORE ?? 'memory';
-  const readOnly = arg('read-only') === 'true' || process.env.READ_ONLY === 'true';
-  const baseUrl = `http://127.0.0.1:${port}`;
-  const googleClient = { client_id: 'sandbox-client.apps.googleusercontent.com', client_secret: 'sandbox-google-secret' };
-
-  const google = await startGoogleStandin({ clients: [{ ...googleClient, redirect_uris: [`${baseUrl}/oauth/google/callback`] }], interactive: true });
-  const people = await startPeopleStandin({ verifyToken: (t) => google.verifyAccessToken(t), users: google.users.filter((u) => u.emailVerified) });
-
-  let store: Store = new MemoryStore();
-  let stopEmulator: (() => Promise<void>) | undefined;
-  const env: Record<string, string> = {};
-  if (storeKind === 'firestore') {
-    const { startFirestoreEmulator } = await import('../test/support/firestore-emulator.js');
-    const emu = await startFirestoreEmulator();
-    stopEmulator = () => emu.stop();
-    process.env.FIRESTORE_EMULATOR_HOST = emu.host;
-    process.env.METADATA_SERVER_DETECTION = 'none';
-    const { FirestoreStore } = await import('../src/storage/firestore.js');
-    store = await FirestoreStore.connect({ projectId: emu.projectId });
-    env.STORE = 'firestore';
-    env.GOOGLE_CLOUD_PROJECT = emu.projectId;
-  }
-
-  const config = loadConfig({
-    ...env,
-    BASE_URL: baseUrl,
-    ACCESS_TOKEN_SECRET: process.env.ACCESS_TOKEN_SECRET ?? 'sandbox-only-secret-do-not-use-in-production-0123456789',
-    GOOGLE_CLIENT_ID: googleClient.client_id,
-    GOOGLE_CLIENT_SECRET: googleClient.client_secret,
-    GOOGLE_OIDC_ISSUER: google.url,
-    PEOPLE_API_ROOT_URL: people.url,
-    DANGEROUSLY_ALLOW_LOOPBACK_HTTP: 'true',
-    READ_ONLY: String(readOnly),
-    LOG_LEVEL: process.env.LOG_LEVEL ?? 'info',
-    ALLOWED_DOMAINS: process.env.ALLOWED_DOMAINS ?? '',
-    ALLOWED_EMAILS: process.env.ALLOWED_EMAILS ?? '',
+  if (storeKind !== 'memory' && storeKind !== 'firestore') throw new Error(`--store must be memory or firestore (got "${storeKind}")`);
+  const cimd = (arg('cimd') ?? 'on').toLowerCase();
+  if (!['on', 'off', 'true', 'false'].includes(cimd)) throw new Error(`--cimd must be on or off (got "${cimd}")`);
+  const sandbox = await startSandbox({
+    port: Number(arg('port') ?? process.env.PORT ?? 8080),
+    store: storeKind,
+    readOnly: arg('read-only') === 'true' || process.env.READ_ONLY === 'true',
+    cimd: cimd === 'on' || cimd === 'true',
+    pretty: process.stdout.isTTY && process.env.LOG_FORMAT !== 'json',
   });
-  const logger = createLogger({ level: config.logLevel, pretty: process.stdout.isTTY && process.env.LOG_FORMAT !== 'json' });
-  setRootLogger(logger);
-  const { app } = createApp({ config, store, logger });
-  const server = createServer(app);
-  await listen(server, port);
-
-  const banner = `
-  Google Contacts MCP — local sandbox (nothing here talks to Google)
-
-    MCP URL (paste into your client):  ${config.mcpUrl}
-    Landing page:                      ${baseUrl}/
-    Stand-in Google sign-in:           ${google.url}  (pick a sample user: ${google.users.filter((u) => u.emailVerified).map((u) => u.email).join(', ')})
-    Store:                             ${storeKind}${readOnly ? ' (read-only mode)' : ''}
-
-  Connect MCP Inspector:
-    npx @modelcontextprotocol/inspector   → Transport "Streamable HTTP", URL ${config.mcpUrl}, then "Open Auth Settings" → Quick OAuth Flow
-  Or Claude Code:
-    claude mcp add --transport http contacts ${config.mcpUrl}
-
-  Ctrl-C stops everything.
-`;
-  process.stdout.write(banner);
+  process.stdout.write(sandboxBanner(sandbox));
 
   const stop = async () => {
-    server.closeAllConnections();
-    server.close();
-    await Promise.allSettled([people.close(), google.close(), store.close(), stopEmulator?.()]);
+    await sandbox.stop();
     process.exit(0);
   };
   process.on('SIGINT', () => void stop());
   process.on('SIGTERM', () => void stop());
 }
 
-main().catch((err: unknown) => {
-  console.error(err instanceof Error ? err.message : err);
-  process.exit(1);
-});
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  main().catch((err: unknown) => {
+    console.error(err instanceof Error ? err.message : err);
+    process.exit(1);
+  });
+}

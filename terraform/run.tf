@@ -11,6 +11,8 @@ locals {
     ALLOWED_EMAILS              = join(",", var.allowed_emails)
     READ_ONLY                   = tostring(var.read_only)
     LOG_LEVEL                   = var.log_level
+    # Always set (also when true) so that turning it back on in Terraform takes effect.
+    CLIENT_ID_METADATA_DOCUMENTS = tostring(var.client_id_metadata_documents)
   }
 }
 

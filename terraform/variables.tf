@@ -69,6 +69,12 @@ variable "read_only" {
   default     = false
 }
 
+variable "client_id_metadata_documents" {
+  type        = bool
+  description = "CLIENT_ID_METADATA_DOCUMENTS: false when the service cannot reach apps' metadata documents (e.g. egress to claude.ai is blocked); apps such as Claude Code then register with dynamic client registration instead."
+  default     = true
+}
+
 variable "log_level" {
   type        = string
   description = "LOG_LEVEL of the service."

@@ -28,6 +28,11 @@ export interface Config {
   allowedEmails: string[];
   readOnly: boolean;
   allowLoopbackHttp: boolean;
+  /**
+   * Whether URL client ids (Client ID Metadata Documents) are advertised and fetched. Off: clients fall
+   * back to dynamic registration, for servers that cannot reach the apps' document hosts.
+   */
+  clientIdMetadataDocuments: boolean;
   logLevel: string;
   /** Global cap on dynamic client registrations per hour (not per IP: teams share egress IPs). */
   registrationsPerHour: number;
@@ -58,8 +63,8 @@ export function isLoopbackHost(hostname: string): boolean {
   return LOOPBACK_HOSTS.has(hostname.toLowerCase()) || /^127(\.\d{1,3}){3}$/.test(hostname);
 }
 
-function parseBool(name: string, raw: string | undefined, problems: string[]): boolean {
-  if (raw === undefined || raw === '') return false;
+function parseBool(name: string, raw: string | undefined, problems: string[], fallback = false): boolean {
+  if (raw === undefined || raw === '') return fallback;
   const v = raw.trim().toLowerCase();
   if (['true', '1', 'yes'].includes(v)) return true;
   if (['false', '0', 'no'].includes(v)) return false;
@@ -213,6 +218,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
 
   const readOnly = parseBool('READ_ONLY', env.READ_ONLY, problems);
+  const clientIdMetadataDocuments = parseBool('CLIENT_ID_METADATA_DOCUMENTS', env.CLIENT_ID_METADATA_DOCUMENTS, problems, true);
   const logLevel = (env.LOG_LEVEL ?? 'info').trim().toLowerCase();
   if (!['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'].includes(logLevel)) {
     problems.push(`LOG_LEVEL must be one of debug, info, warn, error, silent (got "${env.LOG_LEVEL}").`);
@@ -267,6 +273,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     allowedEmails,
     readOnly,
     allowLoopbackHttp,
+    clientIdMetadataDocuments,
     logLevel,
     registrationsPerHour,
     refreshReuseGraceSeconds,

@@ -1,8 +1,9 @@
 /**
- * Client ID Metadata Documents: policy around oidc-provider's built-in fetch. oidc-provider already
+ * Client ID Metadata Documents: the SSRF guard around oidc-provider's built-in fetch. oidc-provider already
  * refuses redirects, caps time (2.5 s) and size, and destroys sockets to special-use addresses after DNS
- * resolution; we add a pre-flight check with a reason we can log (`cimd_fetch_blocked`), and, only with
+ * resolution; we add a pre-flight check with a reason we can log (`cimd.fetch_blocked`), and, only with
  * DANGEROUSLY_ALLOW_LOOPBACK_HTTP, documents served over plain http on 127.0.0.1/localhost for tests.
+ * Stored copies live in cimd-documents.ts; the wiring into oidc-provider in cimd-clients.ts.
  */
 import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
@@ -76,13 +77,24 @@ export function isLoopbackHttpClientId(id: string): boolean {
   }
 }
 
-/** Fetches an http loopback metadata document (loopback mode only): no redirects, 2.5 s, size-capped. */
-export async function fetchLoopbackDocument(id: string): Promise<Record<string, unknown>> {
-  const res = await fetch(id, { redirect: 'manual', signal: AbortSignal.timeout(2500), headers: { accept: 'application/json' } });
-  if (res.status !== 200) throw new Error(`client metadata document answered ${res.status}`);
+/**
+ * Reads an http loopback metadata document's response (loopback mode only) with the checks oidc-provider
+ * applies to https ones: status 200, size cap, a JSON object naming its own URL, no client secret. The
+ * fetch itself (no redirects, 2.5 s) goes through the stored-copy policy in cimd-documents.ts.
+ */
+export async function readLoopbackDocument(id: string, res: Response): Promise<Record<string, unknown>> {
+  if (res.status !== 200) {
+    await res.body?.cancel();
+    throw new Error(`client metadata document answered ${res.status}`);
+  }
   const text = await res.text();
-  if (text.length > CIMD_MAX_BYTES) throw new Error('client metadata document too large');
-  const doc = JSON.parse(text) as unknown;
+  if (Buffer.byteLength(text) > CIMD_MAX_BYTES) throw new Error('client metadata document too large');
+  let doc: unknown;
+  try {
+    doc = JSON.parse(text);
+  } catch {
+    throw new Error('client metadata document is not JSON');
+  }
   if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) throw new Error('client metadata document is not a JSON object');
   const props = doc as Record<string, unknown>;
   if (props.client_id !== id) throw new Error('client metadata document client_id does not match its URL');

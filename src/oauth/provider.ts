@@ -14,7 +14,9 @@ import { constantTimeEqual, hashValue, type KeyRing } from '../security/keys.js'
 import type { Store } from '../storage/port.js';
 import { html, page, raw } from '../web/html.js';
 import { createAdapterFactory } from './adapter.js';
-import { checkCimdUrl, CIMD_MAX_BYTES, fetchLoopbackDocument, isLoopbackHttpClientId } from './cimd.js';
+import { CIMD_MAX_BYTES } from './cimd.js';
+import { createCimdSupport } from './cimd-clients.js';
+import { cimdErrorPage } from './cimd-pages.js';
 import type { GoogleTokenStore } from '../upstream/google/token-store.js';
 
 import { ACCESS_TOKEN_TTL, AUTHORIZATION_CODE_TTL, GRANT_TTL, SESSION_TTL, INTERACTION_TTL, CLIENT_IDLE_TTL, OIDC_SCOPES, resourceScope, isOurResource, scopesSupported } from './constants.js';
@@ -46,6 +48,7 @@ export async function createProvider(deps: ProviderDeps): Promise<Provider> {
   const { default: ProviderClass, errors } = await import('oidc-provider');
   const { config, store, keys, googleTokens } = deps;
   const hsKey = createSecretKey(keys.accessTokenKeys[0]!);
+  const cimd = createCimdSupport({ config, store, errors, currentContext: () => ProviderClass.ctx });
 
   const configuration: Configuration = {
     adapter: createAdapterFactory(store, {
@@ -133,21 +136,11 @@ export async function createProvider(deps: ProviderDeps): Promise<Provider> {
           };
         },
       },
-      clientIdMetadataDocument: {
-        enabled: true,
-        ack: 'draft-02',
-        allowFetch: async (_ctx, clientId) => {
-          const decision = await checkCimdUrl(clientId, { allowLoopbackHttp: config.allowLoopbackHttp });
-          if (!decision.allowed) {
-            log().warn({ event: 'cimd.fetch_blocked', reason: 'cimd_fetch_blocked', detail: decision.reason, clientId }, 'client metadata document fetch refused');
-          }
-          return decision.allowed;
-        },
-        allowClient: async () => true,
-        cacheDuration: { min: 300, max: 86400 },
-      },
+      // On unless CLIENT_ID_METADATA_DOCUMENTS=false; fetch guard, stored copies and pages in cimd-*.ts.
+      clientIdMetadataDocument: cimd.feature,
     } as Configuration['features'],
     fetchResponseBodyLimits: { 'client_id metadata document': CIMD_MAX_BYTES } as unknown as Configuration['fetchResponseBodyLimits'],
+    fetch: cimd.fetch,
     ttl: {
       AccessToken: ACCESS_TOKEN_TTL,
       AuthorizationCode: AUTHORIZATION_CODE_TTL,
@@ -165,10 +158,16 @@ export async function createProvider(deps: ProviderDeps): Promise<Provider> {
       const grantId = (token as { grantId?: string }).grantId;
       return grantId ? { gid: grantId } : undefined;
     },
-    renderError: async (ctx, out) => {
+    renderError: async (ctx, out, err) => {
       ctx.type = 'html';
       ctx.set('Content-Security-Policy', "default-src 'none'; style-src 'self'; frame-ancestors 'none'; base-uri 'none'");
       ctx.set('X-Frame-Options', 'DENY');
+      const cimdPage = cimdErrorPage(err);
+      if (cimdPage) {
+        ctx.status = cimdPage.status;
+        ctx.body = page(cimdPage.title, cimdPage.body);
+        return;
+      }
       ctx.body = page(
         'Sign-in could not continue',
         html`<div class="card"><h1>Sign-in could not continue</h1>
@@ -209,30 +208,9 @@ export async function createProvider(deps: ProviderDeps): Promise<Provider> {
     return (this.redirectUris ?? []).some((registered) => loopbackRedirectMatches(registered, value));
   };
 
-  // Loopback mode only: accept http://127.0.0.1 client metadata documents (oidc-provider requires https).
-  if (config.allowLoopbackHttp) {
-    const ClientStatic = provider.Client as unknown as { find(id: string, ...rest: unknown[]): Promise<unknown> };
-    const originalFind = ClientStatic.find.bind(provider.Client);
-    ClientStatic.find = async (id: string, ...rest: unknown[]) => {
-      if (typeof id === 'string' && isLoopbackHttpClientId(id)) {
-        let props: Record<string, unknown>;
-        try {
-          props = await fetchLoopbackDocument(id);
-        } catch (err) {
-          throw new errors.InvalidClient('client_id metadata document fetch failed', (err as Error).message);
-        }
-        const ClientCtor = provider.Client as unknown as new (m: unknown, ctx: unknown, o: { cimd: boolean }) => unknown;
-        try {
-          const client = new ClientCtor(props, undefined, { cimd: true });
-          Object.defineProperty(client, 'clientIdMetadataDocument', { value: true });
-          return client;
-        } catch (err) {
-          throw new errors.InvalidClientMetadata((err as Error).message);
-        }
-      }
-      return originalFind(id, ...rest);
-    };
-  }
+  // URL client ids: CLIENT_ID_METADATA_DOCUMENTS=false refusals, loopback http documents (loopback mode
+  // only), one log line per attempt.
+  cimd.install(provider);
 
   return provider;
 }

@@ -51,6 +51,14 @@ describe('configuration', () => {
     expect(problems({ ...base, DANGEROUSLY_ALLOW_LOOPBACK_HTTP: 'true', K_SERVICE: 'contacts-mcp' }).join()).to.contain('refused on Cloud Run');
   });
 
+  it('CLIENT_ID_METADATA_DOCUMENTS defaults to true; false turns URL client ids off; anything else is an error', () => {
+    expect(loadConfig(base).clientIdMetadataDocuments).to.equal(true);
+    expect(loadConfig({ ...base, CLIENT_ID_METADATA_DOCUMENTS: '' }).clientIdMetadataDocuments).to.equal(true);
+    expect(loadConfig({ ...base, CLIENT_ID_METADATA_DOCUMENTS: 'false' }).clientIdMetadataDocuments).to.equal(false);
+    expect(loadConfig({ ...base, CLIENT_ID_METADATA_DOCUMENTS: 'true' }).clientIdMetadataDocuments).to.equal(true);
+    expect(problems({ ...base, CLIENT_ID_METADATA_DOCUMENTS: 'off' }).join()).to.contain('CLIENT_ID_METADATA_DOCUMENTS must be true or false');
+  });
+
   it('reads the Google client JSON file the console downloads', () => {
     const c = loadConfig({ BASE_URL: base.BASE_URL, ACCESS_TOKEN_SECRET: base.ACCESS_TOKEN_SECRET, GOOGLE_OAUTH_CLIENT: JSON.stringify({ web: { client_id: 'a.apps.googleusercontent.com', client_secret: 'GOCSPX-b', redirect_uris: [] } }) });
     expect(c.google).to.deep.equal({ clientId: 'a.apps.googleusercontent.com', clientSecret: 'GOCSPX-b' });
