@@ -18,6 +18,7 @@ import type { Config } from '../config/config.js';
 import { log } from '../logging/logger.js';
 import { isStoreUnavailable, type Store } from '../storage/port.js';
 import { checkCimdUrl, isLoopbackHttpClientId, readLoopbackDocument } from './cimd.js';
+import { checkRedirectUri } from './redirect-uris.js';
 import { CIMD_CACHE_SECONDS, CimdDocuments, CimdFetchError, freshnessSeconds, type CimdFetchResult } from './cimd-documents.js';
 import { describeCimdDetail, type CimdFailure } from './cimd-pages.js';
 
@@ -69,6 +70,13 @@ export function createCimdSupport(deps: CimdSupportDeps): CimdSupport {
   const documents = new CimdDocuments(deps.store, now);
   const attempts = new AsyncLocalStorage<CimdAttempt>();
 
+  const assertDocumentRedirects = (uris: string[] | undefined) => {
+    for (const [i, uri] of (uris ?? []).entries()) {
+      const check = checkRedirectUri(uri);
+      if (!check.ok) throw new errors.InvalidClientMetadata(`redirect_uris[${i}] ${check.reason}`);
+    }
+  };
+
   const feature = {
     enabled: config.clientIdMetadataDocuments,
     ack: 'draft-02',
@@ -85,7 +93,12 @@ export function createCimdSupport(deps: CimdSupportDeps): CimdSupport {
       if (attempt) attempt.refusal = decision.reason ?? 'refused';
       return false;
     },
-    allowClient: async () => true,
+    // A document's redirect_uris follow the same rule as a registration's (redirect-uris.ts), on top of
+    // oidc-provider's own client validation, so the two ways a client arrives cannot drift apart.
+    allowClient: async (_ctx: unknown, client: { redirectUris?: string[] }) => {
+      assertDocumentRedirects(client.redirectUris);
+      return true;
+    },
     cacheDuration: { ...CIMD_CACHE_SECONDS },
   };
 
@@ -194,7 +207,8 @@ export function createCimdSupport(deps: CimdSupportDeps): CimdSupport {
     const resolveLoopback = async (id: string, attempt: CimdAttempt): Promise<unknown> => {
       const props = await loopbackDocument(id, attempt);
       try {
-        const client = new ClientCtor(props, undefined, { cimd: true });
+        const client = new ClientCtor(props, undefined, { cimd: true }) as { redirectUris?: string[] };
+        assertDocumentRedirects(client.redirectUris);
         Object.defineProperty(client, 'clientIdMetadataDocument', { value: true });
         return client;
       } catch (err) {
