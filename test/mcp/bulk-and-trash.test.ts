@@ -70,6 +70,24 @@ describe('mcp tools: duplicates, merging, bulk create and delete, trash', functi
       expect(byName('Import0 Sheet').memberships!.map((m) => m.contactGroupMembership?.contactGroupResourceName)).to.include('contactGroups/starred');
     });
 
+    it('adds the groups with one members.modify per group where Google ignored them in the batch', async () => {
+      h.people.quirks.batchCreateIgnoresMemberships = true;
+      try {
+        const modifies = calls('contactGroups.members.modify');
+        const r = await ok<{ created: PersonOut[]; count: number }>(s, 'create_contacts', {
+          contacts: [{ name: { givenName: 'Quirk', familyName: 'One' } }, { name: { givenName: 'Quirk', familyName: 'Two' }, groups: ['Starred'] }],
+          groups: ['Hiking'],
+        });
+        expect(calls('contactGroups.members.modify') - modifies, 'Hiking and Starred: one call each').to.equal(2);
+        const groupsOf = (rn: string) => stored(rn)!.memberships as Array<{ contactGroupMembership: { contactGroupResourceName: string } }>;
+        const hiking = snapshot().contactGroups.find((g) => g.name === 'Hiking')!.resourceName!;
+        expect(groupsOf(r.structured.created[0]!.resourceName).map((m) => m.contactGroupMembership.contactGroupResourceName)).to.deep.equal(['contactGroups/myContacts', hiking]);
+        expect(groupsOf(r.structured.created[1]!.resourceName).map((m) => m.contactGroupMembership.contactGroupResourceName).sort()).to.deep.equal(['contactGroups/myContacts', 'contactGroups/starred', hiking].sort());
+      } finally {
+        h.people.quirks.batchCreateIgnoresMemberships = false;
+      }
+    });
+
     it('checks every item first: one invalid item is named and nothing is created', async () => {
       const before = snapshot().contacts.length;
       const bad = [{ name: { givenName: 'Fine' } }, { name: { givenName: 'Also fine' } }, { emails: [{ value: 'not-an-email' }] }];

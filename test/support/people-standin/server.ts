@@ -127,6 +127,7 @@ class StandinImpl implements PeopleStandin {
   readonly warmups = new Map<string, number>();
   readonly otherContactsWarmups = new Map<string, number>();
   readonly internalErrors: Error[] = [];
+  readonly quirks = { batchCreateIgnoresMemberships: false };
   private maxConcurrent = 0;
   private readonly inflight = new Map<string, number>();
   private faults: FaultRule[] = [];
@@ -195,6 +196,7 @@ class StandinImpl implements PeopleStandin {
     this.warmups.clear();
     this.otherContactsWarmups.clear();
     this.faults = [];
+    this.quirks.batchCreateIgnoresMemberships = false;
     this.maxConcurrent = 0;
     this.generation += 1;
   }

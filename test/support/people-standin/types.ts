@@ -114,6 +114,11 @@ export interface PeopleStandin {
   /** Make every sync token issued so far expired (next use → 400 EXPIRED_SYNC_TOKEN). */
   expireSyncTokens(): void;
   /**
+   * Behaviours of Google's that vary or are not documented, switched on by a test to check the app
+   * copes with them. Cleared by reset().
+   */
+  readonly quirks: { batchCreateIgnoresMemberships: boolean };
+  /**
    * Gives a contact a custom photo (Google's updateContactPhoto, which the stand-in does not serve over
    * HTTP): tests of what happens to photos on delete, merge and restore.
    */
