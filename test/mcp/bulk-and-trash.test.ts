@@ -189,6 +189,17 @@ describe('mcp tools: duplicates, merging, bulk create and delete, trash', functi
       expect(back.text).to.match(/custom photo.*cannot restore.*https:\/\/lh3\.example\/custom-photo\.jpg/);
     });
 
+    it('a batch delete Google refuses deletes nothing and leaves no trash copy behind', async () => {
+      const a = await create({ name: { givenName: 'Kept', familyName: 'One' } });
+      const b = await create({ name: { givenName: 'Kept', familyName: 'Two' } });
+      const trashBefore = (await h.store.list('Trash', { field: 'accountId', value: ALICE_ID })).length;
+      h.people.failNext({ method: 'people.batchDeleteContacts', status: 403 });
+      expect(await fails(s, 'delete_contact', { resourceNames: [a, b] })).to.match(/^Google refused this action/);
+      expect(stored(a)).to.not.equal(undefined);
+      expect(stored(b)).to.not.equal(undefined);
+      expect((await h.store.list('Trash', { field: 'accountId', value: ALICE_ID })).length).to.equal(trashBefore);
+    });
+
     it('deletes nothing when the trash cannot be written', async () => {
       const rn = await create({ name: { givenName: 'Survivor' } });
       const put = h.app.trash.put.bind(h.app.trash);

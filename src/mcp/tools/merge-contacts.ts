@@ -86,12 +86,12 @@ export const mergeContacts = defineTool({
 
     const result = await ctx.people.serialize(ctx.accountId, async () => {
       for (let attempt = 1; ; attempt++) {
-        const { found, notFound } = await readContactsInFull(ctx, [keepRn, ...mergeRns]);
+        const { found, notFound, byRequested } = await readContactsInFull(ctx, [keepRn, ...mergeRns]);
         if (notFound.length) throw new PeopleApiError('not_found', `No contact ${notFound.join(', no contact ')} (it may have been deleted). Search again to get current resource names.`, 404);
         const uneditable = found.filter((p) => !isEditableContact(p));
         if (uneditable.length) throw new ToolError(`${uneditable.map((p) => p.resourceName).join(', ')} ${uneditable.length === 1 ? 'is' : 'are'} not one of your saved contacts, so nothing was merged.`);
-        const keep = found.find((p) => p.resourceName === keepRn)!;
-        const others = mergeRns.map((rn) => found.find((p) => p.resourceName === rn)!);
+        const keep = byRequested.get(keepRn)!;
+        const others = mergeRns.map((rn) => byRequested.get(rn)!);
         const plan = planMerge(keep, others, groupNames);
         if (args.dryRun) return { kept: previewMerge(keep, plan), others, plan, trashed: [], notDeleted: [] };
         let kept = keep;
@@ -143,7 +143,7 @@ export const mergeContacts = defineTool({
     };
     if (result.notDeleted.length) structured.notDeleted = result.notDeleted;
     const lines = args.dryRun
-      ? [`Dry run — nothing changed. Merging ${mergeRns.map((rn) => names.get(rn)).join(', ')} into ${contact.name ?? keepRn} [${keepRn}] would add:`, ...planText(result.plan, names), 'Afterwards the merged contacts would be deleted (kept in the trash). The kept contact would look like this:', personText(contact)]
+      ? [`Dry run — nothing changed. Merging ${mergeRns.map((rn) => names.get(rn) ?? rn).join(', ')} into ${contact.name ?? keepRn} [${keepRn}] would add:`, ...planText(result.plan, names), 'Afterwards the merged contacts would be deleted (kept in the trash). The kept contact would look like this:', personText(contact)]
       : [
           `Merged ${merged.length} contact${merged.length === 1 ? '' : 's'} into ${contact.name ?? keepRn} [${keepRn}]:`,
           ...planText(result.plan, names),

@@ -24,10 +24,14 @@ export const trashedOut = z.object({
 });
 export type TrashedOut = z.infer<typeof trashedOut>;
 
-/** Reads contacts with every field (people:batchGet, 200 at a time). */
-export async function readContactsInFull(ctx: ToolContext, names: string[]): Promise<{ found: GPerson[]; notFound: string[] }> {
+/**
+ * Reads contacts with every field (people:batchGet, 200 at a time). `byRequested` maps each requested
+ * name to its contact (Google may answer with a newer resource name when a contact was relinked).
+ */
+export async function readContactsInFull(ctx: ToolContext, names: string[]): Promise<{ found: GPerson[]; notFound: string[]; byRequested: Map<string, GPerson> }> {
   const found: GPerson[] = [];
   const notFound: string[] = [];
+  const byRequested = new Map<string, GPerson>();
   for (let i = 0; i < names.length; i += BATCH_GET_MAX) {
     const chunk = names.slice(i, i + BATCH_GET_MAX);
     const res = await ctx.people.call(ctx.accountId, (api, options) => api.people.getBatchGet({ resourceNames: chunk, personFields: FULL_CONTACT_FIELDS }, options));
@@ -35,12 +39,15 @@ export async function readContactsInFull(ctx: ToolContext, names: string[]): Pro
     for (const r of res.responses ?? []) if (r.requestedResourceName) byName.set(r.requestedResourceName, r);
     for (const rn of chunk) {
       const r = byName.get(rn);
-      if (r?.person) found.push({ ...r.person, resourceName: r.person.resourceName ?? rn });
-      else if (!r || r.httpStatusCode === 404 || r.status?.code === 5) notFound.push(rn);
+      if (r?.person) {
+        const person = { ...r.person, resourceName: r.person.resourceName ?? rn };
+        found.push(person);
+        byRequested.set(rn, person);
+      } else if (!r || r.httpStatusCode === 404 || r.status?.code === 5) notFound.push(rn);
       else throw new PeopleApiError('invalid', r.status?.message ?? `Google could not read ${rn}`, r.httpStatusCode ?? undefined);
     }
   }
-  return { found, notFound };
+  return { found, notFound, byRequested };
 }
 
 /** Saves a contact to the trash; nothing about it is logged. */
