@@ -6,7 +6,7 @@ import { groupNameMap } from './groups.js';
 import { planMerge, previewMerge, type MergePlan } from './merge-plan.js';
 import { displayNameOf, personFields, personOut, personText, renderPerson } from './person.js';
 import { contactRefInput, contactResourceName, orNotFound } from './refs.js';
-import { readContactsInFull, saveToTrash, trashNote } from './trashing.js';
+import { readContactsInFull, saveToTrash, trashNote, type TrashedOut } from './trashing.js';
 import { defineTool, ToolError, type ToolContext } from './types.js';
 import { MAX_UPDATE_ATTEMPTS } from './update-contact.js';
 
@@ -41,7 +41,7 @@ type Output = z.infer<typeof output>;
 function planText(plan: MergePlan, names: Map<string, string>): string[] {
   const who = (rn: string) => names.get(rn) ?? rn;
   const lines = plan.gains.length ? plan.gains.map((g) => `  + ${g.field}: ${g.value} (from ${who(g.from)})`) : ['  (the kept contact already has everything)'];
-  for (const n of plan.notTaken) lines.push(`  – not taken: ${n.field} ${n.value} from ${who(n.from)}: ${n.why}`);
+  for (const n of plan.notTaken) lines.push(`  – not taken: ${n.field} (${n.value}) from ${who(n.from)}: ${n.why}`);
   return lines;
 }
 
@@ -109,7 +109,7 @@ export const mergeContacts = defineTool({
         const notDeleted: Array<{ resourceName: string; reason: string }> = [];
         for (const other of others) {
           const rn = other.resourceName!;
-          let entry;
+          let entry: TrashedOut;
           try {
             entry = await saveToTrash(ctx, other, groupNames, 'merge');
           } catch {
