@@ -10,6 +10,7 @@ import { searchContacts } from '../src/mcp/tools/search-contacts.js';
 import { PeopleGateway } from '../src/upstream/google/people.js';
 import type { GoogleTokenStore } from '../src/upstream/google/token-store.js';
 import type { Config } from '../src/config/config.js';
+import type { ContactTrash } from '../src/contacts/trash.js';
 
 const token = process.env.GOOGLE_ACCESS_TOKEN ?? '';
 const fixedTokens = { accessToken: async () => token, markStale: () => undefined } as unknown as GoogleTokenStore;
@@ -17,7 +18,7 @@ const people = new PeopleGateway({ rootUrl: process.env.PEOPLE_API_ROOT_URL!, to
 const handler = createMcpHandler(() => {
   const server = new McpServer({ name: 'baseline', version: '1.0.0' }, { capabilities: { tools: {} } });
   server.registerTool(searchContacts.name, { description: searchContacts.description, inputSchema: searchContacts.inputSchema, outputSchema: searchContacts.outputSchema }, (async (args: unknown) => {
-    const out = await searchContacts.run(args as never, { accountId: 'baseline', clientId: 'baseline', people, config: {} as Config });
+    const out = await searchContacts.run(args as never, { accountId: 'baseline', clientId: 'baseline', people, config: {} as Config, trash: {} as ContactTrash /* search never deletes */ });
     return { content: [{ type: 'text', text: out.text }], structuredContent: out.structured };
   }) as never);
   return server;

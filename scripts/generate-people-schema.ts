@@ -22,6 +22,8 @@ export const ROOT_TYPES = [
   'UpdateContactGroupRequest',
   'ModifyContactGroupMembersRequest',
   'CopyOtherContactToMyContactsGroupRequest',
+  'BatchCreateContactsRequest',
+  'BatchDeleteContactsRequest',
 ] as const;
 
 const NAMESPACE_PREFIX = 'people_v1.Schema$';

@@ -8,6 +8,7 @@ import cors from 'cors';
 import type { Logger } from 'pino';
 import type Provider from 'oidc-provider';
 import type { Config } from './config/config.js';
+import { ContactTrash } from './contacts/trash.js';
 import { log, traceFields, withRequestLogger } from './logging/logger.js';
 import { AccessTokenVerifier } from './mcp/auth.js';
 import { createMcpRouter } from './mcp/handler.js';
@@ -42,6 +43,8 @@ export interface App {
   googleTokens: GoogleTokenStore;
   people: PeopleGateway;
   verifier: AccessTokenVerifier;
+  /** Deleted contacts kept for undo. */
+  trash: ContactTrash;
   /** Background work started by events (e.g. Google revocation); tests await it. */
   pending: Set<Promise<unknown>>;
 }
@@ -80,6 +83,7 @@ export function createApp(deps: AppDeps): App {
       log().warn({ event: 'grant.revoked', reason: 'google_invalid_grant', accountId, email: googleTokens.knownEmail(accountId), grants: grantIds.length }, 'Google sign-in revoked; grants ended');
     },
   });
+  const trash = new ContactTrash(store, keys, config.trashDays);
   const scope = resourceScope(config);
   // The authorization server is created on first use (and preloaded shortly after start).
   let authorizationServer: Promise<Provider> | undefined;
@@ -162,7 +166,7 @@ ${config.allowedDomains.length || config.allowedEmails.length ? html`<p class="m
   app.post(['/revoke', '/introspect'], limitOAuthBody(OAUTH_FORM_MAX_BYTES, 'Request'));
   app.post('/token', createTokenRateLimit({ perClientPerMinute: config.tokenRequestsPerClientPerMinute, globalPerMinute: config.tokenRequestsPerMinute, mcpUrl: config.mcpUrl, knownScopes: [...OIDC_SCOPES, scope] }));
 
-  app.use(createMcpRouter({ config, verifier, people, scope, tools: deps.tools, allowedOrigins: config.allowedOrigins }));
+  app.use(createMcpRouter({ config, verifier, people, trash, scope, tools: deps.tools, allowedOrigins: config.allowedOrigins }));
   app.use(createInteractionRouter({ config, provider: getAuthorizationServer, store, keys, google, googleTokens }));
 
   // oidc-provider derives endpoint URLs from the request's host and scheme; pin them to BASE_URL so the
@@ -193,5 +197,5 @@ ${config.allowedDomains.length || config.allowedEmails.length ? html`<p class="m
     res.status(500).json({ error: 'server_error', error_description: 'Internal error' });
   });
 
-  return { app, authorizationServer: getAuthorizationServer, keys, googleTokens, people, verifier, pending };
+  return { app, authorizationServer: getAuthorizationServer, keys, googleTokens, people, verifier, trash, pending };
 }

@@ -19,6 +19,7 @@ locals {
     "cimd_documents",
     "replay_detections",
     "pushed_authorization_requests",
+    "trash",
   ]
 
   # The public origin of the service: BASE_URL inside the service, the issuer its OAuth metadata announces,

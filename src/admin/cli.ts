@@ -19,7 +19,7 @@ export const USAGE = `Usage: npm run admin -- <command> [options]
 Commands:
   users                     users with active grants, and when they last used them
   grants --email <email>    a user's grants: client, created, last refreshed, expiry
-  revoke --email <email>    end all of a user's grants and revoke their Google token (asks first; --yes skips)
+  revoke --email <email>    end all of a user's grants, revoke their Google token, empty their trash (asks first; --yes skips)
   clients                   registered OAuth clients and when they were last used
   purge-expired             delete expired records now (for stores/emulators without TTL; asks first; --yes skips)
 
@@ -90,7 +90,7 @@ export async function runAdmin(args: string[], deps: { store: Store; googleToken
         io.err(`No user ${email} has signed in here.`);
         return 1;
       }
-      print(result, [{ email, grantsRevoked: result.grants, googleTokenRevoked: true }]);
+      print(result, [{ email, grantsRevoked: result.grants, googleTokenRevoked: true, deletedContactsRemoved: result.deletedContactsRemoved }]);
       return 0;
     }
     case 'purge-expired': {

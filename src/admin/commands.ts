@@ -5,6 +5,7 @@
 import type { Store } from '../storage/port.js';
 import type { GoogleTokenStore } from '../upstream/google/token-store.js';
 import { revokeAccount } from '../oauth/revocation.js';
+import { deleteTrashOf } from '../contacts/trash.js';
 
 export interface UserRow {
   email: string;
@@ -93,12 +94,18 @@ export async function listClients(store: Store): Promise<ClientRow[]> {
   }));
 }
 
-/** Ends every grant of the user and revokes their Google token. */
-export async function revokeUser(store: Store, googleTokens: GoogleTokenStore, email: string): Promise<{ accountId: string; grants: number } | undefined> {
+/** Ends every grant of the user, revokes their Google token and empties their trash of deleted contacts. */
+export async function revokeUser(
+  store: Store,
+  googleTokens: GoogleTokenStore,
+  email: string,
+): Promise<{ accountId: string; grants: number; deletedContactsRemoved: number } | undefined> {
   const accountId = await accountIdFor(store, email);
   if (!accountId) return undefined;
   const grants = await revokeAccount(store, googleTokens, accountId, { revokeAtGoogle: true });
-  return { accountId, grants: grants.length };
+  // Their deleted contacts are their data: access revoked, nothing of it stays behind.
+  const deletedContactsRemoved = await deleteTrashOf(store, accountId);
+  return { accountId, grants: grants.length, deletedContactsRemoved };
 }
 
 export async function purgeExpired(store: Store): Promise<number> {

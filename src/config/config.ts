@@ -48,6 +48,8 @@ export interface Config {
   refreshReuseGraceSeconds: number;
   /** Whether this process runs on Cloud Run (K_SERVICE is set). */
   onCloudRun: boolean;
+  /** How long deleted contacts stay in the trash (restorable), in days. */
+  trashDays: number;
 }
 
 export class ConfigError extends Error {
@@ -257,6 +259,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     problems.push(`REFRESH_REUSE_GRACE_SECONDS must be a number of seconds between 0 and 300 (got "${env.REFRESH_REUSE_GRACE_SECONDS}"). Default: 60`);
   }
 
+  const trashDays = positiveInt('TRASH_DAYS', 30);
+  if (trashDays > 365) problems.push(`TRASH_DAYS must be at most 365 (got "${env.TRASH_DAYS}"). Default: 30`);
+
   if (problems.length > 0 || !baseUrl) throw new ConfigError(problems);
   return {
     baseUrl,
@@ -283,5 +288,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     peopleTimeoutMs,
     allowedOrigins,
     onCloudRun,
+    trashDays,
   };
 }

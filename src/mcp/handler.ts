@@ -9,6 +9,7 @@ import { createMcpHandler } from '@modelcontextprotocol/server';
 import { toNodeHandler } from '@modelcontextprotocol/node';
 import { isLoopbackHost, type Config } from '../config/config.js';
 import { answerEarly, BodyTooLargeError, decodeBody, hasBody, readBody, UnsupportedEncodingError } from '../http/body.js';
+import type { ContactTrash } from '../contacts/trash.js';
 import { log } from '../logging/logger.js';
 import { OncePerKey } from '../logging/once-per-key.js';
 import { GoogleReauthRequired, GoogleUnavailable, type PeopleGateway } from '../upstream/google/people.js';
@@ -29,6 +30,8 @@ export interface McpRouteDeps {
   config: Config;
   verifier: AccessTokenVerifier;
   people: PeopleGateway;
+  /** The deleted-contacts trash the tools save to and restore from. */
+  trash: ContactTrash;
   scope: string;
   tools?: ToolDefinition[];
   /** Extra allowed browser origins (besides our own). */
@@ -84,7 +87,7 @@ export function createMcpRouter(deps: McpRouteDeps): Router {
       const auth = ctx.authInfo;
       const extra = (auth?.extra ?? {}) as { accountId?: string; grantId?: string; outcome?: RequestOutcome };
       const principal: Principal = { accountId: extra.accountId ?? '', clientId: auth?.clientId ?? '', grantId: extra.grantId, scopes: auth?.scopes ?? [], expiresAt: auth?.expiresAt ?? 0 };
-      return buildMcpServer({ config, people, tools: deps.tools }, principal, extra.outcome ?? { reauthRequired: false });
+      return buildMcpServer({ config, people, trash: deps.trash, tools: deps.tools }, principal, extra.outcome ?? { reauthRequired: false });
     },
     { maxRequestBodySize: MAX_MCP_BODY_BYTES, onerror: (err) => log().debug({ error: err.message }, 'mcp request rejected') },
   );

@@ -5,6 +5,7 @@
  */
 import { McpServer, type CallToolResult } from '@modelcontextprotocol/server';
 import type { Config } from '../config/config.js';
+import type { ContactTrash } from '../contacts/trash.js';
 import { log } from '../logging/logger.js';
 import { GoogleReauthRequired, GoogleUnavailable, MissingGooglePermission, PeopleApiError, type PeopleGateway } from '../upstream/google/people.js';
 import { PERMISSION_LABELS, SCOPE, missingOptionalPermissionText, optionalPermissionFor } from '../upstream/google/scopes.js';
@@ -17,6 +18,7 @@ export const SERVER_INFO = { name: 'google-contacts-mcp', version: '0.1.0' };
 export interface McpDeps {
   config: Config;
   people: PeopleGateway;
+  trash: ContactTrash;
   tools?: ToolDefinition[];
 }
 
@@ -144,7 +146,7 @@ export function buildMcpServer(deps: McpDeps, principal: Principal, outcome: Req
       { title: tool.title, description: tool.description, inputSchema: withCachedJsonSchema(tool.inputSchema), outputSchema: withCachedJsonSchema(tool.outputSchema), annotations: { title: tool.title, ...tool.annotations } },
       (async (args: unknown) => {
         try {
-          const out = await tool.run(args as never, { accountId: principal.accountId, clientId: principal.clientId, people: deps.people, config: deps.config });
+          const out = await tool.run(args as never, { accountId: principal.accountId, clientId: principal.clientId, people: deps.people, config: deps.config, trash: deps.trash });
           return { content: [{ type: 'text', text: out.text }], structuredContent: out.structured as Record<string, unknown> };
         } catch (err) {
           return errorResult(err, outcome, tool.name);

@@ -19,6 +19,7 @@ export const KINDS = {
   GoogleToken: 'google_tokens',
   GoogleLoginState: 'google_login_states',
   CimdDocument: 'cimd_documents',
+  Trash: 'trash',
 } as const;
 
 export type Kind = keyof typeof KINDS;

@@ -53,7 +53,11 @@ export function adminCliSuite(name: string, start: () => Promise<Harness>) {
       expect(rows.map((r) => r.clientId)).to.include(alice.client.client_id);
     });
 
-    it('revoke asks first; --yes revokes every grant and the Google token', async () => {
+    it('revoke asks first; --yes revokes every grant and the Google token, and empties the user’s trash', async () => {
+      const accountId = (await h.store.list('GoogleToken')).find((r) => r.record.data.email === 'alice@example.com')!.key;
+      const bobId = (await h.store.list('GoogleToken')).find((r) => r.record.data.email === 'bob@acme.test')!.key;
+      await h.app.trash.put(accountId, { person: { names: [{ givenName: 'Deleted' }] }, groups: [] }, 'delete');
+      await h.app.trash.put(bobId, { person: { names: [{ givenName: 'Bobs' }] }, groups: [] }, 'delete');
       const declined = io(false);
       expect(await runAdmin(['revoke', '--email', 'alice@example.com'], deps(), declined)).to.equal(1);
       expect(declined.stderr.join()).to.contain('Nothing changed');
@@ -61,6 +65,9 @@ export function adminCliSuite(name: string, start: () => Promise<Harness>) {
       const o = io();
       expect(await runAdmin(['revoke', '--email', 'alice@example.com', '--yes', '--json'], deps(), o)).to.equal(0);
       expect(JSON.parse(o.stdout.join('')).grants).to.equal(1);
+      expect(JSON.parse(o.stdout.join('')).deletedContactsRemoved).to.equal(1);
+      expect(await h.app.trash.list(accountId)).to.deep.equal([]);
+      expect(await h.app.trash.list(bobId), 'other users keep theirs').to.have.length(1);
       expect(h.google.revocations.length).to.be.greaterThan(before);
       const r = await tokenRequest(h.baseUrl, { grant_type: 'refresh_token', refresh_token: alice.tokens.refresh_token, ...clientAuth(alice.client) });
       expect(r.body.error).to.equal('invalid_grant');

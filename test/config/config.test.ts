@@ -76,4 +76,12 @@ describe('configuration', () => {
     expect(problems({ ...base, STORE: 'firestore' }).join()).to.contain('GOOGLE_CLOUD_PROJECT is required');
     expect(problems({ ...base, ALLOWED_EMAILS: 'not-an-email' }).join()).to.contain('ALLOWED_EMAILS');
   });
+
+  it('TRASH_DAYS: 30 by default, a whole number of days from 1 to 365', () => {
+    expect(loadConfig(base).trashDays).to.equal(30);
+    expect(loadConfig({ ...base, TRASH_DAYS: '7' }).trashDays).to.equal(7);
+    expect(problems({ ...base, TRASH_DAYS: '0' }).join()).to.contain('TRASH_DAYS must be a positive integer');
+    expect(problems({ ...base, TRASH_DAYS: 'a week' }).join()).to.contain('TRASH_DAYS must be a positive integer');
+    expect(problems({ ...base, TRASH_DAYS: '400' }).join()).to.contain('TRASH_DAYS must be at most 365');
+  });
 });

@@ -5,7 +5,7 @@ import type { Harness } from '../support/harness.js';
 import { signIn } from '../support/oauth-client.js';
 
 /** The tools READ_ONLY=true keeps, and the ones it hides. */
-export const READ_TOOLS = ['search_contacts', 'list_contacts', 'get_contact', 'list_contact_groups', 'search_other_contacts', 'search_directory', 'whoami'];
+export const READ_TOOLS = ['search_contacts', 'list_contacts', 'get_contact', 'list_contact_groups', 'search_other_contacts', 'search_directory', 'whoami', 'find_duplicate_contacts', 'list_deleted_contacts'];
 export const WRITE_TOOLS = [
   'create_contact',
   'update_contact',
@@ -16,6 +16,9 @@ export const WRITE_TOOLS = [
   'add_contacts_to_group',
   'remove_contacts_from_group',
   'save_other_contact',
+  'create_contacts',
+  'merge_contacts',
+  'restore_contacts',
 ];
 
 export interface Session {

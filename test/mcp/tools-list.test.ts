@@ -2,8 +2,8 @@ import { expect } from 'chai';
 import { startHarness, type Harness } from '../support/harness.js';
 import { connect, ok, READ_TOOLS, WRITE_TOOLS, type Session } from './helpers.js';
 
-const DESTRUCTIVE = ['update_contact', 'delete_contact', 'delete_contact_group', 'remove_contacts_from_group'];
-const NOT_IDEMPOTENT = ['create_contact', 'create_contact_group', 'save_other_contact'];
+const DESTRUCTIVE = ['update_contact', 'delete_contact', 'delete_contact_group', 'remove_contacts_from_group', 'merge_contacts'];
+const NOT_IDEMPOTENT = ['create_contact', 'create_contact_group', 'save_other_contact', 'create_contacts', 'restore_contacts'];
 
 type JsonSchema = { type?: string; description?: string; properties?: Record<string, JsonSchema>; items?: JsonSchema; anyOf?: JsonSchema[]; required?: string[] };
 
@@ -61,14 +61,14 @@ describe('mcp tools: tools/list', function () {
 
   it('tells the model to confirm before deleting', async () => {
     const { tools } = await s.client.listTools();
-    for (const name of ['delete_contact', 'delete_contact_group']) {
+    for (const name of ['delete_contact', 'delete_contact_group', 'merge_contacts']) {
       expect(tools.find((t) => t.name === name)?.description).to.match(/confirm/i);
     }
   });
 
   it('paginates every list tool with an opaque cursor', async () => {
     const { tools } = await s.client.listTools();
-    for (const name of ['list_contacts', 'list_contact_groups', 'search_directory']) {
+    for (const name of ['list_contacts', 'list_contact_groups', 'search_directory', 'list_deleted_contacts']) {
       const t = tools.find((x) => x.name === name)!;
       expect(Object.keys((t.inputSchema as JsonSchema).properties ?? {}), name).to.include('cursor');
       expect(Object.keys((t.outputSchema as JsonSchema).properties ?? {}), name).to.include('nextCursor');

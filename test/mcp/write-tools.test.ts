@@ -11,6 +11,8 @@ const MUTATIONS: Array<['people' | 'contactGroups' | 'otherContacts', string]> =
   ['people', 'createContact'],
   ['people', 'updateContact'],
   ['people', 'deleteContact'],
+  ['people', 'batchCreateContacts'],
+  ['people', 'batchDeleteContacts'],
   ['contactGroups', 'create'],
   ['contactGroups', 'update'],
   ['contactGroups', 'delete'],
@@ -129,8 +131,13 @@ describe('mcp tools: changing contacts and groups', function () {
     it('deletes a contact, and says "No contact <x>" the second time', async () => {
       const r = await ok<{ contact: PersonOut }>(s, 'create_contact', { name: { givenName: 'Temp', familyName: 'Person' } });
       const rn = r.structured.contact.resourceName;
-      const del = await ok<{ deleted: string; name?: string }>(s, 'delete_contact', { resourceName: rn });
-      expect(del.structured).to.deep.equal({ deleted: rn, name: 'Temp Person' });
+      const del = await ok<{ deleted: string; name?: string; contacts: Array<{ resourceName: string; name?: string; trashId: string }> }>(s, 'delete_contact', { resourceName: rn });
+      // Issue 12 added the trash entry (for undo) next to the original fields.
+      const { contacts, ...rest } = del.structured;
+      expect(rest).to.deep.equal({ deleted: rn, name: 'Temp Person' });
+      expect(contacts).to.have.length(1);
+      expect(contacts[0]).to.include({ resourceName: rn, name: 'Temp Person' });
+      expect(contacts[0]!.trashId).to.be.a('string').and.not.empty;
       expect(stored(rn)).to.equal(undefined);
       expect(await fails(s, 'delete_contact', { resourceName: rn })).to.match(new RegExp(`^No contact ${rn}\\b`));
       expect(await fails(s, 'delete_contact', { resourceName: 'contactGroups/myContacts' })).to.match(/is a contact group/);

@@ -208,6 +208,10 @@ function fixtures(): Record<Kind, { key: string; record: StoredRecord }> {
       key: hashValue('google-state'),
       record: { data: { sealed: 'v1.' + 'B'.repeat(200) }, expiresAt: Date.now() + 10 * 60_000 },
     },
+    Trash: {
+      key: 'Zk3qP0xV9mT2bL7cR4sW1a',
+      record: { data: { sealed: 'v1.' + 'C'.repeat(400), reason: 'merge', deletedAt: Date.now() }, expiresAt: Date.now() + 30 * DAY, accountId },
+    },
     CimdDocument: {
       key: 'https://app.example.com/.well-known/client.json?v=2&lang=en#frag',
       record: {

@@ -279,6 +279,55 @@ describe('People API stand-in', function () {
       expect(standin.snapshot(ALICE)?.contacts.some((p) => p.resourceName === rn)).to.equal(false);
     });
 
+    it('batchCreateContacts creates up to 200 at once, all or nothing; batchDeleteContacts deletes up to 500, all or nothing', async () => {
+      const api = client('alice-all');
+      const before = standin.snapshot(ALICE)!.contacts.length;
+      const hiking = standin.snapshot(ALICE)!.contactGroups.find((g) => g.name === 'Hiking')!.resourceName!;
+      const res = await api.people.batchCreateContacts({
+        requestBody: {
+          contacts: [
+            { contactPerson: { names: [{ givenName: 'Batch', familyName: 'One' }], memberships: [{ contactGroupMembership: { contactGroupResourceName: hiking } }] } },
+            { contactPerson: { emailAddresses: [{ value: 'two@batch.example' }] } },
+          ],
+          readMask: 'names,emailAddresses,memberships',
+        },
+      });
+      const made = (res.data.createdPeople ?? []).map((r) => r.person!);
+      expect(made.map((p) => p.resourceName)).to.have.length(2).and.satisfy((rns: string[]) => rns.every((rn) => /^people\/c\d+$/.test(rn)));
+      expect(made[0]!.names?.[0]?.displayName).to.equal('Batch One');
+      expect(made[0]!.memberships?.map((m) => m.contactGroupMembership?.contactGroupResourceName)).to.deep.equal(['contactGroups/myContacts', hiking]);
+      // Without readMask nothing is read back.
+      expect((await api.people.batchCreateContacts({ requestBody: { contacts: [{ contactPerson: { names: [{ givenName: 'Quiet' }] } }] } })).data).to.deep.equal({});
+      // One invalid contact (two names on a singleton field; an unknown field): nothing is created.
+      const count = standin.snapshot(ALICE)!.contacts.length;
+      const invalid = await failure(api.people.batchCreateContacts({ requestBody: { contacts: [{ contactPerson: { names: [{ givenName: 'Ok' }] } }, { contactPerson: { names: [{ givenName: 'A' }, { givenName: 'B' }] } }], readMask: 'names' } }));
+      expect(invalid.status).to.equal(400);
+      const unknown = await failure(api.people.batchCreateContacts({ requestBody: { contacts: [{ contactPerson: { nmes: [] } as never }] } }));
+      expect(unknown.body.error.message).to.contain('Unknown name "nmes"');
+      const tooMany = await failure(api.people.batchCreateContacts({ requestBody: { contacts: Array.from({ length: 201 }, () => ({ contactPerson: { names: [{ givenName: 'X' }] } })) } }));
+      expect(tooMany.status).to.equal(400);
+      expect(standin.snapshot(ALICE)!.contacts.length).to.equal(count);
+      expect(count).to.equal(before + 3);
+
+      const rns = made.map((p) => p.resourceName!);
+      const missing = await failure(api.people.batchDeleteContacts({ requestBody: { resourceNames: [...rns, 'people/c1'] } }));
+      expect(missing.status).to.equal(404);
+      expect(standin.snapshot(ALICE)!.contacts.length, 'nothing deleted').to.equal(count);
+      await api.people.batchDeleteContacts({ requestBody: { resourceNames: rns } });
+      expect(standin.snapshot(ALICE)!.contacts.length).to.equal(count - 2);
+      expect(standin.requests.filter((r) => r.method === 'people.batchDeleteContacts')).to.have.length(2);
+      expect((await failure(api.people.batchDeleteContacts({ requestBody: { resourceNames: [] } }))).status).to.equal(400);
+    });
+
+    it('quirk: batch creation can be made to ignore memberships (undocumented at Google)', async () => {
+      const api = client('alice-all');
+      standin.quirks.batchCreateIgnoresMemberships = true;
+      const res = await api.people.batchCreateContacts({ requestBody: { contacts: [{ contactPerson: { names: [{ givenName: 'NoGroup' }], memberships: [{ contactGroupMembership: { contactGroupResourceName: 'contactGroups/starred' } }] } }], readMask: 'memberships' } });
+      expect(res.data.createdPeople?.[0]?.person?.memberships?.map((m) => m.contactGroupMembership?.contactGroupResourceName)).to.deep.equal(['contactGroups/myContacts']);
+      standin.reset();
+      expect(standin.quirks.batchCreateIgnoresMemberships).to.equal(false);
+    });
+
     it('updatePersonFields replaces named fields, clears named-but-absent ones, leaves the rest', async () => {
       const api = client('alice-all');
       const carol = await api.people.get({

@@ -36,6 +36,7 @@ import {
   type UrlInput,
 } from './fields.js';
 import { groupRefInput } from './groups.js';
+import { isOwn } from './person-body.js';
 import { ToolError } from './types.js';
 
 type GPerson = people_v1.Schema$Person;
@@ -100,18 +101,12 @@ export function touchedFields(edit: ContactEdit | ResolvedEdit): string[] {
 
 /** Built-in groups (Google's fixed ids); user groups have generated hex ids. */
 const SYSTEM_GROUP_IDS = new Set(['myContacts', 'starred', 'friends', 'family', 'coworkers', 'chatBuddies', 'all', 'blocked']);
-function isSystemGroup(rn: string): boolean {
+export function isSystemGroup(rn: string): boolean {
   return SYSTEM_GROUP_IDS.has(rn.replace(/^contactGroups\//, ''));
 }
 
 interface Sourced {
   metadata?: people_v1.Schema$FieldMetadata;
-}
-
-/** Items of the contact itself (CONTACT source, or unattributed) — the only ones updateContact takes. */
-function isOwn(item: Sourced): boolean {
-  const t = item.metadata?.source?.type;
-  return t === undefined || t === null || t === 'CONTACT';
 }
 
 interface ListSpec<I, G> {

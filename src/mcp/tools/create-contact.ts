@@ -22,52 +22,70 @@ import {
 } from './fields.js';
 import { ADDABLE_SYSTEM_GROUPS, groupNameMap, groupRefInput, resolveGroups } from './groups.js';
 import { detailInput, personFields, personOut, personText, renderPerson } from './person.js';
-import { defineTool, ToolError } from './types.js';
+import { defineTool, ToolError, type ToolContext } from './types.js';
+
+/** The fields of a new contact (create_contact, and each item of create_contacts). */
+export const newContactShape = {
+  name: nameInput.optional().describe('The person’s name'),
+  emails: z.array(emailInput).max(20).optional().describe('Email addresses, the primary one first'),
+  phones: z.array(phoneInput).max(20).optional().describe('Phone numbers, the primary one first'),
+  organization: organizationInput.optional().describe('Where the person works and their job title'),
+  addresses: z.array(addressInput).max(10).optional().describe('Postal addresses'),
+  birthday: birthdayInput.optional().describe('Birthday (year optional)'),
+  notes: notesInput.optional(),
+  urls: z.array(urlInput).max(20).optional().describe('Websites (homepage, blog, profiles)'),
+  nicknames: z.array(nicknameInput).max(10).optional().describe('Nicknames the person goes by'),
+  groups: z.array(groupRefInput).max(20).optional().describe('Contact groups (labels) to add the contact to, by name or resource name; they must exist (see list_contact_groups)'),
+};
+const newContactObject = z.object(newContactShape);
+export type NewContact = z.infer<typeof newContactObject>;
+
+/** A new contact needs something to call it by. */
+export function hasIdentity(a: NewContact): boolean {
+  return Boolean((a.name && toName(a.name)) || a.emails?.length || a.phones?.length || (a.organization && toOrganization(a.organization)));
+}
+export const IDENTITY_MESSAGE = 'give at least a name, an email address, a phone number or an organization';
+
+/** The People API body of a new contact (memberships are added by the caller). */
+export function newContactBody(args: NewContact): people_v1.Schema$Person {
+  const person: people_v1.Schema$Person = {};
+  const name = args.name ? toName(args.name) : undefined;
+  if (name) person.names = [name];
+  if (args.emails?.length) person.emailAddresses = args.emails.map(toEmail);
+  if (args.phones?.length) person.phoneNumbers = args.phones.map(toPhone);
+  const org = args.organization ? toOrganization(args.organization) : undefined;
+  if (org) person.organizations = [org];
+  if (args.addresses?.length) person.addresses = args.addresses.map(toAddress);
+  if (args.birthday) person.birthdays = [toBirthday(args.birthday)];
+  if (args.notes?.trim()) person.biographies = toNotes(args.notes);
+  if (args.urls?.length) person.urls = args.urls.map(toUrl);
+  if (args.nicknames?.length) person.nicknames = args.nicknames.map((value) => ({ value }));
+  return person;
+}
+
+/** Resolves group references to resource names new contacts may join (own groups, My Contacts, Starred). */
+export async function groupsForNewContacts(ctx: ToolContext, refs: string[]): Promise<Map<string, string>> {
+  const groups = refs.length ? await resolveGroups(ctx, [...new Set(refs)]) : [];
+  const refused = groups.find((g) => g.system && !ADDABLE_SYSTEM_GROUPS.includes(g.resourceName));
+  if (refused) throw new ToolError(`Contacts can't be added to the built-in group "${refused.name}"; only to your own groups, My Contacts and Starred.`);
+  return new Map(groups.map((g) => [g.ref, g.resourceName]));
+}
 
 export const createContact = defineTool({
   name: 'create_contact',
   title: 'Create contact',
   description:
     'Creates a new contact in the user’s Google Contacts. Search first (search_contacts) so you don’t create a duplicate; to change an existing contact use update_contact. ' +
-    'Give at least a name, an email address or a phone number. New contacts are always in My Contacts; groups adds them to more groups.',
-  inputSchema: z
-    .object({
-      name: nameInput.optional().describe('The person’s name'),
-      emails: z.array(emailInput).max(20).optional().describe('Email addresses, the primary one first'),
-      phones: z.array(phoneInput).max(20).optional().describe('Phone numbers, the primary one first'),
-      organization: organizationInput.optional().describe('Where the person works and their job title'),
-      addresses: z.array(addressInput).max(10).optional().describe('Postal addresses'),
-      birthday: birthdayInput.optional().describe('Birthday (year optional)'),
-      notes: notesInput.optional(),
-      urls: z.array(urlInput).max(20).optional().describe('Websites (homepage, blog, profiles)'),
-      nicknames: z.array(nicknameInput).max(10).optional().describe('Nicknames the person goes by'),
-      groups: z.array(groupRefInput).max(20).optional().describe('Contact groups (labels) to add the contact to, by name or resource name; they must exist (see list_contact_groups)'),
-      detail: detailInput,
-    })
-    .refine((a) => (a.name && toName(a.name)) || a.emails?.length || a.phones?.length || (a.organization && toOrganization(a.organization)), {
-      message: 'give at least a name, an email address, a phone number or an organization',
-    }),
+    'Give at least a name, an email address or a phone number. New contacts are always in My Contacts; groups adds them to more groups. To create many at once, use create_contacts.',
+  inputSchema: z.object({ ...newContactShape, detail: detailInput }).refine(hasIdentity, { message: IDENTITY_MESSAGE }),
   outputSchema: z.object({ contact: personOut.describe('The new contact') }),
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false },
   readOnly: false,
   async run(args, ctx) {
-    const person: people_v1.Schema$Person = {};
-    const name = args.name ? toName(args.name) : undefined;
-    if (name) person.names = [name];
-    if (args.emails?.length) person.emailAddresses = args.emails.map(toEmail);
-    if (args.phones?.length) person.phoneNumbers = args.phones.map(toPhone);
-    const org = args.organization ? toOrganization(args.organization) : undefined;
-    if (org) person.organizations = [org];
-    if (args.addresses?.length) person.addresses = args.addresses.map(toAddress);
-    if (args.birthday) person.birthdays = [toBirthday(args.birthday)];
-    if (args.notes?.trim()) person.biographies = toNotes(args.notes);
-    if (args.urls?.length) person.urls = args.urls.map(toUrl);
-    if (args.nicknames?.length) person.nicknames = args.nicknames.map((value) => ({ value }));
+    const person = newContactBody(args);
     if (args.groups?.length) {
-      const groups = await resolveGroups(ctx, args.groups);
-      const refused = groups.find((g) => g.system && !ADDABLE_SYSTEM_GROUPS.includes(g.resourceName));
-      if (refused) throw new ToolError(`Contacts can't be added to the built-in group "${refused.name}"; only to your own groups, My Contacts and Starred.`);
-      person.memberships = [...new Set(groups.map((g) => g.resourceName))].map(toMembership);
+      const groups = await groupsForNewContacts(ctx, args.groups);
+      person.memberships = [...new Set(args.groups.map((g) => groups.get(g)!))].map(toMembership);
     }
     const created = await ctx.people.serialize(ctx.accountId, () =>
       ctx.people.call(ctx.accountId, (api, options) => api.people.createContact({ personFields: personFields(args.detail), requestBody: person }, options), { idempotent: false }),

@@ -150,19 +150,8 @@ export function emailKey(value: string): string {
   return value.trim().toLowerCase();
 }
 
-export function phoneDigits(value: string): string {
-  return value.replace(/\D/g, '');
-}
-
-/** Same number: equal digits, or one ends with the other (a missing country code) when ≥ 7 digits. */
-export function samePhone(a: string, b: string): boolean {
-  const da = phoneDigits(a);
-  const db = phoneDigits(b);
-  if (!da || !db) return false;
-  if (da === db) return true;
-  const [short, long] = da.length < db.length ? [da, db] : [db, da];
-  return short.length >= 7 && long.endsWith(short);
-}
+/** Phones: one rule for update_contact, the duplicate finder and merges (see phones.ts). */
+export { phoneDigits, samePhone } from './phones.js';
 
 export function textKey(value: string): string {
   return value

@@ -1,13 +1,18 @@
 import { addContactsToGroup } from './add-contacts-to-group.js';
 import { createContactGroup } from './create-contact-group.js';
 import { createContact } from './create-contact.js';
+import { createContacts } from './create-contacts.js';
 import { deleteContactGroup } from './delete-contact-group.js';
 import { deleteContact } from './delete-contact.js';
+import { findDuplicateContacts } from './find-duplicate-contacts.js';
 import { getContact } from './get-contact.js';
 import { listContactGroups } from './list-contact-groups.js';
 import { listContacts } from './list-contacts.js';
+import { listDeletedContacts } from './list-deleted-contacts.js';
+import { mergeContacts } from './merge-contacts.js';
 import { removeContactsFromGroup } from './remove-contacts-from-group.js';
 import { renameContactGroup } from './rename-contact-group.js';
+import { restoreContacts } from './restore-contacts.js';
 import { saveOtherContact } from './save-other-contact.js';
 import { searchContacts } from './search-contacts.js';
 import { searchDirectory } from './search-directory.js';
@@ -26,6 +31,11 @@ export const ALL_TOOLS: ToolDefinition[] = [
   tool(createContact),
   tool(updateContact),
   tool(deleteContact),
+  tool(createContacts),
+  tool(findDuplicateContacts),
+  tool(mergeContacts),
+  tool(listDeletedContacts),
+  tool(restoreContacts),
   tool(listContactGroups),
   tool(createContactGroup),
   tool(renameContactGroup),

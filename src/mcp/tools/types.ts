@@ -2,6 +2,7 @@
 import type { z } from 'zod';
 import type { ToolAnnotations } from '@modelcontextprotocol/server';
 import type { Config } from '../../config/config.js';
+import type { ContactTrash } from '../../contacts/trash.js';
 import type { PeopleGateway } from '../../upstream/google/people.js';
 
 export interface ToolContext {
@@ -9,6 +10,8 @@ export interface ToolContext {
   clientId: string;
   people: PeopleGateway;
   config: Config;
+  /** Where deleted contacts are kept for undo (delete_contact, merge_contacts, restore_contacts). */
+  trash: ContactTrash;
 }
 
 export interface ToolOutput<O> {

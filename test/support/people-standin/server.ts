@@ -58,6 +58,8 @@ const ROUTES: RouteDef[] = [
   { id: 'people.createContact', rpc: RPC + 'CreateContact', httpMethod: 'POST', pattern: /^\/v1\/people:createContact$/, anyOf: CONTACTS_WRITE, mutation: true, params: ['personFields', 'sources'], body: { type: 'Person', root: 'person' } },
   { id: 'people.connections.list', rpc: RPC + 'ListConnections', httpMethod: 'GET', pattern: /^\/v1\/(people\/[^/:]*)\/connections$/, anyOf: CONTACTS_READ, mutation: false, params: ['pageSize', 'pageToken', 'personFields', 'requestMask.includeField', 'requestSyncToken', 'sortOrder', 'sources', 'syncToken'] },
   { id: 'people.updateContact', rpc: RPC + 'UpdateContact', httpMethod: 'PATCH', pattern: /^\/v1\/(people\/[^/:]*):updateContact$/, anyOf: CONTACTS_WRITE, mutation: true, params: ['personFields', 'sources', 'updatePersonFields'], body: { type: 'Person', root: 'person' } },
+  { id: 'people.batchCreateContacts', rpc: RPC + 'BatchCreateContacts', httpMethod: 'POST', pattern: /^\/v1\/people:batchCreateContacts$/, anyOf: CONTACTS_WRITE, mutation: true, params: [], body: { type: 'BatchCreateContactsRequest', root: '' } },
+  { id: 'people.batchDeleteContacts', rpc: RPC + 'BatchDeleteContacts', httpMethod: 'POST', pattern: /^\/v1\/people:batchDeleteContacts$/, anyOf: CONTACTS_WRITE, mutation: true, params: [], body: { type: 'BatchDeleteContactsRequest', root: '' } },
   { id: 'people.deleteContact', rpc: RPC + 'DeleteContact', httpMethod: 'DELETE', pattern: /^\/v1\/(people\/[^/:]*):deleteContact$/, anyOf: CONTACTS_WRITE, mutation: true, params: [] },
   { id: 'people.get', rpc: RPC + 'GetPerson', httpMethod: 'GET', pattern: /^\/v1\/(people\/[^/:]*)$/, anyOf: PROFILE_READ, mutation: false, params: ['personFields', 'requestMask.includeField', 'sources'] },
   { id: 'contactGroups.batchGet', rpc: 'google.people.v1.ContactGroupService.BatchGetContactGroups', httpMethod: 'GET', pattern: /^\/v1\/contactGroups:batchGet$/, anyOf: CONTACTS_READ, mutation: false, params: ['groupFields', 'maxMembers', 'resourceNames'] },
@@ -125,6 +127,7 @@ class StandinImpl implements PeopleStandin {
   readonly warmups = new Map<string, number>();
   readonly otherContactsWarmups = new Map<string, number>();
   readonly internalErrors: Error[] = [];
+  readonly quirks = { batchCreateIgnoresMemberships: false };
   private maxConcurrent = 0;
   private readonly inflight = new Map<string, number>();
   private faults: FaultRule[] = [];
@@ -193,12 +196,19 @@ class StandinImpl implements PeopleStandin {
     this.warmups.clear();
     this.otherContactsWarmups.clear();
     this.faults = [];
+    this.quirks.batchCreateIgnoresMemberships = false;
     this.maxConcurrent = 0;
     this.generation += 1;
   }
 
   expireSyncTokens(): void {
     this.generation += 1;
+  }
+
+  setContactPhoto(email: string, resourceName: string, url: string): void {
+    const p = this.usersByEmail.get(email.toLowerCase())?.contacts.get(resourceName);
+    if (!p) throw new Error(`stand-in: no contact ${resourceName} for ${email}`);
+    p.data.photos = [{ metadata: { primary: true, source: { type: 'CONTACT', id: p.sourceId } }, url }];
   }
 
   snapshot(email: string): PeopleStandinSnapshot | undefined {

@@ -48,6 +48,8 @@ export type PeopleMethodId =
   | 'people.createContact'
   | 'people.updateContact'
   | 'people.deleteContact'
+  | 'people.batchCreateContacts'
+  | 'people.batchDeleteContacts'
   | 'people.searchDirectoryPeople'
   | 'people.listDirectoryPeople'
   | 'contactGroups.list'
@@ -111,6 +113,16 @@ export interface PeopleStandin {
   reset(): void;
   /** Make every sync token issued so far expired (next use → 400 EXPIRED_SYNC_TOKEN). */
   expireSyncTokens(): void;
+  /**
+   * Behaviours of Google's that vary or are not documented, switched on by a test to check the app
+   * copes with them. Cleared by reset().
+   */
+  readonly quirks: { batchCreateIgnoresMemberships: boolean };
+  /**
+   * Gives a contact a custom photo (Google's updateContactPhoto, which the stand-in does not serve over
+   * HTTP): tests of what happens to photos on delete, merge and restore.
+   */
+  setContactPhoto(email: string, resourceName: string, url: string): void;
   /** Deep copy of a user's stored data (full fields), for assertions. Undefined for unknown users. */
   snapshot(email: string): PeopleStandinSnapshot | undefined;
   close(): Promise<void>;

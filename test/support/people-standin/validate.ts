@@ -12,7 +12,9 @@ export type BodyType =
   | 'CreateContactGroupRequest'
   | 'UpdateContactGroupRequest'
   | 'ModifyContactGroupMembersRequest'
-  | 'CopyOtherContactToMyContactsGroupRequest';
+  | 'CopyOtherContactToMyContactsGroupRequest'
+  | 'BatchCreateContactsRequest'
+  | 'BatchDeleteContactsRequest';
 
 const schemaUrl = new URL('../people-schema.json', import.meta.url);
 
@@ -29,6 +31,8 @@ function load(): Map<BodyType, ValidateFunction> {
     'UpdateContactGroupRequest',
     'ModifyContactGroupMembersRequest',
     'CopyOtherContactToMyContactsGroupRequest',
+    'BatchCreateContactsRequest',
+    'BatchDeleteContactsRequest',
   ];
   validators = new Map();
   for (const t of types) {
