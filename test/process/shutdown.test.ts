@@ -115,7 +115,13 @@ describe('graceful shutdown (SIGTERM)', function () {
 
     it('closes the store only after the server has drained, then exits 0', async function () {
       order.length = 0;
-      await start((_req, res) => setTimeout(() => res.end('late'), 150));
+      await start((_req, res) => {
+        res.on('finish', () => order.push('response sent'));
+        setTimeout(() => res.end('late'), 150);
+      });
+      let body = '';
+      let clientDone!: () => void;
+      const received = new Promise<void>((r) => (clientDone = r));
       const exited = new Promise<number>((resolve) => {
         const stop = createShutdown({
           server,
@@ -128,14 +134,16 @@ describe('graceful shutdown (SIGTERM)', function () {
           timings: { drainMs: 2_000, storeCloseMs: 500, deadlineMs: 3_000 },
         });
         const req = request({ host: '127.0.0.1', port, path: '/' }, (res) => {
-          res.resume();
-          res.on('end', () => order.push('response done'));
+          res.on('data', (d: Buffer) => (body += d.toString()));
+          res.on('end', () => clientDone());
         });
         req.end();
         setTimeout(() => stop('SIGTERM'), 50);
       });
       expect(await exited).to.equal(0);
-      expect(order).to.deep.equal(['response done', 'store closed', 'exit 0']);
+      await received;
+      expect(body, 'the in-flight response reached the client whole').to.equal('late');
+      expect(order).to.deep.equal(['response sent', 'store closed', 'exit 0']);
     });
 
     it('a store that never closes does not hold the exit past storeCloseMs', async function () {
