@@ -109,10 +109,15 @@ export function createApp(deps: AppDeps): App {
     withRequestLogger(reqLogger, next);
   });
 
-  app.get('/healthz', (_req, res) => {
+  // /healthz is what the Cloud Run probes call (inside Google's network). Cloud Run reserves some paths
+  // ending in "z" on *.run.app, so from outside /healthz returns Google's own 404: /health is the URL the
+  // admin and `npm run admin -- doctor` use. Same answer, nothing secret in it.
+  const health = (_req: Request, res: Response) => {
     res.setHeader('Cache-Control', 'no-store');
     res.json({ status: 'ok' });
-  });
+  };
+  app.get('/healthz', health);
+  app.get('/health', health);
   app.get('/assets/style.css', (_req, res) => {
     res.setHeader('Cache-Control', 'public, max-age=3600');
     res.type('text/css').send(STYLESHEET);

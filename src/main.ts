@@ -1,6 +1,6 @@
 /**
  * The server process: read the environment, build the app, listen on PORT, and on SIGTERM (Cloud Run
- * scale-in) stop accepting connections, let in-flight requests finish, then exit. Started by index.ts.
+ * scale-in) shut down within 8 s (shutdown.ts). Started by index.ts.
  */
 import { createServer } from 'node:http';
 import { createApp } from './app.js';
@@ -8,8 +8,7 @@ import { ConfigError, loadConfig } from './config/config.js';
 import { resolveSecretReferences } from './config/secrets.js';
 import { createLogger, setRootLogger } from './logging/logger.js';
 import { createStore } from './storage/factory.js';
-
-const DRAIN_TIMEOUT_MS = 10_000;
+import { createShutdown } from './shutdown.js';
 
 export async function main(): Promise<void> {
   let config;
@@ -54,23 +53,7 @@ export async function main(): Promise<void> {
     logger.info({ event: 'server.started', port: config.port, mcpUrl: config.mcpUrl, store: config.store, readOnly: config.readOnly }, `listening on ${config.port}; MCP URL ${config.mcpUrl}`);
   });
 
-  let stopping = false;
-  const stop = (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    logger.info({ event: 'server.stopping', signal }, 'draining connections');
-    server.close(() => {
-      void store.close().finally(() => {
-        logger.flush();
-        process.exit(0);
-      });
-    });
-    server.closeIdleConnections();
-    setTimeout(() => {
-      server.closeAllConnections();
-      process.exit(0);
-    }, DRAIN_TIMEOUT_MS).unref();
-  };
+  const stop = createShutdown({ server, store, logger, exit: (code) => process.exit(code) });
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
 }

@@ -1,7 +1,8 @@
 /**
  * `npm run admin -- <command>`: users, grants --email <e>, revoke --email <e> [--yes], clients,
- * purge-expired [--yes]. Works against the configured store (STORE=firestore in production). --json for
- * scripts. Destructive commands ask for confirmation unless --yes.
+ * purge-expired [--yes] work against the configured store (STORE=firestore in production); --json for
+ * scripts; destructive commands ask for confirmation unless --yes. `doctor <BASE_URL>` checks a running
+ * deployment over HTTPS and needs no configuration or credentials at all.
  */
 import { createInterface } from 'node:readline/promises';
 import { loadConfig } from '../config/config.js';
@@ -13,6 +14,7 @@ import { GoogleOAuth } from '../upstream/google/oauth.js';
 import { GoogleTokenStore } from '../upstream/google/token-store.js';
 import { GRANT_TTL } from '../oauth/constants.js';
 import { listClients, listGrants, listUsers, purgeExpired, revokeUser } from './commands.js';
+import { formatDoctor, runDoctor, type DoctorOptions } from './doctor.js';
 
 export const USAGE = `Usage: npm run admin -- <command> [options]
 
@@ -22,6 +24,8 @@ Commands:
   revoke --email <email>    end all of a user's grants, revoke their Google token, empty their trash (asks first; --yes skips)
   clients                   registered OAuth clients and when they were last used
   purge-expired             delete expired records now (for stores/emulators without TTL; asks first; --yes skips)
+  doctor <BASE_URL>         check a running deployment from here (TLS, /health, OAuth metadata, the 401
+                            challenge, registration); needs no configuration; exits 1 if a check fails
 
 Options:
   --json                    machine-readable output
@@ -46,6 +50,18 @@ function table(rows: Array<Record<string, unknown>>): string {
 function option(args: string[], name: string): string | undefined {
   const i = args.indexOf(`--${name}`);
   return i >= 0 ? args[i + 1] : undefined;
+}
+
+/** `doctor <BASE_URL>`: needs no store and no configuration. Returns the exit code. */
+export async function runDoctorCommand(args: string[], io: Pick<CliIo, 'out' | 'err'>, opts: DoctorOptions = {}): Promise<number> {
+  const target = args.filter((a) => !a.startsWith('--'))[1];
+  if (!target) {
+    io.err('doctor needs the service address, e.g.: npm run admin -- doctor https://contacts-mcp-123456789012.europe-west1.run.app\n(terraform -chdir=terraform output -raw service_url prints it)');
+    return 2;
+  }
+  const report = await runDoctor(target, opts);
+  io.out(args.includes('--json') ? JSON.stringify(report, null, 2) : formatDoctor(report));
+  return report.ok ? 0 : 1;
 }
 
 /** Runs one command; returns the exit code. */
@@ -112,6 +128,10 @@ async function main(): Promise<void> {
   const args = process.argv.slice(2);
   if (args.length === 0 || args.includes('--help') || args.includes('-h')) {
     process.stdout.write(USAGE);
+    return;
+  }
+  if (args[0] === 'doctor') {
+    process.exitCode = await runDoctorCommand(args, { out: (s) => process.stdout.write(`${s}\n`), err: (s) => process.stderr.write(`${s}\n`) });
     return;
   }
   const config = loadConfig(await resolveSecretReferences(process.env));

@@ -191,6 +191,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   let store: StoreKind = 'memory';
   if (storeRaw === 'memory' || storeRaw === 'firestore') store = storeRaw;
   else problems.push(`STORE must be "memory" or "firestore" (got "${env.STORE}"). Example: STORE=firestore`);
+  if (store === 'memory' && onCloudRun) {
+    // Each Cloud Run instance would keep its own clients, grants and tokens, and lose them at every
+    // restart or scale-in: users would be signed out at random. Refuse rather than start half-working.
+    problems.push(
+      `STORE=${env.STORE ? storeRaw : 'memory (the default)'} is refused on Cloud Run (K_SERVICE is set): every instance would keep its own sign-ins and lose them when it stops. Set STORE=firestore and GOOGLE_CLOUD_PROJECT (terraform/run.tf does).`,
+    );
+  }
 
   const projectId = env.GOOGLE_CLOUD_PROJECT?.trim() || env.GCLOUD_PROJECT?.trim() || undefined;
   if (store === 'firestore' && !projectId && !env.FIRESTORE_EMULATOR_HOST) {

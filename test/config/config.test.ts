@@ -59,6 +59,13 @@ describe('configuration', () => {
     expect(problems({ ...base, CLIENT_ID_METADATA_DOCUMENTS: 'off' }).join()).to.contain('CLIENT_ID_METADATA_DOCUMENTS must be true or false');
   });
 
+  it('STORE=memory (also by default) is refused on Cloud Run; STORE=firestore is accepted there', () => {
+    expect(problems({ ...base, K_SERVICE: 'contacts-mcp' }).join()).to.contain('STORE=memory (the default) is refused on Cloud Run');
+    expect(problems({ ...base, STORE: 'memory', K_SERVICE: 'contacts-mcp' }).join()).to.contain('STORE=memory is refused on Cloud Run');
+    expect(problems({ ...base, STORE: 'firestore', GOOGLE_CLOUD_PROJECT: 'p', K_SERVICE: 'contacts-mcp' })).to.deep.equal([]);
+    expect(problems({ ...base, STORE: 'memory' }), 'memory stays the local default').to.deep.equal([]);
+  });
+
   it('reads the Google client JSON file the console downloads', () => {
     const c = loadConfig({ BASE_URL: base.BASE_URL, ACCESS_TOKEN_SECRET: base.ACCESS_TOKEN_SECRET, GOOGLE_OAUTH_CLIENT: JSON.stringify({ web: { client_id: 'a.apps.googleusercontent.com', client_secret: 'GOCSPX-b', redirect_uris: [] } }) });
     expect(c.google).to.deep.equal({ clientId: 'a.apps.googleusercontent.com', clientSecret: 'GOCSPX-b' });

@@ -86,6 +86,28 @@ function runtimeProblems(runtime: DockerStage, stages: DockerStage[]): string[] 
   return problems;
 }
 
+/**
+ * The compile cache warmed in the image must be the one the server reads: Node keys the cache directory by
+ * user id, so it is warmed by the runtime USER (in a directory that user owns), with the warm-up script
+ * that also loads what production loads lazily (the Firestore client, oidc-provider, the People API client).
+ */
+export function compileCacheProblems(text: string): string[] {
+  const problems: string[] = [];
+  const runtime = parseDockerfile(text).stages.at(-1);
+  if (!runtime) return ['no stages'];
+  const cacheDir = dockerEnv(runtime).NODE_COMPILE_CACHE;
+  if (!cacheDir) return ['the runtime stage sets no NODE_COMPILE_CACHE: cold starts compile every module'];
+  const instructions = runtime.instructions;
+  const warm = instructions.findIndex((i) => i.keyword === 'RUN' && /compile-cache-warmup\.js/.test(i.args));
+  if (warm < 0) problems.push('the compile cache is not warmed with dist/compile-cache-warmup.js (importing main.js alone misses the Firestore client and the lazily loaded modules)');
+  const finalUser = instructions.filter((i) => i.keyword === 'USER').at(-1)?.args;
+  const userAtWarm = instructions.slice(0, Math.max(warm, 0)).filter((i) => i.keyword === 'USER').at(-1)?.args ?? 'root';
+  if (warm >= 0 && userAtWarm !== finalUser) problems.push(`the compile cache is warmed as ${userAtWarm} but the server runs as ${finalUser ?? 'root'}: Node keys the cache by user id, so it would never be read`);
+  const owned = instructions.slice(0, Math.max(warm, 0)).some((i) => i.keyword === 'RUN' && i.args.includes(cacheDir) && new RegExp(`chown\\s+${finalUser ?? 'root'}\\b`).test(i.args));
+  if (warm >= 0 && finalUser && !owned) problems.push(`${cacheDir} must be created and chowned to ${finalUser} before the warm-up`);
+  return problems;
+}
+
 /** The source paths of a COPY/ADD instruction (flags and the destination removed). */
 function copySources(args: string): string[] {
   return args.replace(/--\S+\s*/g, '').trim().split(/\s+/).slice(0, -1);
@@ -134,6 +156,27 @@ describe('deploy: Dockerfile', function () {
     const runtime = stages.at(-1)!;
     const fromBuild = runtime.instructions.filter((i) => i.keyword === 'COPY' && i.args.includes(`--from=${build!.name}`));
     expect(fromBuild.map((i) => i.args)).to.deep.equal([`--from=${build!.name} /app/dist ./dist`]);
+  });
+
+  it('warms the compile cache as the runtime user, with the full warm-up script', function () {
+    const problems = compileCacheProblems(dockerfile);
+    expect(problems, problems.join('\n')).to.deep.equal([]);
+  });
+
+  describe('the compile-cache checker itself', function () {
+    const broken: { name: string; edit: (text: string) => string; problem: RegExp }[] = [
+      { name: 'warming as root (the cache Node never reads as uid 1000)', edit: (t) => t.replace('USER node\nRUN node dist/compile-cache-warmup.js', 'RUN node dist/compile-cache-warmup.js\nUSER node'), problem: /warmed as root but the server runs as node/ },
+      { name: 'warming with main.js only', edit: (t) => t.replace('RUN node dist/compile-cache-warmup.js', `RUN node --input-type=module -e "await import('/app/dist/main.js')"`), problem: /not warmed with dist\/compile-cache-warmup\.js/ },
+      { name: 'a cache directory the runtime user does not own', edit: (t) => t.replace(' && chown node:node /app/.compile-cache', ''), problem: /chowned to node/ },
+      { name: 'no cache at all', edit: (t) => t.replace('ENV NODE_COMPILE_CACHE=/app/.compile-cache\n', ''), problem: /no NODE_COMPILE_CACHE/ },
+    ];
+    for (const testCase of broken) {
+      it(`rejects ${testCase.name}`, function () {
+        const text = testCase.edit(dockerfile);
+        expect(text, 'the edit changed nothing').to.not.equal(dockerfile);
+        expect(compileCacheProblems(text).join('\n')).to.match(testCase.problem);
+      });
+    }
   });
 
   describe('the checker itself', function () {

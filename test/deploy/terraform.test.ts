@@ -23,7 +23,7 @@ describe('deploy: terraform/', function () {
     if (result.error && (result.error as NodeJS.ErrnoException).code === 'ENOENT') {
       expect.fail(
         'terraform is not installed, and this check needs it. Install Terraform 1.11 (a single binary, e.g. ' +
-          'from HashiCorp\'s apt repository or release zip; CI uses hashicorp/setup-terraform) and re-run.',
+          'from HashiCorp\'s apt repository, or `bash .ci/install-terraform.sh` as CI does) and re-run.',
       );
     }
     expect(result.error, String(result.error)).to.equal(undefined);

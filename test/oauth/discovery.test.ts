@@ -73,6 +73,13 @@ describe('discovery', function () {
     expect(hz.status).to.equal(200);
   });
 
+  it('/health (reachable on *.run.app, where Cloud Run reserves /healthz) answers 200, no-store, nothing secret', async () => {
+    const res = await fetch(`${h.baseUrl}/health`);
+    expect(res.status).to.equal(200);
+    expect(res.headers.get('cache-control')).to.equal('no-store');
+    expect(await res.json()).to.deep.equal({ status: 'ok' });
+  });
+
   it('an unknown route answers a JSON 4xx, not a stack trace', async () => {
     const res = await fetch(`${h.baseUrl}/nope/../etc`);
     expect(res.status).to.be.within(400, 499);
