@@ -78,8 +78,10 @@ export function cimdErrorPage(err: unknown): CimdPage | undefined {
     case 'unreachable': {
       const title = 'This server could not reach the app’s metadata document';
       return {
-        // 502: our outgoing fetch failed; nothing in the request was wrong.
-        status: 502,
+        // 424 Failed Dependency: the request depended on a fetch that failed. Not a 5xx: a client_id naming a
+        // host that does not resolve (a typo, or a probe) looks the same from here as our egress being down,
+        // and neither is a server fault to alert on; the page text says plainly whose fetch failed.
+        status: 424,
         title,
         body: html`<div class="card"><h1>${title}</h1>
 <p>The app identified itself by the address of its metadata document. <strong>This server could not reach the app’s metadata document</strong> at</p>

@@ -35,7 +35,7 @@ async function whoami(h: Harness, token: string): Promise<string> {
 
 /** The "could not reach" page: names the URL and the administrator's options, never blames the app. */
 function expectCouldNotReachPage(page: { status: number; location: string | null; text: string }, url: string) {
-  expect(page.status).to.equal(502);
+  expect(page.status).to.equal(424);
   expect(page.location, 'never a redirect').to.equal(null);
   expect(page.text).to.contain('This server could not reach the app’s metadata document');
   expect(page.text).to.contain(url);
