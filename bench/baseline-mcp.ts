@@ -6,21 +6,26 @@
 import { createServer } from 'node:http';
 import { createMcpHandler, McpServer } from '@modelcontextprotocol/server';
 import { toNodeHandler } from '@modelcontextprotocol/node';
+import { ContactTrash } from '../src/contacts/trash.js';
 import { searchContacts } from '../src/mcp/tools/search-contacts.js';
+import type { ToolContext } from '../src/mcp/tools/types.js';
+import { KeyRing } from '../src/security/keys.js';
+import { MemoryStore } from '../src/storage/memory.js';
+import type { GoogleAccessTokens } from '../src/upstream/google/access-tokens.js';
 import { PeopleGateway } from '../src/upstream/google/people.js';
-import type { GoogleTokenStore } from '../src/upstream/google/token-store.js';
-import type { Config } from '../src/config/config.js';
-import type { ContactTrash } from '../src/contacts/trash.js';
 
 const token = process.env.GOOGLE_ACCESS_TOKEN ?? '';
-const fixedTokens = { accessToken: async () => token, markStale: () => undefined } as unknown as GoogleTokenStore;
-const people = new PeopleGateway({ rootUrl: process.env.PEOPLE_API_ROOT_URL!, tokens: fixedTokens });
+const fixedToken: GoogleAccessTokens = { accessToken: async () => token, markStale: () => undefined, grantedScopes: async () => undefined };
+const people = new PeopleGateway({ rootUrl: process.env.PEOPLE_API_ROOT_URL!, tokens: fixedToken });
+// search_contacts never touches the trash; an in-memory one keeps the context honest without a cast.
+const trash = new ContactTrash(new MemoryStore(), new KeyRing(['baseline-unused-trash-key']), 1);
+const ctx: ToolContext = { google: people.forAccount('baseline'), trash: trash.forAccount('baseline') };
 const handler = createMcpHandler(() => {
   const server = new McpServer({ name: 'baseline', version: '1.0.0' }, { capabilities: { tools: {} } });
-  server.registerTool(searchContacts.name, { description: searchContacts.description, inputSchema: searchContacts.inputSchema, outputSchema: searchContacts.outputSchema }, (async (args: unknown) => {
-    const out = await searchContacts.run(args as never, { accountId: 'baseline', clientId: 'baseline', people, config: {} as Config, trash: {} as ContactTrash /* search never deletes */ });
+  server.registerTool(searchContacts.name, { description: searchContacts.description, inputSchema: searchContacts.inputSchema, outputSchema: searchContacts.outputSchema }, async (args) => {
+    const out = await searchContacts.run(args, ctx);
     return { content: [{ type: 'text', text: out.text }], structuredContent: out.structured };
-  }) as never);
+  });
   return server;
 });
 const node = toNodeHandler(handler);

@@ -46,6 +46,17 @@ export async function deleteTrashOf(store: Store, accountId: string): Promise<nu
   return records.length;
 }
 
+/** One user's trash: what the tools get as `ctx.trash` (the account is bound, so no tool can pass another). */
+export interface AccountTrash {
+  /** How long an entry stays restorable (TRASH_DAYS). */
+  readonly ttlDays: number;
+  put(content: TrashContent, reason: TrashReason): Promise<{ trashId: string; expiresAt: number }>;
+  list(): Promise<TrashedContact[]>;
+  claim(trashId: string): Promise<TrashedContact | undefined>;
+  release(trashId: string): Promise<void>;
+  remove(trashId: string): Promise<void>;
+}
+
 export class ContactTrash {
   constructor(
     private readonly store: Store,
@@ -53,6 +64,18 @@ export class ContactTrash {
     readonly ttlDays: number,
     private readonly now: () => number = Date.now,
   ) {}
+
+  /** The trash of one user, as the tools see it. */
+  forAccount(accountId: string): AccountTrash {
+    return {
+      ttlDays: this.ttlDays,
+      put: (content, reason) => this.put(accountId, content, reason),
+      list: () => this.list(accountId),
+      claim: (trashId) => this.claim(accountId, trashId),
+      release: (trashId) => this.release(accountId, trashId),
+      remove: (trashId) => this.remove(accountId, trashId),
+    };
+  }
 
   /** Saves a contact about to be deleted. Throws (and nothing may be deleted then) if the store fails. */
   async put(accountId: string, content: TrashContent, reason: TrashReason): Promise<{ trashId: string; expiresAt: number }> {

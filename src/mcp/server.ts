@@ -7,11 +7,12 @@ import { McpServer, type CallToolResult } from '@modelcontextprotocol/server';
 import type { Config } from '../config/config.js';
 import type { ContactTrash } from '../contacts/trash.js';
 import { log } from '../logging/logger.js';
+import { isStoreUnavailable } from '../storage/port.js';
 import { GoogleReauthRequired, GoogleUnavailable, MissingGooglePermission, PeopleApiError, type PeopleGateway } from '../upstream/google/people.js';
 import { PERMISSION_LABELS, SCOPE, missingOptionalPermissionText, optionalPermissionFor } from '../upstream/google/scopes.js';
 import type { Principal } from './auth.js';
 import { ALL_TOOLS } from './tools/index.js';
-import { ToolError, type ToolDefinition } from './tools/types.js';
+import { isReadOnlyTool, ToolError, type ToolContext, type ToolDefinition } from './tools/types.js';
 
 export const SERVER_INFO = { name: 'google-contacts-mcp', version: '0.1.0' };
 
@@ -28,7 +29,7 @@ export interface RequestOutcome {
 }
 
 export function toolsFor(config: Config, tools: ToolDefinition[] = ALL_TOOLS): ToolDefinition[] {
-  return config.readOnly ? tools.filter((t) => t.readOnly) : tools;
+  return config.readOnly ? tools.filter(isReadOnlyTool) : tools;
 }
 
 const GOOGLE_SCOPE_PREFIX = 'https://www.googleapis.com/auth/';
@@ -65,6 +66,10 @@ export function errorResult(err: unknown, outcome: RequestOutcome, toolName: str
     text = 'Your Google sign-in for this connector has expired or was revoked. Reconnect the connector (sign in with Google again) and retry.';
   } else if (err instanceof GoogleUnavailable) {
     text = 'Google is temporarily unavailable. Try again in a minute.';
+  } else if (isStoreUnavailable(err)) {
+    // Our storage (the Google token store, the trash) did not answer: our outage, not a bug in the call.
+    log().error({ event: 'store.unavailable', tool: toolName }, 'storage unavailable during a tool call');
+    text = 'This server’s storage is temporarily unavailable. Try again in a moment.';
   } else if (err instanceof PeopleApiError) {
     switch (err.kind) {
       case 'not_found':
@@ -140,18 +145,20 @@ export function buildMcpServer(deps: McpDeps, principal: Principal, outcome: Req
     instructions:
       'Tools to read and manage the signed-in user’s Google Contacts. Search before creating to avoid duplicates; confirm with the user before deleting anything.',
   });
+  // The tools see the user's Google Contacts and trash already bound to the signed-in account.
+  const ctx: ToolContext = { google: deps.people.forAccount(principal.accountId), trash: deps.trash.forAccount(principal.accountId) };
   for (const tool of toolsFor(deps.config, deps.tools)) {
     server.registerTool(
       tool.name,
       { title: tool.title, description: tool.description, inputSchema: withCachedJsonSchema(tool.inputSchema), outputSchema: withCachedJsonSchema(tool.outputSchema), annotations: { title: tool.title, ...tool.annotations } },
-      (async (args: unknown) => {
+      async (args) => {
         try {
-          const out = await tool.run(args as never, { accountId: principal.accountId, clientId: principal.clientId, people: deps.people, config: deps.config, trash: deps.trash });
-          return { content: [{ type: 'text', text: out.text }], structuredContent: out.structured as Record<string, unknown> };
+          const out = await tool.run(args, ctx);
+          return { content: [{ type: 'text', text: out.text }], structuredContent: out.structured };
         } catch (err) {
           return errorResult(err, outcome, tool.name);
         }
-      }) as never,
+      },
     );
   }
   return server;

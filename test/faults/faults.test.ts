@@ -109,6 +109,26 @@ describe('faults', function () {
       expect(err?.name).to.equal('StoreUnavailableError');
       store.down = false;
     });
+
+    it('storage failing during a tool call (the trash): a tool error saying to try again in a moment, not "failed unexpectedly"', async () => {
+      const { tokens } = await signIn(h.baseUrl);
+      const listTrash = { jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name: 'list_deleted_contacts', arguments: {} } };
+      // A first call caches the grant check and the Google access token: the outage then first reaches the tool itself.
+      const first = await mcpPost(h.mcpUrl, tokens.access_token, listTrash);
+      expect(first.status).to.equal(200);
+      expect(await first.text()).to.contain('The trash is empty');
+      store.down = true;
+      const res = await mcpPost(h.mcpUrl, tokens.access_token, listTrash);
+      const text = await res.text();
+      expect(res.status).to.equal(200);
+      expect(text).to.contain('"isError":true');
+      expect(text).to.contain('This server’s storage is temporarily unavailable. Try again in a moment.');
+      expect(h.logs.filter((l) => l.includes('tool failed unexpectedly'))).to.deep.equal([]);
+      expect(h.logs.some((l) => l.includes('"event":"store.unavailable"') && l.includes('list_deleted_contacts'))).to.equal(true);
+      store.down = false;
+      const again = await mcpPost(h.mcpUrl, tokens.access_token, listTrash);
+      expect(await again.text()).to.contain('The trash is empty');
+    });
   });
 
   describe('Google failing', () => {

@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { startHarness, type Harness } from '../support/harness.js';
 import { mcpPost } from '../support/oauth-client.js';
 import { ALL_TOOLS } from '../../src/mcp/tools/index.js';
-import type { ToolDefinition } from '../../src/mcp/tools/types.js';
+import { isReadOnlyTool, type ToolDefinition } from '../../src/mcp/tools/types.js';
 import { call, connect, expectCleanMessage, fails, ok, type PersonOut, type Session } from './helpers.js';
 
 const ALICE = 'alice@example.com';
@@ -92,8 +92,11 @@ describe('mcp tools: errors Claude can act on', function () {
 
     it('names the missing permission and how to grant it', async () => {
       // READ_ONLY sign-in grants contacts.readonly only; expose create_contact anyway to provoke Google's 403.
-      const exposed = (name: string) => ({ ...(ALL_TOOLS.find((t) => t.name === name) as ToolDefinition), readOnly: true });
-      const writeAnyway = [...ALL_TOOLS.filter((t) => t.readOnly), exposed('create_contact'), exposed('save_other_contact')];
+      const exposed = (name: string): ToolDefinition => {
+        const t = ALL_TOOLS.find((x) => x.name === name)!;
+        return { ...t, annotations: { ...t.annotations, readOnlyHint: true } };
+      };
+      const writeAnyway = [...ALL_TOOLS.filter(isReadOnlyTool), exposed('create_contact'), exposed('save_other_contact')];
       const ro = await startHarness({ env: { READ_ONLY: 'true' }, tools: writeAnyway });
       try {
         const rs = await connect(ro, ALICE);

@@ -35,7 +35,7 @@ import {
   type PhoneInput,
   type UrlInput,
 } from './fields.js';
-import { groupRefInput } from './groups.js';
+import { groupRefInput, isSystemGroup } from './groups.js';
 import { isOwn } from './person-body.js';
 import { ToolError } from './types.js';
 
@@ -97,12 +97,6 @@ const FIELD_OF: Record<keyof ContactEdit, string> = {
 /** People API fields the edit mentions (these, and only these, may go into updatePersonFields). */
 export function touchedFields(edit: ContactEdit | ResolvedEdit): string[] {
   return (Object.keys(FIELD_OF) as Array<keyof ContactEdit>).filter((k) => edit[k] !== undefined).map((k) => FIELD_OF[k]);
-}
-
-/** Built-in groups (Google's fixed ids); user groups have generated hex ids. */
-const SYSTEM_GROUP_IDS = new Set(['myContacts', 'starred', 'friends', 'family', 'coworkers', 'chatBuddies', 'all', 'blocked']);
-export function isSystemGroup(rn: string): boolean {
-  return SYSTEM_GROUP_IDS.has(rn.replace(/^contactGroups\//, ''));
 }
 
 interface Sourced {

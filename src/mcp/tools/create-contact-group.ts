@@ -12,11 +12,10 @@ export const createContactGroup = defineTool({
   inputSchema: z.object({ name: groupNameInput }),
   outputSchema: z.object({ group: groupOut.describe('The new group') }),
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false },
-  readOnly: false,
   async run(args, ctx) {
-    const created = await ctx.people.serialize(ctx.accountId, async () => {
+    const created = await ctx.google.serialize(async () => {
       try {
-        return await ctx.people.call(ctx.accountId, (api, options) =>
+        return await ctx.google.call((api, options) =>
           api.contactGroups.create({ requestBody: { contactGroup: { name: args.name }, readGroupFields: GROUP_FIELDS.replace(',memberCount', '') } }, options),
         );
       } catch (err) {

@@ -20,7 +20,7 @@ import {
   toUrl,
   urlInput,
 } from './fields.js';
-import { ADDABLE_SYSTEM_GROUPS, groupNameMap, groupRefInput, resolveGroups } from './groups.js';
+import { groupNameMap, groupRefInput, requireJoinable, resolveGroups } from './groups.js';
 import { detailInput, personFields, personOut, personText, renderPerson } from './person.js';
 import { defineTool, ToolError, type ToolContext } from './types.js';
 
@@ -66,8 +66,7 @@ export function newContactBody(args: NewContact): people_v1.Schema$Person {
 /** Resolves group references to resource names new contacts may join (own groups, My Contacts, Starred). */
 export async function groupsForNewContacts(ctx: ToolContext, refs: string[]): Promise<Map<string, string>> {
   const groups = refs.length ? await resolveGroups(ctx, [...new Set(refs)]) : [];
-  const refused = groups.find((g) => g.system && !ADDABLE_SYSTEM_GROUPS.includes(g.resourceName));
-  if (refused) throw new ToolError(`Contacts can't be added to the built-in group "${refused.name}"; only to your own groups, My Contacts and Starred.`);
+  groups.forEach(requireJoinable);
   return new Map(groups.map((g) => [g.ref, g.resourceName]));
 }
 
@@ -80,15 +79,14 @@ export const createContact = defineTool({
   inputSchema: z.object({ ...newContactShape, detail: detailInput }).refine(hasIdentity, { message: IDENTITY_MESSAGE }),
   outputSchema: z.object({ contact: personOut.describe('The new contact') }),
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false },
-  readOnly: false,
   async run(args, ctx) {
     const person = newContactBody(args);
     if (args.groups?.length) {
       const groups = await groupsForNewContacts(ctx, args.groups);
       person.memberships = [...new Set(args.groups.map((g) => groups.get(g)!))].map(toMembership);
     }
-    const created = await ctx.people.serialize(ctx.accountId, () =>
-      ctx.people.call(ctx.accountId, (api, options) => api.people.createContact({ personFields: personFields(args.detail), requestBody: person }, options), { idempotent: false }),
+    const created = await ctx.google.serialize(() =>
+      ctx.google.call((api, options) => api.people.createContact({ personFields: personFields(args.detail), requestBody: person }, options), { idempotent: false }),
     );
     const contact = renderPerson(created, args.detail, args.detail === 'full' ? await groupNameMap(ctx) : undefined);
     return { structured: { contact }, text: `Created contact:\n${personText(contact)}` };

@@ -35,7 +35,6 @@ export const createContacts = defineTool({
   }),
   outputSchema: output,
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false },
-  readOnly: false,
   async run(args, ctx) {
     // Every group named anywhere is resolved (and refused) before anything is created.
     const refs = [...(args.groups ?? []), ...args.contacts.flatMap((c) => c.groups ?? [])];
@@ -48,11 +47,10 @@ export const createContacts = defineTool({
       return { contactPerson: body };
     });
 
-    const created = await ctx.people.serialize(ctx.accountId, async () => {
+    const created = await ctx.google.serialize(async () => {
       let res: people_v1.Schema$BatchCreateContactsResponse;
       try {
-        res = await ctx.people.call(
-          ctx.accountId,
+        res = await ctx.google.call(
           (api, options) => api.people.batchCreateContacts({ requestBody: { contacts: bodies, readMask: `${personFields('compact')},memberships` } }, options),
           { idempotent: false },
         );
@@ -72,7 +70,7 @@ export const createContacts = defineTool({
         for (const g of wanted[i] ?? []) if (!has.includes(g)) missing.set(g, [...(missing.get(g) ?? []), p.resourceName!]);
       });
       for (const [group, members] of missing) {
-        await ctx.people.call(ctx.accountId, (api, options) => api.contactGroups.members.modify({ resourceName: group, requestBody: { resourceNamesToAdd: members } }, options));
+        await ctx.google.call((api, options) => api.contactGroups.members.modify({ resourceName: group, requestBody: { resourceNamesToAdd: members } }, options));
       }
       return people;
     });

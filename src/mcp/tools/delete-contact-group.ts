@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { groupRefInput, resolveGroup } from './groups.js';
+import { GROUP_FIELDS, groupRefInput, requireUserGroup, resolveGroup } from './groups.js';
 import { orNotFound } from './refs.js';
-import { defineTool, ToolError } from './types.js';
+import { defineTool } from './types.js';
 
 export const deleteContactGroup = defineTool({
   name: 'delete_contact_group',
@@ -16,17 +16,16 @@ export const deleteContactGroup = defineTool({
     memberCount: z.number().int().describe('How many contacts had the label (they are kept)'),
   }),
   annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: false },
-  readOnly: false,
   async run(args, ctx) {
     const { resourceName } = await resolveGroup(ctx, args.group);
-    const out = await ctx.people.serialize(ctx.accountId, async () => {
+    const out = await ctx.google.serialize(async () => {
       const g = await orNotFound(`contact group ${resourceName}`, () =>
-        ctx.people.call(ctx.accountId, (api, options) => api.contactGroups.get({ resourceName, groupFields: 'name,groupType,memberCount' }, options)),
+        ctx.google.call((api, options) => api.contactGroups.get({ resourceName, groupFields: GROUP_FIELDS }, options)),
       );
       const name = g.formattedName ?? g.name ?? resourceName;
-      if (g.groupType === 'SYSTEM_CONTACT_GROUP') throw new ToolError(`"${name}" is one of Google’s built-in groups and can’t be deleted.`);
+      requireUserGroup(g, name, 'deleted');
       await orNotFound(`contact group ${resourceName}`, () =>
-        ctx.people.call(ctx.accountId, (api, options) => api.contactGroups.delete({ resourceName, deleteContacts: false }, options)),
+        ctx.google.call((api, options) => api.contactGroups.delete({ resourceName, deleteContacts: false }, options)),
       );
       return { deleted: resourceName, name, memberCount: g.memberCount ?? 0 };
     });

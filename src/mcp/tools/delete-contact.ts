@@ -30,7 +30,7 @@ async function deleteMany(ctx: ToolContext, names: string[]): Promise<{ gone: Se
   for (let i = 0; i < names.length; i += BATCH_DELETE_MAX) {
     const chunk = names.slice(i, i + BATCH_DELETE_MAX);
     try {
-      await ctx.people.call(ctx.accountId, (api, options) => api.people.batchDeleteContacts({ requestBody: { resourceNames: chunk } }, options));
+      await ctx.google.call((api, options) => api.people.batchDeleteContacts({ requestBody: { resourceNames: chunk } }, options));
       chunk.forEach((n) => gone.add(n));
     } catch (err) {
       // The batch may have been applied before the failure reached us: what still exists was not deleted.
@@ -68,12 +68,11 @@ export const deleteContact = defineTool({
     .refine((a) => (a.resourceName === undefined) !== (a.resourceNames === undefined), { message: 'give either resourceName (one contact) or resourceNames (several), not both' }),
   outputSchema: output,
   annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: false },
-  readOnly: false,
   async run(args, ctx) {
     const single = args.resourceName !== undefined;
     const names = [...new Set((single ? [args.resourceName!] : args.resourceNames!).map(contactResourceName))];
     const groupNames = await groupNameMap(ctx);
-    const out = await ctx.people.serialize(ctx.accountId, async () => {
+    const out = await ctx.google.serialize(async () => {
       const { found, notFound } = await readContactsInFull(ctx, names);
       if (found.length === 0) {
         const what = notFound.map((n) => `contact ${n}`).join(', no ');
@@ -89,13 +88,13 @@ export const deleteContact = defineTool({
       if (single) {
         const rn = found[0]!.resourceName!;
         try {
-          await orNotFound(`contact ${rn}`, () => ctx.people.call(ctx.accountId, (api, options) => api.people.deleteContact({ resourceName: rn }, options)));
+          await orNotFound(`contact ${rn}`, () => ctx.google.call((api, options) => api.people.deleteContact({ resourceName: rn }, options)));
           gone = new Set([rn]);
         } catch (err) {
           // Gone already (deleted meanwhile): the trash copy is still the last state we saw.
           if (err instanceof PeopleApiError && err.kind === 'not_found') gone = new Set([rn]);
           else {
-            await ctx.trash.remove(ctx.accountId, byName.get(rn)!.trashId);
+            await ctx.trash.remove(byName.get(rn)!.trashId);
             throw err;
           }
         }
@@ -104,7 +103,7 @@ export const deleteContact = defineTool({
       }
       const stillThere = found.filter((p: GPerson) => !gone.has(p.resourceName!));
       // A trash copy of a contact that still exists would make a later restore create a duplicate.
-      await Promise.all(stillThere.map((p) => ctx.trash.remove(ctx.accountId, byName.get(p.resourceName!)!.trashId)));
+      await Promise.all(stillThere.map((p) => ctx.trash.remove(byName.get(p.resourceName!)!.trashId)));
       if (gone.size === 0) throw error;
       const contacts: TrashedOut[] = trashed.filter((t) => gone.has(t.resourceName));
       return { contacts, notFound, notDeleted: stillThere.map((p) => ({ resourceName: p.resourceName!, reason: failureText(error) })) };

@@ -37,13 +37,12 @@ export const findDuplicateContacts = defineTool({
   }),
   outputSchema: output,
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
-  readOnly: true,
   async run(args, ctx) {
     const all: people_v1.Schema$Person[] = [];
     let pageToken: string | undefined;
     let more = false;
     for (let page = 0; page < MAX_SCANNED / PAGE_SIZE; page++) {
-      const res = await ctx.people.call(ctx.accountId, (api, options) =>
+      const res = await ctx.google.call((api, options) =>
         api.people.connections.list({ resourceName: 'people/me', pageSize: PAGE_SIZE, personFields: SCAN_FIELDS, ...(pageToken ? { pageToken } : {}) }, options),
       );
       all.push(...(res.connections ?? []));

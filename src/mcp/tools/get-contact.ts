@@ -6,7 +6,6 @@ import { groupNameMap } from './groups.js';
 import { detailInput, fitToBudget, peopleText, personFields, personOut, renderPerson, truncationNote } from './person.js';
 import { contactRefInput, contactResourceName, orNotFound } from './refs.js';
 import { defineTool } from './types.js';
-import { warmContactSearch } from './warmup.js';
 
 const output = z.object({
   contacts: z.array(personOut).describe('The contacts found, in the order asked for'),
@@ -34,7 +33,6 @@ export const getContact = defineTool({
     .refine((a) => a.resourceNames !== undefined || a.emails !== undefined, { message: 'give resourceNames or emails' }),
   outputSchema: output,
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
-  readOnly: true,
   async run(args, ctx) {
     const fields = personFields(args.detail);
     const names = [...new Set((args.resourceNames ?? []).map(contactResourceName))];
@@ -43,9 +41,9 @@ export const getContact = defineTool({
 
     if (names.length === 1 && !args.emails) {
       const rn = names[0]!;
-      found.push(await orNotFound(`contact ${rn}`, () => ctx.people.call(ctx.accountId, (api, options) => api.people.get({ resourceName: rn, personFields: fields }, options))));
+      found.push(await orNotFound(`contact ${rn}`, () => ctx.google.call((api, options) => api.people.get({ resourceName: rn, personFields: fields }, options))));
     } else if (names.length > 0) {
-      const res = await ctx.people.call(ctx.accountId, (api, options) => api.people.getBatchGet({ resourceNames: names, personFields: fields }, options));
+      const res = await ctx.google.call((api, options) => api.people.getBatchGet({ resourceNames: names, personFields: fields }, options));
       const byName = new Map<string, people_v1.Schema$PersonResponse>();
       for (const r of res.responses ?? []) if (r.requestedResourceName) byName.set(r.requestedResourceName, r);
       for (const rn of names) {
@@ -57,9 +55,9 @@ export const getContact = defineTool({
     }
 
     if (args.emails) {
-      await warmContactSearch(ctx);
+      await ctx.google.warmUpSearch('contacts');
       for (const email of [...new Set(args.emails.map(emailKey))]) {
-        const res = await ctx.people.call(ctx.accountId, (api, options) => api.people.searchContacts({ query: email, readMask: fields, pageSize: 30 }, options));
+        const res = await ctx.google.call((api, options) => api.people.searchContacts({ query: email, readMask: fields, pageSize: 30 }, options));
         const hits = (res.results ?? []).map((r) => r.person).filter((p): p is people_v1.Schema$Person => Boolean(p?.emailAddresses?.some((e) => emailKey(e.value ?? '') === email)));
         if (hits.length === 0) notFound.push(email);
         for (const p of hits) if (!found.some((f) => f.resourceName === p.resourceName)) found.push(p);

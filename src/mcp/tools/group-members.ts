@@ -1,7 +1,7 @@
 /** add_contacts_to_group and remove_contacts_from_group: both are contactGroups.members.modify. */
 import { z } from 'zod';
 import { PeopleApiError } from '../../upstream/google/people.js';
-import { ADDABLE_SYSTEM_GROUPS, groupRefInput, resolveGroup } from './groups.js';
+import { groupRefInput, requireJoinable, resolveGroup } from './groups.js';
 import { contactRefInput, contactResourceName, orNotFound } from './refs.js';
 import { defineTool, ToolError } from './types.js';
 
@@ -27,15 +27,14 @@ export function membersTool(mode: 'add' | 'remove') {
     }),
     outputSchema: output,
     annotations: { readOnlyHint: false, destructiveHint: !adding, idempotentHint: true, openWorldHint: false },
-    readOnly: false,
     async run(args, ctx) {
       const g = await resolveGroup(ctx, args.group);
-      if (adding && g.system && !ADDABLE_SYSTEM_GROUPS.includes(g.resourceName)) throw new ToolError(`Contacts can't be added to the built-in group "${g.name}"; only to your own groups, My Contacts and Starred.`);
+      if (adding) requireJoinable(g);
       const names = [...new Set(args.contacts.map(contactResourceName))];
-      const res = await ctx.people.serialize(ctx.accountId, async () => {
+      const res = await ctx.google.serialize(async () => {
         try {
           return await orNotFound(`contact group ${g.resourceName}`, () =>
-            ctx.people.call(ctx.accountId, (api, options) =>
+            ctx.google.call((api, options) =>
               api.contactGroups.members.modify({ resourceName: g.resourceName, requestBody: adding ? { resourceNamesToAdd: names } : { resourceNamesToRemove: names } }, options),
             ),
           );

@@ -18,10 +18,46 @@ export const groupOut = z.object({
 });
 export type GroupOut = z.infer<typeof groupOut>;
 
+/** The group fields every group read asks for (what renderGroup and the guards below look at). */
 export const GROUP_FIELDS = 'name,groupType,memberCount';
 /** The system groups contacts can be added to (Google refuses the others). */
 export const ADDABLE_SYSTEM_GROUPS = ['contactGroups/myContacts', 'contactGroups/starred'];
 const MAX_GROUP_PAGES = 5;
+
+/** A group reference as resolveGroups answers it. */
+export interface ResolvedGroup {
+  ref: string;
+  resourceName: string;
+  name: string;
+  /** One of Google's built-in groups (My Contacts, Starred, …). */
+  system: boolean;
+}
+
+/** Built-in groups by resource name (Google's fixed ids); user groups have generated hex ids. */
+const SYSTEM_GROUP_IDS = new Set(['myContacts', 'starred', 'friends', 'family', 'coworkers', 'chatBuddies', 'all', 'blocked']);
+export function isSystemGroup(rn: string): boolean {
+  return SYSTEM_GROUP_IDS.has(rn.replace(/^contactGroups\//, ''));
+}
+
+/** Whether contacts may be added to the group: the user's own groups, My Contacts and Starred. */
+export function isJoinable(g: { resourceName: string; system: boolean }): boolean {
+  return !g.system || ADDABLE_SYSTEM_GROUPS.includes(g.resourceName);
+}
+
+/** The same rule for a group known only by its resource name (a contact's memberships, a trash copy's groups). */
+export function isJoinableByName(rn: string): boolean {
+  return isJoinable({ resourceName: rn, system: isSystemGroup(rn) });
+}
+
+/** Refuses, before anything is written, to add contacts to a built-in group Google would refuse. */
+export function requireJoinable(g: ResolvedGroup): void {
+  if (!isJoinable(g)) throw new ToolError(`Contacts can't be added to the built-in group "${g.name}"; only to your own groups, My Contacts and Starred.`);
+}
+
+/** Refuses to rename or delete one of Google's built-in groups (`g` read with GROUP_FIELDS; `name` as shown). */
+export function requireUserGroup(g: people_v1.Schema$ContactGroup, name: string, action: 'renamed' | 'deleted'): void {
+  if (g.groupType === 'SYSTEM_CONTACT_GROUP') throw new ToolError(`"${name}" is one of Google’s built-in groups and can’t be ${action}.`);
+}
 
 export function renderGroup(g: people_v1.Schema$ContactGroup): GroupOut {
   const out: GroupOut = {
@@ -43,7 +79,7 @@ export async function listAllGroups(ctx: ToolContext): Promise<people_v1.Schema$
   const all: people_v1.Schema$ContactGroup[] = [];
   let pageToken: string | undefined;
   for (let i = 0; i < MAX_GROUP_PAGES; i++) {
-    const page = await ctx.people.call(ctx.accountId, (api, options) =>
+    const page = await ctx.google.call((api, options) =>
       api.contactGroups.list({ pageSize: 1000, groupFields: GROUP_FIELDS, ...(pageToken ? { pageToken } : {}) }, options),
     );
     all.push(...(page.contactGroups ?? []));
@@ -68,7 +104,7 @@ function norm(s: string): string {
  * Resolves group references (names or resource names) to resource names with one listing at most.
  * An unknown name is a ToolError that tells the model how to proceed.
  */
-export async function resolveGroups(ctx: ToolContext, refs: string[], cached?: people_v1.Schema$ContactGroup[]): Promise<Array<{ ref: string; resourceName: string; name: string; system: boolean }>> {
+export async function resolveGroups(ctx: ToolContext, refs: string[], cached?: people_v1.Schema$ContactGroup[]): Promise<ResolvedGroup[]> {
   const needLookup = refs.some((r) => !r.trim().startsWith('contactGroups/'));
   const groups = cached ?? (needLookup ? await listAllGroups(ctx) : []);
   return refs.map((ref) => {
@@ -89,7 +125,7 @@ export async function resolveGroups(ctx: ToolContext, refs: string[], cached?: p
   });
 }
 
-export async function resolveGroup(ctx: ToolContext, ref: string): Promise<{ ref: string; resourceName: string; name: string; system: boolean }> {
+export async function resolveGroup(ctx: ToolContext, ref: string): Promise<ResolvedGroup> {
   const [g] = await resolveGroups(ctx, [ref]);
   return g!;
 }

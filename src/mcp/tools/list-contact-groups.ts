@@ -22,10 +22,9 @@ export const listContactGroups = defineTool({
   }),
   outputSchema: output,
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
-  readOnly: true,
   async run(args, ctx) {
     const state = args.cursor ? decodeCursor('list_contact_groups', args.cursor, cursorState) : { pageSize: args.pageSize, pageToken: undefined };
-    const res = await ctx.people.call(ctx.accountId, (api, options) =>
+    const res = await ctx.google.call((api, options) =>
       api.contactGroups.list({ pageSize: state.pageSize, groupFields: GROUP_FIELDS, ...(state.pageToken ? { pageToken: state.pageToken } : {}) }, options),
     );
     const groups = (res.contactGroups ?? []).map(renderGroup);

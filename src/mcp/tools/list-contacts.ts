@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { people_v1 } from '@googleapis/people';
 import { cursorInput, decodeCursor, encodeCursor, nextCursorOut } from './cursor.js';
-import { groupNameMap, resolveGroup } from './groups.js';
+import { GROUP_FIELDS, groupNameMap, resolveGroup } from './groups.js';
 import { detailInput, fitToBudget, peopleText, personFields, personOut, renderPerson, type Detail, type PersonOut } from './person.js';
 import { orNotFound } from './refs.js';
 import { defineTool, type ToolContext } from './types.js';
@@ -30,7 +30,7 @@ interface Page {
 }
 
 async function connectionsPage(ctx: ToolContext, s: State, groups: Map<string, string> | undefined): Promise<Page> {
-  const res = await ctx.people.call(ctx.accountId, (api, options) =>
+  const res = await ctx.google.call((api, options) =>
     api.people.connections.list(
       { resourceName: 'people/me', pageSize: s.pageSize, personFields: personFields(s.detail), sortOrder: s.sortOrder, ...(s.pageToken ? { pageToken: s.pageToken } : {}) },
       options,
@@ -49,15 +49,15 @@ async function connectionsPage(ctx: ToolContext, s: State, groups: Map<string, s
 async function groupPage(ctx: ToolContext, s: State & { group: string }, groups: Map<string, string> | undefined): Promise<Page> {
   const offset = s.skip;
   const group = await orNotFound(`contact group ${s.group}`, () =>
-    ctx.people.call(ctx.accountId, (api, options) =>
-      api.contactGroups.get({ resourceName: s.group, maxMembers: offset + s.pageSize + 1, groupFields: 'name,groupType,memberCount' }, options),
+    ctx.google.call((api, options) =>
+      api.contactGroups.get({ resourceName: s.group, maxMembers: offset + s.pageSize + 1, groupFields: GROUP_FIELDS }, options),
     ),
   );
   const members = group.memberResourceNames ?? [];
   const slice = members.slice(offset, offset + s.pageSize);
   let people: people_v1.Schema$Person[] = [];
   if (slice.length > 0) {
-    const res = await ctx.people.call(ctx.accountId, (api, options) => api.people.getBatchGet({ resourceNames: slice, personFields: personFields(s.detail) }, options));
+    const res = await ctx.google.call((api, options) => api.people.getBatchGet({ resourceNames: slice, personFields: personFields(s.detail) }, options));
     const byName = new Map((res.responses ?? []).filter((r) => r.person).map((r) => [r.requestedResourceName ?? r.person?.resourceName ?? '', r.person!]));
     people = slice.map((rn) => byName.get(rn)).filter((p): p is people_v1.Schema$Person => p !== undefined);
   }
@@ -91,7 +91,6 @@ export const listContacts = defineTool({
   }),
   outputSchema: output,
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
-  readOnly: true,
   async run(args, ctx) {
     let state: State;
     if (args.cursor) {

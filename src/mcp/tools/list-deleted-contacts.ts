@@ -39,11 +39,10 @@ export const listDeletedContacts = defineTool({
   }),
   outputSchema: output,
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
-  readOnly: true,
   async run(args, ctx) {
     const state = args.cursor ? decodeCursor('list_deleted_contacts', args.cursor, cursorState) : undefined;
     const pageSize = state?.pageSize ?? args.pageSize;
-    const all = await ctx.trash.list(ctx.accountId);
+    const all = await ctx.trash.list();
     const after = state?.after;
     const start = after ? all.findIndex((t) => t.deletedAt < after.deletedAt || (t.deletedAt === after.deletedAt && t.trashId.localeCompare(after.trashId) > 0)) : 0;
     const page = start < 0 ? [] : all.slice(start, start + pageSize);

@@ -49,7 +49,7 @@ async function updateKept(ctx: ToolContext, keep: GPerson, plan: MergePlan): Pro
   const rn = keep.resourceName!;
   const fields = Object.keys(plan.changes);
   return orNotFound(`contact ${rn}`, () =>
-    ctx.people.call(ctx.accountId, (api, options) =>
+    ctx.google.call((api, options) =>
       api.people.updateContact(
         {
           resourceName: rn,
@@ -77,14 +77,13 @@ export const mergeContacts = defineTool({
   }),
   outputSchema: output,
   annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: false },
-  readOnly: false,
   async run(args, ctx) {
     const keepRn = contactResourceName(args.keep);
     const mergeRns = [...new Set(args.merge.map(contactResourceName))];
     if (mergeRns.includes(keepRn)) throw new ToolError(`${keepRn} is both the contact to keep and one to merge: list it only as keep.`);
     const groupNames = await groupNameMap(ctx);
 
-    const result = await ctx.people.serialize(ctx.accountId, async () => {
+    const result = await ctx.google.serialize(async () => {
       for (let attempt = 1; ; attempt++) {
         const { found, notFound, byRequested } = await readContactsInFull(ctx, [keepRn, ...mergeRns]);
         if (notFound.length) throw new PeopleApiError('not_found', `No contact ${notFound.join(', no contact ')} (it may have been deleted). Search again to get current resource names.`, 404);
@@ -117,10 +116,10 @@ export const mergeContacts = defineTool({
             continue;
           }
           try {
-            await ctx.people.call(ctx.accountId, (api, options) => api.people.deleteContact({ resourceName: rn }, options));
+            await ctx.google.call((api, options) => api.people.deleteContact({ resourceName: rn }, options));
           } catch (err) {
             if (!(err instanceof PeopleApiError && err.kind === 'not_found')) {
-              await ctx.trash.remove(ctx.accountId, entry.trashId).catch(() => undefined);
+              await ctx.trash.remove(entry.trashId).catch(() => undefined);
               notDeleted.push({ resourceName: rn, reason: err instanceof PeopleApiError ? err.message : 'Google did not delete it' });
               continue;
             }

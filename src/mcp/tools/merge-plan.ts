@@ -7,9 +7,8 @@
  * a built-in group Google refuses, a photo) is reported, never silently dropped.
  */
 import type { people_v1 } from '@googleapis/people';
-import { isSystemGroup } from './contact-edit.js';
 import { addressKey, emailKey, samePhone, textKey, urlKey } from './fields.js';
-import { ADDABLE_SYSTEM_GROUPS } from './groups.js';
+import { isJoinableByName } from './groups.js';
 import { dateText } from './person.js';
 import { customPhotoUrl, groupsOf, isOwn, writableItem, type WritableField } from './person-body.js';
 
@@ -212,7 +211,7 @@ export function planMerge(keep: GPerson, others: GPerson[], groupNames?: Map<str
     for (const g of groupsOf(other)) {
       if (groups.includes(g)) continue;
       const name = groupNames?.get(g) ?? g;
-      if (isSystemGroup(g) && !ADDABLE_SYSTEM_GROUPS.includes(g)) {
+      if (!isJoinableByName(g)) {
         if (!notTaken.some((n) => n.field === 'groups' && n.value === name)) {
           notTaken.push({ field: 'groups', value: name, from: from(other), why: 'Google does not let contacts be added to that built-in group' });
         }

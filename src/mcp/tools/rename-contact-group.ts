@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { PeopleApiError } from '../../upstream/google/people.js';
 import { groupNameInput } from './create-contact-group.js';
-import { groupOut, groupRefInput, groupText, renderGroup, resolveGroup } from './groups.js';
+import { GROUP_FIELDS, groupOut, groupRefInput, groupText, renderGroup, requireUserGroup, resolveGroup } from './groups.js';
 import { orNotFound } from './refs.js';
 import { defineTool, ToolError } from './types.js';
 
@@ -17,21 +17,20 @@ export const renameContactGroup = defineTool({
   }),
   outputSchema: z.object({ group: groupOut.describe('The group after renaming'), previousName: z.string().describe('The name before') }),
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: false },
-  readOnly: false,
   async run(args, ctx) {
     const { resourceName } = await resolveGroup(ctx, args.group);
-    const out = await ctx.people.serialize(ctx.accountId, async () => {
+    const out = await ctx.google.serialize(async () => {
       for (let attempt = 1; ; attempt++) {
         const current = await orNotFound(`contact group ${resourceName}`, () =>
-          ctx.people.call(ctx.accountId, (api, options) => api.contactGroups.get({ resourceName, groupFields: 'name,groupType,memberCount' }, options)),
+          ctx.google.call((api, options) => api.contactGroups.get({ resourceName, groupFields: GROUP_FIELDS }, options)),
         );
         const previousName = current.formattedName ?? current.name ?? resourceName;
-        if (current.groupType === 'SYSTEM_CONTACT_GROUP') throw new ToolError(`"${previousName}" is one of Google’s built-in groups and can’t be renamed.`);
+        requireUserGroup(current, previousName, 'renamed');
         if (current.name === args.newName) return { group: current, previousName };
         try {
-          const updated = await ctx.people.call(ctx.accountId, (api, options) =>
+          const updated = await ctx.google.call((api, options) =>
             api.contactGroups.update(
-              { resourceName, requestBody: { contactGroup: { resourceName, etag: current.etag, name: args.newName }, updateGroupFields: 'name', readGroupFields: 'name,groupType,memberCount' } },
+              { resourceName, requestBody: { contactGroup: { resourceName, etag: current.etag, name: args.newName }, updateGroupFields: 'name', readGroupFields: GROUP_FIELDS } },
               options,
             ),
           );

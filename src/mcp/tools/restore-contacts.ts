@@ -1,8 +1,7 @@
 import { z } from 'zod';
 import { GoogleReauthRequired, PeopleApiError } from '../../upstream/google/people.js';
 import { isStoreUnavailable } from '../../storage/port.js';
-import { isSystemGroup } from './contact-edit.js';
-import { ADDABLE_SYSTEM_GROUPS, listAllGroups } from './groups.js';
+import { isJoinableByName, listAllGroups } from './groups.js';
 import { displayNameOf, personFields, personOut, personText, renderPerson } from './person.js';
 import { contactBody } from './person-body.js';
 import { defineTool } from './types.js';
@@ -42,36 +41,34 @@ export const restoreContacts = defineTool({
   }),
   outputSchema: output,
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false },
-  readOnly: false,
   async run(args, ctx) {
     const ids = [...new Set(args.trashIds.map((t) => t.trim()))];
     const structured: Output = { restored: [], failed: [] };
-    await ctx.people.serialize(ctx.accountId, async () => {
+    await ctx.google.serialize(async () => {
       const groups = await listAllGroups(ctx);
       const existing = new Set(groups.map((g) => g.resourceName).filter((g): g is string => Boolean(g)));
       for (const trashId of ids) {
-        const entry = await ctx.trash.claim(ctx.accountId, trashId);
+        const entry = await ctx.trash.claim(trashId);
         if (!entry) {
           structured.failed.push({ trashId, reason: 'Not in the trash: already restored, expired, being restored right now, or not a trashId of this account. See list_deleted_contacts.' });
           continue;
         }
         const groupNames = new Map(entry.groups.map((g) => [g.resourceName, g.name ?? g.resourceName]));
-        const keep = entry.groups.map((g) => g.resourceName).filter((g) => existing.has(g) && (!isSystemGroup(g) || ADDABLE_SYSTEM_GROUPS.includes(g)));
+        const keep = entry.groups.map((g) => g.resourceName).filter((g) => existing.has(g) && isJoinableByName(g));
         const gone = entry.groups.map((g) => g.resourceName).filter((g) => !existing.has(g));
         try {
-          const created = await ctx.people.call(
-            ctx.accountId,
+          const created = await ctx.google.call(
             (api, options) => api.people.createContact({ personFields: personFields('full'), requestBody: contactBody(entry.person, keep) }, options),
             { idempotent: false },
           );
-          await ctx.trash.remove(ctx.accountId, trashId);
+          await ctx.trash.remove(trashId);
           const names = new Map(groups.filter((g) => g.resourceName).map((g) => [g.resourceName!, g.formattedName ?? g.name ?? g.resourceName!]));
           const item: Output['restored'][number] = { trashId, contact: renderPerson(created, 'full', names) };
           if (gone.length) item.groupsGone = gone.map((g) => groupNames.get(g) ?? g);
           if (entry.photoUrl) item.photoUrl = entry.photoUrl;
           structured.restored.push(item);
         } catch (err) {
-          await ctx.trash.release(ctx.accountId, trashId).catch(() => undefined);
+          await ctx.trash.release(trashId).catch(() => undefined);
           if (err instanceof GoogleReauthRequired) throw err;
           structured.failed.push({ trashId, reason: `${displayNameOf(entry.person) ?? 'Contact'}: ${failure(err)}` });
         }

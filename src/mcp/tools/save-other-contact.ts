@@ -16,7 +16,6 @@ export const saveOtherContact = defineTool({
   }),
   outputSchema: z.object({ contact: personOut.describe('The new contact') }),
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false },
-  readOnly: false,
   async run(args, ctx) {
     const ref = args.resourceName.trim();
     const rn = /^c\d+$/.test(ref) ? `otherContacts/${ref}` : ref;
@@ -24,10 +23,10 @@ export const saveOtherContact = defineTool({
       throw new ToolError(`"${ref.slice(0, 100)}" is not an other-contact resource name. They look like otherContacts/c1234567890 and come from search_other_contacts.`);
     }
     // Unticked at Google's consent screen: say so without a Google call that can only fail.
-    await ctx.people.requirePermission(ctx.accountId, 'otherContacts');
-    const created = await ctx.people.serialize(ctx.accountId, () =>
+    await ctx.google.requirePermission('otherContacts');
+    const created = await ctx.google.serialize(() =>
       orNotFound(`other contact ${rn}`, () =>
-        ctx.people.call(ctx.accountId, (api, options) =>
+        ctx.google.call((api, options) =>
           api.otherContacts.copyOtherContactToMyContactsGroup(
             { resourceName: rn, requestBody: { copyMask: 'names,emailAddresses,phoneNumbers', readMask: personFields(args.detail) } },
             options,

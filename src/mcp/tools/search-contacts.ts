@@ -2,7 +2,6 @@ import { z } from 'zod';
 import { detailInput, fitToBudget, peopleText, personFields, personOut, renderPerson, truncationNote } from './person.js';
 import { groupNameMap } from './groups.js';
 import { defineTool } from './types.js';
-import { warmContactSearch } from './warmup.js';
 
 export const searchContacts = defineTool({
   name: 'search_contacts',
@@ -21,11 +20,10 @@ export const searchContacts = defineTool({
     truncated: z.boolean().optional().describe('True when some matches were left out to keep the answer small'),
   }),
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
-  readOnly: true,
   async run(args, ctx) {
     const readMask = personFields(args.detail);
-    await warmContactSearch(ctx);
-    const res = await ctx.people.call(ctx.accountId, (api, options) =>
+    await ctx.google.warmUpSearch('contacts');
+    const res = await ctx.google.call((api, options) =>
       api.people.searchContacts({ query: args.query, readMask, pageSize: args.maxResults }, options),
     );
     const groups = args.detail === 'full' ? await groupNameMap(ctx) : undefined;

@@ -45,16 +45,15 @@ export const searchDirectory = defineTool({
     .refine((a) => a.query !== undefined || a.cursor !== undefined, { message: 'give a query (or the cursor of a previous page)', path: ['query'] }),
   outputSchema: output,
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
-  readOnly: true,
   async run(args, ctx) {
     // Unticked at Google's consent screen: say so without a Google call that can only fail.
-    await ctx.people.requirePermission(ctx.accountId, 'directory');
+    await ctx.google.requirePermission('directory');
     const s: State = args.cursor
       ? decodeCursor('search_directory', args.cursor, cursorState)
       : { query: args.query ?? '', pageSize: args.pageSize, detail: args.detail as Detail, skip: 0 };
     let res;
     try {
-      res = await ctx.people.call(ctx.accountId, (api, options) =>
+      res = await ctx.google.call((api, options) =>
         api.people.searchDirectoryPeople(
           {
             query: s.query,

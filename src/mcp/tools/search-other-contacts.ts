@@ -1,7 +1,6 @@
 import { z } from 'zod';
 import { fitToBudget, peopleText, personOut, renderPerson, truncationNote } from './person.js';
 import { defineTool } from './types.js';
-import { warmOtherContactSearch } from './warmup.js';
 
 const output = z.object({
   otherContacts: z.array(personOut).describe('Matching "other contacts" (resource names otherContacts/c…)'),
@@ -20,12 +19,11 @@ export const searchOtherContacts = defineTool({
   }),
   outputSchema: output,
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
-  readOnly: true,
   async run(args, ctx) {
     // Unticked at Google's consent screen: say so without a Google call that can only fail.
-    await ctx.people.requirePermission(ctx.accountId, 'otherContacts');
-    await warmOtherContactSearch(ctx);
-    const res = await ctx.people.call(ctx.accountId, (api, options) =>
+    await ctx.google.requirePermission('otherContacts');
+    await ctx.google.warmUpSearch('otherContacts');
+    const res = await ctx.google.call((api, options) =>
       api.otherContacts.search({ query: args.query, readMask: 'names,emailAddresses,phoneNumbers', pageSize: args.maxResults }, options),
     );
     const found = (res.results ?? []).flatMap((r) => (r.person ? [renderPerson(r.person, 'compact')] : []));

@@ -34,7 +34,7 @@ export async function readContactsInFull(ctx: ToolContext, names: string[]): Pro
   const byRequested = new Map<string, GPerson>();
   for (let i = 0; i < names.length; i += BATCH_GET_MAX) {
     const chunk = names.slice(i, i + BATCH_GET_MAX);
-    const res = await ctx.people.call(ctx.accountId, (api, options) => api.people.getBatchGet({ resourceNames: chunk, personFields: FULL_CONTACT_FIELDS }, options));
+    const res = await ctx.google.call((api, options) => api.people.getBatchGet({ resourceNames: chunk, personFields: FULL_CONTACT_FIELDS }, options));
     const byName = new Map<string, people_v1.Schema$PersonResponse>();
     for (const r of res.responses ?? []) if (r.requestedResourceName) byName.set(r.requestedResourceName, r);
     for (const rn of chunk) {
@@ -54,7 +54,7 @@ export async function readContactsInFull(ctx: ToolContext, names: string[]): Pro
 export async function saveToTrash(ctx: ToolContext, person: GPerson, groupNames: Map<string, string>, reason: TrashReason): Promise<TrashedOut> {
   const groups = groupsOf(person).map((rn) => (groupNames.has(rn) ? { resourceName: rn, name: groupNames.get(rn)! } : { resourceName: rn }));
   const photoUrl = customPhotoUrl(person);
-  const { trashId, expiresAt } = await ctx.trash.put(ctx.accountId, { person, groups, ...(photoUrl ? { photoUrl } : {}) }, reason);
+  const { trashId, expiresAt } = await ctx.trash.put({ person, groups, ...(photoUrl ? { photoUrl } : {}) }, reason);
   const name = displayNameOf(person);
   return { resourceName: person.resourceName ?? '', ...(name ? { name } : {}), trashId, restorableUntil: new Date(expiresAt).toISOString() };
 }
@@ -64,7 +64,7 @@ export async function saveAllToTrash(ctx: ToolContext, people: GPerson[], groupN
   const results = await Promise.allSettled(people.map((p) => saveToTrash(ctx, p, groupNames, reason)));
   const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
   if (!failed) return results.map((r) => (r as PromiseFulfilledResult<TrashedOut>).value);
-  await Promise.allSettled(results.filter((r): r is PromiseFulfilledResult<TrashedOut> => r.status === 'fulfilled').map((r) => ctx.trash.remove(ctx.accountId, r.value.trashId)));
+  await Promise.allSettled(results.filter((r): r is PromiseFulfilledResult<TrashedOut> => r.status === 'fulfilled').map((r) => ctx.trash.remove(r.value.trashId)));
   if (isStoreUnavailable(failed.reason)) {
     throw new ToolError('Nothing was deleted: the trash (where deleted contacts are kept for undo) is temporarily unavailable. Try again in a minute.');
   }

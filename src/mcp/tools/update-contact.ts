@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { PeopleApiError } from '../../upstream/google/people.js';
 import { applyEdit, contactSources, editInputShape, isEditableContact, touchedFields, type ResolvedEdit } from './contact-edit.js';
-import { ADDABLE_SYSTEM_GROUPS, groupNameMap, resolveGroups } from './groups.js';
+import { groupNameMap, requireJoinable, resolveGroups } from './groups.js';
 import { detailInput, personFields, personOut, personText, renderPerson } from './person.js';
 import { contactRefInput, contactResourceName, orNotFound } from './refs.js';
 import { defineTool, ToolError, type ToolContext } from './types.js';
@@ -21,10 +21,7 @@ async function resolveEdit(ctx: ToolContext, edit: z.infer<z.ZodObject<typeof ed
   const resolved = await resolveGroups(ctx, refs);
   const byRef = new Map(resolved.map((g) => [g.ref, g]));
   const rn = (ref: string) => byRef.get(ref)!.resourceName;
-  for (const ref of [...(groups.add ?? []), ...(groups.replace ?? [])]) {
-    const g = byRef.get(ref)!;
-    if (g.system && !ADDABLE_SYSTEM_GROUPS.includes(g.resourceName)) throw new ToolError(`Contacts can't be added to the built-in group "${g.name}"; only to your own groups, My Contacts and Starred.`);
-  }
+  for (const ref of [...(groups.add ?? []), ...(groups.replace ?? [])]) requireJoinable(byRef.get(ref)!);
   return {
     ...rest,
     groups: {
@@ -50,7 +47,6 @@ export const updateContact = defineTool({
   }),
   outputSchema: output,
   annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: false },
-  readOnly: false,
   async run(args, ctx) {
     const { resourceName: ref, detail, ...editArgs } = args;
     const rn = contactResourceName(ref);
@@ -58,21 +54,21 @@ export const updateContact = defineTool({
     if (fields.length === 0) throw new ToolError('Nothing to change: give at least one field to update (e.g. emails: { add: [...] } or organization: { title: "…" }).');
     const edit = await resolveEdit(ctx, editArgs);
 
-    const { person, changed } = await ctx.people.serialize(ctx.accountId, async () => {
+    const { person, changed } = await ctx.google.serialize(async () => {
       for (let attempt = 1; ; attempt++) {
         const current = await orNotFound(`contact ${rn}`, () =>
-          ctx.people.call(ctx.accountId, (api, options) => api.people.get({ resourceName: rn, personFields: [...fields, 'metadata'].join(',') }, options)),
+          ctx.google.call((api, options) => api.people.get({ resourceName: rn, personFields: [...fields, 'metadata'].join(',') }, options)),
         );
         if (!isEditableContact(current)) throw new ToolError(`${rn} is not one of your saved contacts (it is a profile or directory entry), so it can't be edited.`);
         const changes = applyEdit(current, edit);
         const changedFields = Object.keys(changes);
         if (changedFields.length === 0) {
-          const same = await ctx.people.call(ctx.accountId, (api, options) => api.people.get({ resourceName: rn, personFields: personFields(detail) }, options));
+          const same = await ctx.google.call((api, options) => api.people.get({ resourceName: rn, personFields: personFields(detail) }, options));
           return { person: same, changed: [] as string[] };
         }
         try {
           const updated = await orNotFound(`contact ${rn}`, () =>
-            ctx.people.call(ctx.accountId, (api, options) =>
+            ctx.google.call((api, options) =>
               api.people.updateContact(
                 {
                   resourceName: rn,

@@ -12,9 +12,8 @@ export const whoami = defineTool({
     resourceName: z.string().describe('People API resource name of the account, e.g. people/1234'),
   }),
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
-  readOnly: true,
   async run(_args, ctx) {
-    const me = await ctx.people.call(ctx.accountId, (api, options) =>
+    const me = await ctx.google.call((api, options) =>
       api.people.get({ resourceName: 'people/me', personFields: 'names,emailAddresses' }, options),
     );
     const email = me.emailAddresses?.find((e) => e.metadata?.primary)?.value ?? me.emailAddresses?.[0]?.value ?? '';

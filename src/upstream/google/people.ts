@@ -1,15 +1,16 @@
 /**
  * The People API gateway: every tool call to Google goes through here. It supplies the user's Google
  * access token (refreshed server-side), retries 429/5xx with backoff honouring Retry-After, turns a
- * Google 401 into one refresh-and-retry, serializes a user's writes (Google asks for this), and maps
- * Google's errors to typed errors the tools turn into messages a model can act on.
+ * Google 401 into one refresh-and-retry, serializes a user's writes (Google asks for this), warms up
+ * Google's search caches, and maps Google's errors to typed errors the tools turn into messages a model
+ * can act on. Tools see it through `AccountPeople`: the same gateway, bound to the signed-in user.
  */
 import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import type { people_v1 } from '@googleapis/people';
+import type { GoogleAccessTokens } from './access-tokens.js';
 import { GoogleReauthRequired, GoogleUnavailable } from './oauth.js';
 import { OPTIONAL_PERMISSIONS, type OptionalPermission } from './scopes.js';
-import type { GoogleTokenStore } from './token-store.js';
 
 export type PeopleApi = people_v1.People;
 
@@ -38,9 +39,46 @@ export class MissingGooglePermission extends Error {
   }
 }
 
+/** What every People API request must be sent with (the user's token, our timeout and connection pool). */
+export interface PeopleRequestOptions {
+  headers: Record<string, string>;
+  timeout: number;
+  retry: boolean;
+  agent: HttpAgent;
+}
+
+/** One People API request, e.g. `(api, options) => api.people.get({ resourceName, personFields }, options)`. */
+export type PeopleRequest<T> = (api: PeopleApi, options: PeopleRequestOptions) => Promise<{ data: T }>;
+
+export interface CallOptions {
+  /**
+   * `false` for creations: retried only on 429 (Google did not process it), never after a 5xx or a
+   * timeout, where the contact may already exist and a retry would duplicate it. Default true.
+   */
+  idempotent?: boolean;
+}
+
+/** Which of Google's search caches: people.searchContacts or otherContacts.search. */
+export type SearchKind = 'contacts' | 'otherContacts';
+
+/**
+ * The People API for one signed-in user: what a tool gets as `ctx.google`. Everything the gateway does
+ * (tokens, retries, error mapping) happens behind it; tests give tools a fake (test/support/fake-people.ts).
+ */
+export interface AccountPeople {
+  /** Runs one People API request for the user, with retries and error mapping; resolves to its `data`. */
+  call<T>(request: PeopleRequest<T>, opts?: CallOptions): Promise<T>;
+  /** Runs `fn` after the user's earlier writes on this instance finished (Google asks for one write at a time). */
+  serialize<T>(fn: () => Promise<T>): Promise<T>;
+  /** Throws MissingGooglePermission when the user is known not to have granted the optional permission. */
+  requirePermission(permission: OptionalPermission): Promise<void>;
+  /** Warms up Google's search cache of that kind for the user, once per instance, before the first search. */
+  warmUpSearch(kind: SearchKind): Promise<void>;
+}
+
 export interface PeopleGatewayOptions {
   rootUrl: string;
-  tokens: GoogleTokenStore;
+  tokens: GoogleAccessTokens;
   /** Called when Google says the user's grant is gone, so our grants can be revoked too. */
   onReauthRequired?: (accountId: string) => Promise<void>;
   maxAttempts?: number;
@@ -64,11 +102,16 @@ function header(headers: Record<string, string> | Headers | undefined, name: str
   return h[name] ?? h[name.toLowerCase()];
 }
 
+/** Bound on remembered warmed-up search caches per instance. */
+const MAX_WARMUP_MARKERS = 50_000;
+
 export class PeopleGateway {
   private apiPromise?: Promise<PeopleApi>;
   /** Reused connections to the People API: without them every tool call pays a new TLS handshake. */
   private readonly agent: HttpAgent;
   private readonly queues = new Map<string, { tail: Promise<unknown>; depth: number }>();
+  /** `kind:accountId` of the search caches this instance warmed up (an account id, nothing about contacts). */
+  private readonly warmed = new Set<string>();
   private readonly sleep: (ms: number) => Promise<void>;
 
   constructor(private readonly opts: PeopleGatewayOptions) {
@@ -111,16 +154,18 @@ export class PeopleGateway {
     if (granted && !granted.has(OPTIONAL_PERMISSIONS[permission].scope)) throw new MissingGooglePermission(permission);
   }
 
-  /** Runs one People API call for the user with retries and error mapping. */
-  /**
-   * `idempotent: false` (creations) retries only on 429 — Google did not process it — never after a 5xx
-   * or a timeout, where the contact may already exist and a retry would duplicate it.
-   */
-  async call<T>(
-    accountId: string,
-    fn: (api: PeopleApi, options: { headers: Record<string, string>; timeout: number; retry: boolean; agent: HttpAgent }) => Promise<{ data: T }>,
-    callOpts: { idempotent?: boolean } = {},
-  ): Promise<T> {
+  /** The gateway bound to one user: the tools' view of Google (`ctx.google`). */
+  forAccount(accountId: string): AccountPeople {
+    return {
+      call: (request, opts) => this.call(accountId, request, opts),
+      serialize: (fn) => this.serialize(accountId, fn),
+      requirePermission: (permission) => this.requirePermission(accountId, permission),
+      warmUpSearch: (kind) => this.warmUpSearch(accountId, kind),
+    };
+  }
+
+  /** Runs one People API call for the user with retries and error mapping (see CallOptions.idempotent). */
+  async call<T>(accountId: string, fn: PeopleRequest<T>, callOpts: CallOptions = {}): Promise<T> {
     const idempotent = callOpts.idempotent ?? true;
     const maxAttempts = this.opts.maxAttempts ?? 4;
     let refreshedAfter401 = false;
@@ -171,6 +216,21 @@ export class PeopleGateway {
         throw new PeopleApiError('invalid', message, status, gErr?.status);
       }
     }
+  }
+
+  /**
+   * Google's search caches must be warmed up with an empty-query request before the first search for a
+   * user ("send a warmup request with an empty query to update the cache"), for people.searchContacts and
+   * otherContacts.search alike. Done once per user, per kind, per running instance.
+   */
+  async warmUpSearch(accountId: string, kind: SearchKind): Promise<void> {
+    const key = `${kind}:${accountId}`;
+    if (this.warmed.has(key)) return;
+    if (kind === 'contacts') await this.call(accountId, (api, options) => api.people.searchContacts({ query: '', readMask: 'names', pageSize: 1 }, options));
+    else await this.call(accountId, (api, options) => api.otherContacts.search({ query: '', readMask: 'names', pageSize: 1 }, options));
+    // Bounded memory: past the bound the markers start over, costing one extra warm-up per user.
+    if (this.warmed.size >= MAX_WARMUP_MARKERS) this.warmed.clear();
+    this.warmed.add(key);
   }
 
   /** Runs fn after the user's earlier writes on this instance finished (bounded queue). */

@@ -7,6 +7,7 @@
  */
 import type { KeyRing } from '../../security/keys.js';
 import type { Store, StoredRecord } from '../../storage/port.js';
+import type { GoogleAccessTokens } from './access-tokens.js';
 import { GoogleReauthRequired, GoogleUnavailable, type GoogleOAuth, type GoogleTokens } from './oauth.js';
 import { grantedScopes, missingScopes } from './scopes.js';
 
@@ -26,7 +27,7 @@ interface SealedTokens {
 const REFRESH_MARGIN_MS = 120_000;
 const LEASE_MS = 15_000;
 
-export class GoogleTokenStore {
+export class GoogleTokenStore implements GoogleAccessTokens {
   /** scope: what Google granted with this token (granular consent), so tools can check it without a store read. */
   private readonly cache = new Map<string, { accessToken: string; expiresAt: number; scope?: string }>();
   private readonly inflight = new Map<string, Promise<string>>();
