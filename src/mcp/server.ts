@@ -9,7 +9,7 @@ import type { ContactTrash } from '../contacts/trash.js';
 import { log } from '../logging/logger.js';
 import { GoogleReauthRequired, GoogleUnavailable, MissingGooglePermission, PeopleApiError, type PeopleGateway } from '../upstream/google/people.js';
 import { PERMISSION_LABELS, SCOPE, missingOptionalPermissionText, optionalPermissionFor } from '../upstream/google/scopes.js';
-import type { Principal } from './auth.js';
+import type { Principal } from '../auth/token-verifier.js';
 import { ALL_TOOLS } from './tools/index.js';
 import { ToolError, type ToolDefinition } from './tools/types.js';
 
