@@ -8,18 +8,19 @@ import type { AuthInfo } from '@modelcontextprotocol/server';
 import type { Principal } from '../auth/token-verifier.js';
 import type { RequestOutcome } from './server.js';
 
-interface PrincipalExtra {
+type PrincipalExtra = {
   accountId: string;
   grantId?: string;
   outcome: RequestOutcome;
-}
+};
 
 /** A request that passed the bearer gate carries `auth` (the SDK's convention, as `requireBearerAuth` sets it). */
 export type AuthenticatedRequest = IncomingMessage & { auth?: AuthInfo };
 
 export function toAuthInfo(token: string, p: Principal, resource: string, outcome: RequestOutcome): AuthInfo {
+  // The outcome object is shared, not copied: tools set its flags, and the HTTP layer reads them after the call.
   const extra: PrincipalExtra = { accountId: p.accountId, grantId: p.grantId, outcome };
-  return { token, clientId: p.clientId, scopes: p.scopes, expiresAt: p.expiresAt, resource: new URL(resource), extra: { ...extra } };
+  return { token, clientId: p.clientId, scopes: p.scopes, expiresAt: p.expiresAt, resource: new URL(resource), extra };
 }
 
 /** The principal and outcome flags back from an AuthInfo (empty ones when there is none: the SDK then refuses the request itself). */

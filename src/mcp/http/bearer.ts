@@ -7,7 +7,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
-import { InvalidTokenError, type TokenVerifier } from '../../auth/token-verifier.js';
+import { InvalidTokenError, type Principal, type TokenVerifier } from '../../auth/token-verifier.js';
 import type { Config } from '../../config/config.js';
 import { answerEarly } from '../../http/body.js';
 import { OAuthHttpError } from '../../http/oauth-error.js';
@@ -67,7 +67,7 @@ export function bearerGate({ verifier, challenge, resource }: BearerGateOptions)
     const m = /^Bearer ([^\s]+)$/i.exec(authz);
     if (!m) return challenge.answer(req, res, 'malformed_authorization', { code: 'invalid_request', description: 'Use the Authorization: Bearer <token> scheme' });
     const token = m[1]!;
-    let principal;
+    let principal: Principal;
     try {
       principal = await verifier.verify(token);
     } catch (err) {
