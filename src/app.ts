@@ -10,14 +10,15 @@ import type Provider from 'oidc-provider';
 import type { Config } from './config/config.js';
 import { ContactTrash } from './contacts/trash.js';
 import { log, traceFields, withRequestLogger } from './logging/logger.js';
-import { AccessTokenVerifier } from './mcp/auth.js';
-import { createMcpRouter } from './mcp/handler.js';
+import { createMcpRouter } from './mcp/http/router.js';
 import type { ToolDefinition } from './mcp/tools/types.js';
+import { AccessTokenVerifier } from './oauth/access-tokens.js';
 import { createInteractionRouter } from './oauth/interactions.js';
 import { OIDC_SCOPES, resourceScope } from './oauth/constants.js';
 import { createAuthorizationServer } from './oauth/authorization-server.js';
 import { createRegistrationPolicy, createTokenRateLimit, normalizeAuthorizeScope, OAUTH_FORM_MAX_BYTES } from './oauth/request-policy.js';
 import { limitOAuthBody } from './http/body.js';
+import { OAuthHttpError, storeUnavailable } from './http/oauth-error.js';
 import { KeyRing } from './security/keys.js';
 import { isStoreUnavailable, type Store } from './storage/port.js';
 import { GoogleOAuth } from './upstream/google/oauth.js';
@@ -71,6 +72,8 @@ export function createApp(deps: AppDeps): App {
     p.catch((err: unknown) => log().error({ err }, 'background task failed')).finally(() => pending.delete(p));
   };
   const verifier = new AccessTokenVerifier(config, keys, store);
+  // A revoked grant's access tokens stop at once on this instance (other instances: within GRANT_CHECK_TTL_MS).
+  const onGrantRevoked = (grantId: string) => verifier.forgetGrant(grantId);
   const people = new PeopleGateway({
     rootUrl: config.peopleApiRootUrl,
     tokens: googleTokens,
@@ -79,7 +82,7 @@ export function createApp(deps: AppDeps): App {
       // Google no longer honours our token: end our grants too, so the client's next refresh fails
       // and it starts a fresh sign-in instead of looping on 401s.
       const grantIds = await revokeAccount(store, googleTokens, accountId, { revokeAtGoogle: false });
-      grantIds.forEach((g) => verifier.forgetGrant(g));
+      grantIds.forEach(onGrantRevoked);
       log().warn({ event: 'grant.revoked', reason: 'google_invalid_grant', accountId, email: googleTokens.knownEmail(accountId), grants: grantIds.length }, 'Google sign-in revoked; grants ended');
     },
   });
@@ -88,7 +91,7 @@ export function createApp(deps: AppDeps): App {
   // The authorization server is created on first use (and preloaded shortly after start).
   let authorizationServer: Promise<Provider> | undefined;
   const getAuthorizationServer = (): Promise<Provider> =>
-    (authorizationServer ??= createAuthorizationServer({ config, store, keys, googleTokens, verifier, track }));
+    (authorizationServer ??= createAuthorizationServer({ config, store, keys, googleTokens, onGrantRevoked, track }));
   let providerCallback: ((req: Request, res: Response) => unknown) | undefined;
   setTimeout(() => void getAuthorizationServer().catch(() => undefined), 1000).unref();
 
@@ -189,17 +192,16 @@ ${config.allowedDomains.length || config.allowedEmails.length ? html`<p class="m
     if (res.headersSent) return;
     if (isStoreUnavailable(err)) {
       log().error({ event: 'store.unavailable', route: routeOf(req.path) }, 'storage unavailable');
-      res.setHeader('Retry-After', '10');
-      res.status(503).json({ error: 'temporarily_unavailable', error_description: 'Storage is temporarily unavailable; try again shortly' });
+      storeUnavailable().send(res);
       return;
     }
     const status = (err as { status?: number; statusCode?: number }).status ?? (err as { statusCode?: number }).statusCode;
     if (typeof status === 'number' && status >= 400 && status < 500) {
-      res.status(status).json({ error: 'invalid_request', error_description: (err as Error).message?.slice(0, 200) ?? 'Bad request' });
+      new OAuthHttpError(status, 'invalid_request', (err as Error).message?.slice(0, 200) ?? 'Bad request').send(res);
       return;
     }
     log().error({ err, route: routeOf(req.path) }, 'unhandled error');
-    res.status(500).json({ error: 'server_error', error_description: 'Internal error' });
+    new OAuthHttpError(500, 'server_error', 'Internal error').send(res);
   });
 
   return { app, authorizationServer: getAuthorizationServer, keys, googleTokens, people, verifier, trash, pending };

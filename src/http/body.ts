@@ -15,6 +15,7 @@
 import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import type { NextFunction, Request, Response } from 'express';
 import { brotliDecompressSync, gunzipSync, inflateSync } from 'node:zlib';
+import { OAuthHttpError } from './oauth-error.js';
 
 export interface DiscardBounds {
   /** Bytes read and thrown away after the early answer before the connection is cut. */
@@ -241,8 +242,8 @@ export async function readOAuthBody(req: IncomingMessage, res: ServerResponse, l
     return await readBody(req, limit);
   } catch (err) {
     if (!(err instanceof BodyTooLargeError)) throw Object.assign(err as Error, { status: 400 });
-    const payload = JSON.stringify({ error: 'invalid_request', error_description: `${what} larger than ${limit} bytes` });
-    await answerEarly(req, res, 413, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' }, payload);
+    const tooLarge = new OAuthHttpError(413, 'invalid_request', `${what} larger than ${limit} bytes`);
+    await answerEarly(req, res, tooLarge.status, tooLarge.headers(), tooLarge.payload());
     return undefined;
   }
 }

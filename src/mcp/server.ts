@@ -10,7 +10,7 @@ import { log } from '../logging/logger.js';
 import { isStoreUnavailable } from '../storage/port.js';
 import { GoogleReauthRequired, GoogleUnavailable, MissingGooglePermission, PeopleApiError, type PeopleGateway } from '../upstream/google/people.js';
 import { PERMISSION_LABELS, SCOPE, missingOptionalPermissionText, optionalPermissionFor } from '../upstream/google/scopes.js';
-import type { Principal } from './auth.js';
+import type { Principal } from '../auth/token-verifier.js';
 import { ALL_TOOLS } from './tools/index.js';
 import { isReadOnlyTool, ToolError, type ToolContext, type ToolDefinition } from './tools/types.js';
 

@@ -4,8 +4,8 @@
  * then), so a cold start that only serves /mcp with existing tokens does not pay for loading it.
  */
 import type Provider from 'oidc-provider';
+import { OAuthHttpError, storeUnavailable } from '../http/oauth-error.js';
 import { log } from '../logging/logger.js';
-import type { AccessTokenVerifier } from '../mcp/auth.js';
 import type { KeyRing } from '../security/keys.js';
 import { isStoreUnavailable, type Store } from '../storage/port.js';
 import type { GoogleTokenStore } from '../upstream/google/token-store.js';
@@ -17,17 +17,21 @@ export interface AuthorizationServerDeps {
   store: Store;
   keys: KeyRing;
   googleTokens: GoogleTokenStore;
-  verifier: AccessTokenVerifier;
+  /**
+   * Told of every grant oidc-provider revokes (refresh-token replay, /revoke), so whatever caches grant
+   * liveness (the access-token verifier) stops honouring it at once on this instance. Wired in app.ts.
+   */
+  onGrantRevoked: (grantId: string) => void;
   /** Registers background work (e.g. Google revocation) so tests and shutdown can await it. */
   track: (p: Promise<unknown>) => void;
 }
 
 export async function createAuthorizationServer(deps: AuthorizationServerDeps): Promise<Provider> {
-  const { config, store, keys, googleTokens, verifier, track } = deps;
+  const { config, store, keys, googleTokens, onGrantRevoked, track } = deps;
   const provider = await createProvider({ config, store, keys, googleTokens });
 
   (provider as unknown as { on(e: string, fn: (...a: never[]) => void): void }).on('grant.revoked', (ctx: { oidc?: { entities?: Record<string, { accountId?: string } | undefined> } }, grantId: string) => {
-    verifier.forgetGrant(grantId);
+    onGrantRevoked(grantId);
     const e = ctx.oidc?.entities ?? {};
     const accountId = e.RefreshToken?.accountId ?? e.AuthorizationCode?.accountId ?? e.AccessToken?.accountId ?? e.Grant?.accountId;
     const oidc = (ctx as { oidc?: { client?: { clientId?: string }; route?: string } }).oidc;
@@ -75,16 +79,9 @@ export async function createAuthorizationServer(deps: AuthorizationServerDeps): 
   provider.use(async (ctx, next) => {
     await next();
     if (ctx.status === 404 && (ctx.body === undefined || ctx.body === null || ctx.body === 'Not Found')) {
-      ctx.status = 404;
-      ctx.type = 'application/json';
-      ctx.body = { error: 'not_found', error_description: 'No such endpoint' };
+      new OAuthHttpError(404, 'not_found', 'No such endpoint').applyTo(ctx);
     }
-    if (ctx.status === 500 && ctx.state.storeUnavailable) {
-      ctx.status = 503;
-      ctx.set('Retry-After', '10');
-      ctx.type = 'application/json';
-      ctx.body = { error: 'temporarily_unavailable', error_description: 'Storage is temporarily unavailable; try again shortly' };
-    }
+    if (ctx.status === 500 && ctx.state.storeUnavailable) storeUnavailable().applyTo(ctx);
   });
 
   return provider;

@@ -11,6 +11,7 @@
  */
 import type { NextFunction, Request, Response } from 'express';
 import { readOAuthBody, replayBody } from '../http/body.js';
+import { jsonDepth } from '../http/json-depth.js';
 import { log } from '../logging/logger.js';
 import { applicationTypeFor, checkRedirectUri, type RedirectUriCheck } from './redirect-uris.js';
 
@@ -20,18 +21,6 @@ export const OAUTH_FORM_MAX_BYTES = 56 * 1024;
 const MAX_JSON_DEPTH = 8;
 /** Metadata that would make us fetch URLs or that we do not support; dropped before oidc-provider sees it. */
 const UNSUPPORTED_METADATA = ['jwks_uri', 'jwks', 'sector_identifier_uri', 'request_uris', 'initiate_login_uri', 'backchannel_logout_uri', 'frontchannel_logout_uri', 'post_logout_redirect_uris', 'client_id', 'client_secret', 'client_secret_expires_at', 'client_id_issued_at', 'registration_access_token', 'registration_client_uri'];
-
-/** Depth of nested arrays/objects (bounded walk; stops counting past the limit). */
-export function jsonDepth(value: unknown, limit = 64): number {
-  if (typeof value !== 'object' || value === null) return 0;
-  if (limit <= 0) return 1;
-  let max = 0;
-  for (const v of Object.values(value)) {
-    max = Math.max(max, jsonDepth(v, limit - 1));
-    if (max >= limit) break;
-  }
-  return 1 + max;
-}
 
 export class WindowCounter {
   private hits: number[] = [];

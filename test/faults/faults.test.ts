@@ -98,7 +98,7 @@ describe('faults', function () {
         h.app.verifier.forgetGrant('nothing'); // no-op; keeps the API honest
         return s;
       })();
-      const fresh = new (await import('../../src/mcp/auth.js')).AccessTokenVerifier(h.config, h.app.keys, store);
+      const fresh = new (await import('../../src/oauth/access-tokens.js')).AccessTokenVerifier(h.config, h.app.keys, store);
       store.down = true;
       let err: Error | undefined;
       try {

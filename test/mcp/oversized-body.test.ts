@@ -11,7 +11,7 @@ import { expect } from 'chai';
 import { closeServer, listen, startHarness, type Harness } from '../support/harness.js';
 import { startFrontEnd, type FrontEnd } from '../support/front-end.js';
 import { signIn } from '../support/oauth-client.js';
-import { MAX_MCP_BODY_BYTES } from '../../src/mcp/handler.js';
+import { MAX_MCP_BODY_BYTES } from '../../src/mcp/http/body.js';
 
 interface Received {
   status: number;

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { SignJWT } from 'jose';
 import { KeyRing, hashValue } from '../../src/security/keys.js';
-import { AccessTokenVerifier } from '../../src/mcp/auth.js';
+import { AccessTokenVerifier } from '../../src/oauth/access-tokens.js';
 import { loadConfig } from '../../src/config/config.js';
 import { MemoryStore } from '../../src/storage/memory.js';
 

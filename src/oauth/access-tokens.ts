@@ -1,37 +1,23 @@
 /**
- * Bearer-token check for /mcp: our own HS256 JWT access tokens (RFC 9068 `at+jwt`), issued by this
- * server for exactly one audience, the MCP URL. alg "none", other algorithms, other keys, other
- * audiences and expired tokens are all `invalid_token`. A revoked grant stops its access tokens within
- * GRANT_CHECK_TTL_MS (the liveness check is cached so steady traffic costs no store reads).
+ * The authorization server's side of the token contract (auth/token-verifier.ts): verifies the access
+ * tokens this server issued — HS256 JWTs (RFC 9068 `at+jwt`, signed with a key derived from
+ * ACCESS_TOKEN_SECRET in provider.ts), for exactly one audience, the MCP URL. alg "none", other
+ * algorithms, other keys, other audiences and expired tokens are all `invalid_token`.
+ *
+ * A token names its grant in oidc-provider's `gid` claim; a revoked grant stops its access tokens within
+ * GRANT_CHECK_TTL_MS (the liveness check is cached so steady traffic costs no store reads), and at once on
+ * this instance when app.ts passes the revocation on to forgetGrant.
  */
 import { createSecretKey, type KeyObject } from 'node:crypto';
 import { errors as joseErrors, jwtVerify, type JWTPayload } from 'jose';
-import type { AuthInfo } from '@modelcontextprotocol/server';
+import { InvalidTokenError, type Principal, type TokenVerifier } from '../auth/token-verifier.js';
 import type { Config } from '../config/config.js';
 import type { KeyRing } from '../security/keys.js';
 import type { Store } from '../storage/port.js';
 
 export const GRANT_CHECK_TTL_MS = 60_000;
 
-export interface Principal {
-  accountId: string;
-  clientId: string;
-  grantId?: string;
-  scopes: string[];
-  expiresAt: number;
-}
-
-export class InvalidTokenError extends Error {
-  constructor(
-    readonly reason: 'malformed' | 'bad_signature' | 'wrong_audience' | 'expired' | 'grant_revoked' | 'claims',
-    message: string,
-  ) {
-    super(message);
-    this.name = 'InvalidTokenError';
-  }
-}
-
-export class AccessTokenVerifier {
+export class AccessTokenVerifier implements TokenVerifier {
   private readonly keys: KeyObject[];
   private readonly grantAlive = new Map<string, { alive: boolean; checkedAt: number }>();
   /** Tokens already verified on this instance (a client sends the same one for up to an hour). */
@@ -110,15 +96,4 @@ export class AccessTokenVerifier {
     this.grantAlive.set(grantId, { alive, checkedAt: this.now() });
     return alive;
   }
-}
-
-export function toAuthInfo(token: string, p: Principal, config: Config): AuthInfo {
-  return {
-    token,
-    clientId: p.clientId,
-    scopes: p.scopes,
-    expiresAt: p.expiresAt,
-    resource: new URL(config.mcpUrl),
-    extra: { accountId: p.accountId, grantId: p.grantId },
-  };
 }
