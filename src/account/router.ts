@@ -89,6 +89,8 @@ export function createAccountRouter(deps: AccountRouterDeps): Router {
     }
     const google = await revokeGrant(store, googleTokens, grant);
     deps.onGrantRevoked(grant.grantId);
+    // grant.revoked too, so the query for "why did my app lose access" finds it with the other reasons.
+    log().info({ event: 'grant.revoked', reason: 'user_disconnected', accountId: session.accountId, email: session.email, clientId: grant.clientId }, 'grant revoked');
     log().info({ event: 'account.disconnected', scope: 'one', clientId: grant.clientId, accountId: session.accountId, email: session.email, google }, 'app disconnected on the account page');
     redirectWith(res, google === 'failed' ? 'google-unreachable' : 'disconnected');
   });
@@ -109,6 +111,7 @@ export function createAccountRouter(deps: AccountRouterDeps): Router {
     if (!session) return;
     const result = await disconnectAccount(store, googleTokens, session.accountId);
     result.grantIds.forEach((g) => deps.onGrantRevoked(g));
+    if (result.grantIds.length) log().info({ event: 'grant.revoked', reason: 'user_disconnected_all', accountId: session.accountId, email: session.email, grants: result.grantIds.length }, 'grants revoked');
     log().info(
       { event: 'account.disconnected', scope: 'all', accountId: session.accountId, email: session.email, grants: result.grantIds.length, deletedContactsRemoved: result.deletedContactsRemoved, google: result.google },
       'everything disconnected on the account page',
