@@ -111,6 +111,7 @@ export function sandboxBanner(sandbox: Sandbox): string {
 
     MCP URL (paste into your client):  ${config.mcpUrl}
     Landing page:                      ${baseUrl}/
+    Your connected apps:               ${baseUrl}/account
     Stand-in Google sign-in:           ${google.url}  (pick a sample user: ${google.users.filter((u) => u.emailVerified).map((u) => u.email).join(', ')})
     Store:                             ${storeKind}${config.readOnly ? ' (read-only mode)' : ''}
     Client ID metadata documents:      ${cimd}

@@ -13,6 +13,7 @@ import { log, traceFields, withRequestLogger } from './logging/logger.js';
 import { createMcpRouter } from './mcp/http/router.js';
 import type { ToolDefinition } from './mcp/tools/types.js';
 import { AccessTokenVerifier } from './oauth/access-tokens.js';
+import { createAccountRouter } from './account/router.js';
 import { createInteractionRouter } from './oauth/interactions.js';
 import { OIDC_SCOPES, resourceScope } from './oauth/constants.js';
 import { createAuthorizationServer } from './oauth/authorization-server.js';
@@ -138,6 +139,7 @@ export function createApp(deps: AppDeps): App {
 <p>This server lets Claude and other MCP clients search and manage your Google Contacts after you sign in with Google.</p>
 <p>To connect, add a custom connector in Claude (Settings → Connectors → Add custom connector) and paste this URL:</p>
 <code class="url">${config.mcpUrl}</code>
+<p>Already connected? <a href="/account">See and disconnect your connected apps</a>.</p>
 <p class="muted">${config.readOnly ? 'This server is read-only: it can look up contacts but not change them.' : 'Claude will be able to read, create, update and delete contacts and groups.'} Your Google tokens stay on this server and are never given to Claude.</p>
 ${config.allowedDomains.length || config.allowedEmails.length ? html`<p class="muted">Only accounts your administrator allowed can sign in.</p>` : raw('')}
 </div>`,
@@ -175,6 +177,7 @@ ${config.allowedDomains.length || config.allowedEmails.length ? html`<p class="m
   app.post('/token', createTokenRateLimit({ perClientPerMinute: config.tokenRequestsPerClientPerMinute, globalPerMinute: config.tokenRequestsPerMinute, mcpUrl: config.mcpUrl, knownScopes: [...OIDC_SCOPES, scope] }));
 
   app.use(createMcpRouter({ config, verifier, people, trash, scope, tools: deps.tools, allowedOrigins: config.allowedOrigins }));
+  app.use(createAccountRouter({ config, store, keys, google, googleTokens, provider: getAuthorizationServer, onGrantRevoked }));
   app.use(createInteractionRouter({ config, provider: getAuthorizationServer, store, keys, google, googleTokens }));
 
   // oidc-provider derives endpoint URLs from the request's host and scheme; pin them to BASE_URL so the

@@ -11,6 +11,7 @@ import { isStoreUnavailable, type Store } from '../storage/port.js';
 import type { GoogleTokenStore } from '../upstream/google/token-store.js';
 import type { Config } from '../config/config.js';
 import { createProvider } from './provider.js';
+import { revokeGoogleWithLastGrant } from './revocation.js';
 
 export interface AuthorizationServerDeps {
   config: Config;
@@ -39,15 +40,7 @@ export async function createAuthorizationServer(deps: AuthorizationServerDeps): 
     const reason = oidc?.route === 'token' ? 'replay_detected' : oidc?.route === 'revocation' ? 'client_revoked' : oidc?.route;
     log().info({ event: 'grant.revoked', reason, accountId, email: googleTokens.knownEmail(accountId), clientId: oidc?.client?.clientId }, 'grant revoked');
     if (!accountId) return;
-    track(
-      (async () => {
-        // The Google token is shared by the user's grants; revoke it at Google with the last one.
-        const remaining = await store.list('Grant', { field: 'accountId', value: accountId });
-        if (remaining.length === 0 && (await googleTokens.revokeAndDelete(accountId))) {
-          log().info({ event: 'google.token_revoked', accountId, email: googleTokens.knownEmail(accountId) }, 'revoked the Google token of the last grant');
-        }
-      })(),
-    );
+    track(revokeGoogleWithLastGrant(store, googleTokens, accountId));
   });
   provider.on('registration_create.success', (ctx: { oidc?: { client?: { clientId?: string; clientName?: string } } }) => {
     log().info({ event: 'client.registered', clientId: ctx.oidc?.client?.clientId, clientName: ctx.oidc?.client?.clientName?.slice(0, 100) }, 'client registered');

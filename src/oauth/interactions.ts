@@ -15,6 +15,7 @@ import { grantedScopes, missingScopes, peopleScopesFor, requiredContactsScope } 
 import type { GoogleTokenStore } from '../upstream/google/token-store.js';
 import { readCookie, setCookie } from '../web/cookies.js';
 import { html, raw, sendPage, type Raw } from '../web/html.js';
+import { handleAccountCallback, isAccountLoginState } from '../account/sign-in.js';
 import { MISSING_PERMISSION_PURPOSE, discardTokens, renderMissingPermission } from './missing-permission.js';
 import { checkSignIn } from './policy.js';
 import { redirectTargetLabel } from './redirect-uris.js';
@@ -122,7 +123,7 @@ export function createInteractionRouter(deps: InteractionDeps): Router {
 ${warning}
 <p>If you allow it, this app will be able to:</p>
 <ul>${abilities(config).map((a) => html`<li>${a}</li>`)}</ul>
-<p class="muted">${sessionEmail ? 'You are already signed in with Google here.' : 'Next, Google will ask you to sign in.'} Your Google password and Google tokens are never shared with the app. You can disconnect it at any time from the app.</p>
+<p class="muted">${sessionEmail ? 'You are already signed in with Google here.' : 'Next, Google will ask you to sign in.'} Your Google password and Google tokens are never shared with the app. You can disconnect it at any time at <code>${config.baseUrl}/account</code>.</p>
 <form method="post" action="/interaction/${details.uid}/decision">
 <input type="hidden" name="csrf" value="${csrfToken(details.uid, cookie)}">
 <div class="actions">
@@ -287,6 +288,7 @@ ${warning}
       fail(400, 'Sign-in could not continue', html`<p>Go back to your app and connect again.</p>`, 'state_undecryptable');
       return;
     }
+    if (isAccountLoginState(ls)) return handleAccountCallback({ config, store, keys, google, googleTokens }, req, res, ls);
     const interaction = await provider.Interaction.find(ls.uid);
     if (!interaction) {
       fail(400, 'Sign-in took too long', html`<p>The sign-in expired before Google sent you back. Go back to your app and connect again.</p>`, 'interaction_expired');

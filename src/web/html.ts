@@ -45,6 +45,13 @@ code,.url{font-family:ui-monospace,SFMono-Regular,Menlo,monospace;font-size:.9re
 .url{display:block;background:var(--bg);border:1px solid var(--border);border-radius:8px;padding:.6rem .75rem;margin:.5rem 0}
 dl{display:grid;grid-template-columns:max-content 1fr;gap:.25rem 1rem;margin:.75rem 0}
 dt{color:var(--muted)}dd{margin:0;word-break:break-all}
+h2{font-size:1.1rem;margin:0 0 .25rem;line-height:1.3}
+.notice{background:var(--bg);border:1px solid var(--border);border-radius:8px;padding:.75rem 1rem;margin:1rem 0}
+.apps{list-style:none;padding:0;margin:1rem 0}
+.app{border:1px solid var(--border);border-radius:8px;padding:1rem;margin:.75rem 0}
+.app dl{margin:.5rem 0 .75rem}
+button.danger,.button.danger{border-color:var(--danger);color:var(--danger)}
+button.primary.danger,.button.primary.danger{background:var(--danger);color:#fff}
 `;
 
 export function page(title: string, body: Raw): string {

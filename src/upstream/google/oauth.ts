@@ -115,16 +115,23 @@ export class GoogleOAuth {
     scopes: string[];
     promptConsent: boolean;
     loginHint?: string;
+    /**
+     * 'offline' (default): the contacts sign-in, which needs a refresh token. 'online': an identity-only
+     * sign-in (the account page), which must not get one.
+     */
+    accessType?: 'online' | 'offline';
+    /** Google's account chooser even when the browser is signed in to one account ("use a different account"). */
+    selectAccount?: boolean;
   }): Promise<string> {
     const client = await this.client();
     return client.generateAuthUrl({
-      access_type: 'offline',
+      access_type: opts.accessType ?? 'offline',
       scope: opts.scopes,
       state: opts.state,
       code_challenge: opts.codeChallenge,
       code_challenge_method: 'S256',
       include_granted_scopes: false,
-      ...(opts.promptConsent ? { prompt: 'consent' } : {}),
+      ...(opts.promptConsent || opts.selectAccount ? { prompt: [opts.promptConsent ? 'consent' : '', opts.selectAccount ? 'select_account' : ''].filter(Boolean).join(' ') } : {}),
       ...(opts.loginHint ? { login_hint: opts.loginHint } : {}),
       nonce: opts.nonce,
     } as Parameters<OAuth2Client['generateAuthUrl']>[0]);
