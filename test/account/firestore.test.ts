@@ -3,7 +3,7 @@
  * Disconnect / Disconnect everything, behave as on the memory store.
  */
 import { expect } from 'chai';
-import { startFirestoreEmulator, type FirestoreEmulator } from '../support/firestore-emulator.js';
+import { startFirestoreEmulator, warmUpStore, type FirestoreEmulator } from '../support/firestore-emulator.js';
 import { startHarness, type Harness } from '../support/harness.js';
 import { clientAuth, signIn, tokenRequest } from '../support/oauth-client.js';
 import { accountSignIn, follow, formFields, grantIdOf, postForm } from './helpers.js';
@@ -18,15 +18,7 @@ describe('account page on Firestore (emulator)', function () {
     emu = await startFirestoreEmulator();
     const { FirestoreStore } = await import('../../src/storage/firestore.js');
     const store = await FirestoreStore.connect({ firestore: emu.client() });
-    // The client's first call opens its channel, which can exceed the store's 5 s deadline on a busy machine.
-    for (let attempt = 1; ; attempt++) {
-      try {
-        await store.ping();
-        break;
-      } catch (err) {
-        if (attempt >= 5) throw err;
-      }
-    }
+    await warmUpStore(store);
     h = await startHarness({ store });
   });
   after(async () => {

@@ -94,10 +94,11 @@ adminCliSuite('memory', () => startHarness());
 describe('admin CLI against Firestore', function () {
   this.timeout(60_000);
   adminCliSuite('firestore emulator', async () => {
-    const { startFirestoreEmulator } = await import('../support/firestore-emulator.js');
+    const { startFirestoreEmulator, warmUpStore } = await import('../support/firestore-emulator.js');
     const { FirestoreStore } = await import('../../src/storage/firestore.js');
     const emu = await startFirestoreEmulator();
     const store = await FirestoreStore.connect({ firestore: emu.client() });
+    await warmUpStore(store);
     const h = await startHarness({ store });
     const close = h.close;
     h.close = async () => {

@@ -83,13 +83,23 @@ describe('outside clients', function () {
       const reg = await register(h.baseUrl, claudeRegistration());
       const page = await browser.newPage();
       const target = authorizeUrl(h.baseUrl, { response_type: 'code', client_id: reg.body.client_id, redirect_uri: reg.body.redirect_uris[0], code_challenge: pkce().challenge, code_challenge_method: 'S256' });
-      await page.route('https://attacker.test/**', (route) => route.fulfill({ status: 200, contentType: 'text/html', body: `<iframe id="f" src="${target}"></iframe>` }));
-      await page.goto('https://attacker.test/');
-      await page.waitForTimeout(1500);
-      const frame = page.frames().find((f) => f !== page.mainFrame());
-      const content = frame ? await frame.content().catch(() => '') : '';
-      expect(content).not.to.contain('/interaction/');
-      expect(content).not.to.contain('Google Contacts');
+      // The attacker's page is served from loopback too, on "localhost" (another site than 127.0.0.1):
+      // Chromium keeps public pages from framing loopback ones anyway, which would hide a missing header.
+      const attacker = createServer((_req, res) => res.setHeader('content-type', 'text/html').end(`<iframe id="f" src="${target}"></iframe>`));
+      const port = await listen(attacker);
+      try {
+        await page.goto(`http://localhost:${port}/`);
+        await page.waitForTimeout(1500);
+        const frame = page.frames().find((f) => f !== page.mainFrame());
+        expect(frame, 'the iframe exists').to.not.equal(undefined);
+        const content = frame ? await frame.content().catch(() => '') : '';
+        expect(content).not.to.contain('/interaction/');
+        expect(content).not.to.contain('Google Contacts');
+        // None of our pages renders in the frame (not even an error page: the browser refused it).
+        expect(content).not.to.contain('/assets/style.css');
+      } finally {
+        await closeServer(attacker);
+      }
       await page.close();
     });
   });

@@ -400,3 +400,19 @@ function handle(port: number, first: { run: Running; startupMs: number }, projec
   };
   return emu;
 }
+
+/**
+ * Waits until a store over the emulator answers (bounded: 5 tries). The Firestore client's first call
+ * opens its gRPC channel, which on a busy machine can exceed the store's 5 s deadline; a suite that
+ * starts with real requests would then see a 503 it is not testing.
+ */
+export async function warmUpStore(store: { ping(): Promise<void> }): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await store.ping();
+      return;
+    } catch (err) {
+      if (attempt >= 5) throw err;
+    }
+  }
+}
