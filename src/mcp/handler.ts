@@ -16,7 +16,7 @@ import { GoogleReauthRequired, GoogleUnavailable, type PeopleGateway } from '../
 import { AccessTokenVerifier, InvalidTokenError, toAuthInfo, type Principal } from './auth.js';
 import { tolerateEarlierHeaderVersion } from './protocol-version.js';
 import { buildMcpServer, type RequestOutcome } from './server.js';
-import { jsonDepth } from '../oauth/request-policy.js';
+import { jsonDepth } from '../http/json-depth.js';
 import type { ToolDefinition } from './tools/types.js';
 
 export const MAX_MCP_BODY_BYTES = 1024 * 1024;
