@@ -13,7 +13,7 @@ import { log, traceFields, withRequestLogger } from './logging/logger.js';
 import { AccessTokenVerifier } from './mcp/auth.js';
 import { createMcpRouter } from './mcp/handler.js';
 import type { ToolDefinition } from './mcp/tools/types.js';
-import { createInteractionRouter } from './oauth/interactions.js';
+import { createInteractionRouter } from './oauth/interaction/router.js';
 import { OAUTH_FORM_MAX_BYTES, OIDC_SCOPES, resourceScope } from './oauth/constants.js';
 import { createAuthorizationServer } from './oauth/authorization-server.js';
 import { createRegistrationPolicy } from './oauth/request-policy/registration.js';
