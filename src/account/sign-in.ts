@@ -20,7 +20,7 @@ import type { Request, Response } from 'express';
 import type Provider from 'oidc-provider';
 import type { Config } from '../config/config.js';
 import { log } from '../logging/logger.js';
-import { discardTokens } from '../oauth/missing-permission.js';
+import { discardTokens } from '../oauth/interaction/missing-permission.js';
 import { checkSignIn } from '../oauth/policy.js';
 import { constantTimeEqual, hashValue, randomToken, type KeyRing } from '../security/keys.js';
 import { KINDS, type Store } from '../storage/port.js';

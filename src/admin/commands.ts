@@ -4,6 +4,7 @@
  */
 import type { Store } from '../storage/port.js';
 import type { GoogleTokenStore } from '../upstream/google/token-store.js';
+import { CLIENT_IDLE_TTL } from '../oauth/constants.js';
 import { revokeAccount } from '../oauth/revocation.js';
 import { deleteTrashOf } from '../contacts/trash.js';
 
@@ -33,7 +34,6 @@ export interface ClientRow {
 }
 
 const iso = (ms: number | undefined) => (ms ? new Date(ms).toISOString() : undefined);
-const CLIENT_IDLE_MS = 30 * 24 * 3600 * 1000;
 
 async function accountIdFor(store: Store, email: string): Promise<string | undefined> {
   const all = await store.list('GoogleToken');
@@ -88,8 +88,8 @@ export async function listClients(store: Store): Promise<ClientRow[]> {
     clientName: record.data.client_name as string | undefined,
     redirectUris: (record.data.redirect_uris as string[] | undefined) ?? [],
     authMethod: record.data.token_endpoint_auth_method as string | undefined,
-    // Clients expire 30 days after last use (the expiry slides on use).
-    lastUsed: iso(record.expiresAt - CLIENT_IDLE_MS),
+    // A client expires CLIENT_IDLE_TTL after its last use (the expiry slides on use).
+    lastUsed: iso(record.expiresAt - CLIENT_IDLE_TTL * 1000),
     expires: new Date(record.expiresAt).toISOString(),
   }));
 }

@@ -263,3 +263,11 @@ export function limitOAuthBody(limit: number, what: string) {
     next();
   };
 }
+
+/**
+ * Answers with an OAuth-shaped error (http/oauth-error.ts) through answerEarly: a body not read yet (a
+ * rate limit decided before reading) is drained first, so a proxied client receives the answer.
+ */
+export function answerOAuthError(req: IncomingMessage, res: ServerResponse, err: OAuthHttpError): Promise<DiscardOutcome> {
+  return answerEarly(req, res, err.status, err.headers(), err.payload());
+}

@@ -7,9 +7,11 @@
  * - a refresh token consumed less than `graceSeconds` ago still reads as unconsumed, so a client that
  *   refreshes twice concurrently (Claude does) is not logged out; after the window reuse revokes the grant;
  * - grants and clients slide: each refresh pushes their expiry out (at most one write a day each).
+ * The store only knows record kinds; which oidc-provider model is kept as which kind, and how each is
+ * read, is decided here (MODEL_KINDS, READ_THEN_CONSUMED).
  */
 import { hashValue } from '../security/keys.js';
-import { isKind, type Kind, type Store, type StoredRecord } from '../storage/port.js';
+import type { Kind, Store, StoredRecord } from '../storage/port.js';
 
 type Payload = Record<string, unknown> & {
   jti?: string;
@@ -37,6 +39,22 @@ export interface AdapterPolicy {
   now?: () => number;
 }
 
+/** The record kind each persisted oidc-provider model is kept as. */
+const MODEL_KINDS: Readonly<Record<string, Kind>> = {
+  Client: 'Client',
+  Session: 'Session',
+  Interaction: 'Interaction',
+  Grant: 'Grant',
+  AuthorizationCode: 'AuthorizationCode',
+  RefreshToken: 'RefreshToken',
+  ReplayDetection: 'ReplayDetection',
+  PushedAuthorizationRequest: 'PushedAuthorizationRequest',
+};
+/**
+ * Single-use models oidc-provider reads and then consumes in the same request (the token endpoint finds
+ * the code or refresh token, checks it, then consumes it): the store may reuse that read for the consume.
+ */
+const READ_THEN_CONSUMED = new Set<Kind>(['AuthorizationCode', 'RefreshToken']);
 const HASHED_KINDS = new Set<Kind>([
   'AuthorizationCode',
   'RefreshToken',
@@ -72,7 +90,7 @@ export function createAdapterFactory(store: Store, policy: AdapterPolicy) {
     private readonly kind: Kind | undefined;
 
     constructor(readonly name: string) {
-      this.kind = isKind(name) ? name : undefined;
+      this.kind = Object.hasOwn(MODEL_KINDS, name) ? MODEL_KINDS[name] : undefined;
       if (!this.kind && !EPHEMERAL_MODELS.has(name)) {
         throw new Error(`oidc-provider model ${name} has no storage kind`);
       }
@@ -147,7 +165,7 @@ export function createAdapterFactory(store: Store, policy: AdapterPolicy) {
         const hit = clientCache.get(id);
         if (hit && now() - hit.cachedAt < CLIENT_CACHE_MS && hit.record.expiresAt > now()) return this.present(id, hit.record);
       }
-      const record = await store.get(this.kind, this.key(id));
+      const record = await store.get(this.kind, this.key(id), { consumeNext: READ_THEN_CONSUMED.has(this.kind) });
       if (this.kind === 'Client' && record) {
         if (clientCache.size > 5_000) clientCache.clear();
         clientCache.set(id, { record, cachedAt: now() });

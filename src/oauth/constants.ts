@@ -1,4 +1,4 @@
-/** Lifetimes and scopes of the authorization server (no oidc-provider import: cheap to load). */
+/** Lifetimes, limits and scopes of the authorization server (no oidc-provider import: cheap to load). */
 import type { Config } from '../config/config.js';
 
 export const ACCESS_TOKEN_TTL = 3600;
@@ -7,6 +7,9 @@ export const GRANT_TTL = 90 * 24 * 3600;
 export const SESSION_TTL = 14 * 24 * 3600;
 export const INTERACTION_TTL = 3600;
 export const CLIENT_IDLE_TTL = 30 * 24 * 3600;
+
+/** oidc-provider's own limit for form bodies (/token, /revoke, /introspect). */
+export const OAUTH_FORM_MAX_BYTES = 56 * 1024;
 
 /** The scope our access tokens carry for the MCP resource. */
 export function resourceScope(config: Config): string {

@@ -8,7 +8,7 @@
  *   delete                   1 write (a delete is billed like a write)
  *   findBy                   1 read (an equality query matching at most one live document)
  *   consume                  1 read, +1 write when this call consumed the record; no read when the
- *                            same code or refresh token was read by get() in the last 10 s (the
+ *                            same record was read by get() with `consumeNext` in the last 10 s (the
  *                            Firestore store reuses that snapshot under an update-time precondition)
  *   update                   1 read, +1 write when fn returned a record, or null for an existing one
  *   list                     1 read per document returned (min 1 per query)
@@ -19,7 +19,7 @@
  * byOp counts calls, keyed `op:Kind` (`op` alone for ping and purgeExpired); detail() adds the reads
  * and writes of each key.
  */
-import { KINDS, GRANT_BOUND_KINDS, type ConsumeResult, type Kind, type RecordIndexes, type Store, type StoredRecord, type UpdateResult } from './port.js';
+import { KINDS, GRANT_BOUND_KINDS, type ConsumeResult, type GetOptions, type Kind, type RecordIndexes, type Store, type StoredRecord, type UpdateResult } from './port.js';
 
 export interface OperationCounts {
   reads: number;
@@ -40,7 +40,7 @@ export class CountingStore implements Store {
   private byOp: Record<string, number> = {};
   private details: Record<string, OperationDetail> = {};
 
-  /** Recent get()s of consumable kinds, mirroring the Firestore store's reuse of their snapshot. */
+  /** Recent get()s with `consumeNext`, mirroring the Firestore store's reuse of their snapshot. */
   private readonly recentGets = new Map<string, number>();
 
   constructor(readonly inner: Store) {}
@@ -72,10 +72,10 @@ export class CountingStore implements Store {
     this.details = {};
   }
 
-  async get(kind: Kind, key: string) {
-    const r = await this.inner.get(kind, key);
+  async get(kind: Kind, key: string, options?: GetOptions) {
+    const r = await this.inner.get(kind, key, options);
     this.count('get', kind, 1, 0);
-    if (r && (kind === 'AuthorizationCode' || kind === 'RefreshToken')) this.recentGets.set(`${kind}/${key}`, Date.now());
+    if (r && options?.consumeNext) this.recentGets.set(`${kind}/${key}`, Date.now());
     return r;
   }
 

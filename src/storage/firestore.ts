@@ -1,47 +1,53 @@
 /**
  * The Firestore store: production storage behind the storage port (see port.ts and docs/storage.md).
+ * What a document looks like is firestore-codec.ts; deadlines and error mapping are firestore-deadlines.ts.
  *
  * - One collection per kind (KINDS in port.ts), optionally prefixed so two deployments can share a database.
- * - Each document: `{ data | dataJson, expiresAt: Timestamp, updatedAt: Timestamp, consumedAt?: Timestamp,
- *   writeId?, grantId?, uid?, userCode?, accountId?, clientId? }`. `expiresAt` is the field a Firestore
- *   TTL policy deletes on; TTL deletion lags (a day or more), so every read treats `expiresAt <= now` as
- *   absent. Queries use equality on one field only, so no composite index is needed.
- * - `data` is the payload as a Firestore map. A payload Firestore cannot hold as a map (an array directly
- *   inside an array, an empty or `__reserved__` map key, nesting deeper than 16, non-JSON values) is
- *   stored as a JSON string in `dataJson` instead, so untrusted client metadata can never make a write fail.
- * - Keys become document ids reversibly (see encodeKey): `[A-Za-z0-9_-]{1,200}` as-is, anything else
- *   `b64_` + base64url(UTF-8). list() and findBy() return the original keys.
+ * - `expiresAt` is the field a Firestore TTL policy deletes on; TTL deletion lags (a day or more), so every
+ *   read treats `expiresAt <= now` as absent. Queries use equality on one field only, so no composite
+ *   index is needed. list() and findBy() return the original keys (decodeKey).
  * - consume() and update() are atomic read-modify-writes: a read, then a write with a precondition on the
  *   update time read (Firestore checks it server-side), retried on conflict. Exactly one of any number of
  *   concurrent callers, in any number of processes, consumes a record; no update is lost. (Firestore
  *   transactions would do the same with locks; on the emulator they stall on a 2 s lock timeout.)
- * - A backend that does not answer surfaces as StoreUnavailableError within `deadlineMs` (default 5 s):
- *   the client library's own retries (up to ~40 s for a refused connection) run under a watchdog. After
- *   the watchdog fires, the abandoned call may still complete later (an ambiguous write, as with any
- *   timeout); callers treat StoreUnavailableError as "outcome unknown, try again".
+ * - A backend that does not answer surfaces as StoreUnavailableError within `deadlineMs` (default 5 s).
  */
 import { randomUUID } from 'node:crypto';
 import {
   FieldValue,
   Firestore,
-  Timestamp,
   type CollectionReference,
   type DocumentData,
   type DocumentReference,
   type DocumentSnapshot,
   type Settings,
+  type Timestamp,
 } from '@google-cloud/firestore';
+import { decodeKey, DOCUMENT_FIELDS, encodeKey, fromDocument, INDEX_FIELDS, timestamp, toDocument } from './firestore-codec.js';
+import {
+  clientConfig,
+  DEFAULT_DEADLINE_MS,
+  DEFAULT_OPERATION_TIMEOUT_MS,
+  isPreconditionFailed,
+  isWriteConflict,
+  Watchdog,
+} from './firestore-deadlines.js';
 import {
   GRANT_BOUND_KINDS,
   KINDS,
   StoreUnavailableError,
   type ConsumeResult,
+  type GetOptions,
   type Kind,
   type RecordIndexes,
   type Store,
   type StoredRecord,
   type UpdateResult,
 } from './port.js';
+
+// The store's document ids and outage test, for the emulator stand-in and the tests that inspect documents.
+export { decodeKey, encodeKey } from './firestore-codec.js';
+export { isUnavailableError } from './firestore-deadlines.js';
 
 export interface FirestoreStoreOptions {
   /** GCP project; default from the environment (GOOGLE_CLOUD_PROJECT), or `demo-local` on the emulator. */
@@ -60,182 +66,21 @@ export interface FirestoreStoreOptions {
   now?: () => number;
 }
 
-const INDEX_FIELDS = ['grantId', 'uid', 'userCode', 'accountId', 'clientId'] as const satisfies ReadonlyArray<keyof RecordIndexes>;
-/** Every field a store document may have. */
-const DOCUMENT_FIELDS = ['data', 'dataJson', 'expiresAt', 'updatedAt', 'consumedAt', 'writeId', ...INDEX_FIELDS] as const;
-const DEFAULT_DEADLINE_MS = 5000;
-/** Kinds read and then consumed in one request; their snapshot is kept briefly to save the second read. */
-const CONSUMABLE = new Set<Kind>(['AuthorizationCode', 'RefreshToken']);
+/** How long a snapshot read with `consumeNext` may stand in for consume()'s read. */
 const RECENT_SNAP_MS = 10_000;
-const DEFAULT_OPERATION_TIMEOUT_MS = 30_000;
 /** Compare-and-set attempts (contention retries) for consume() and update(). */
 const CAS_ATTEMPTS = 200;
 /** Firestore allows at most 500 writes per batch. */
 const BATCH_SIZE = 500;
 /** purgeExpired deletes at most this many batches per collection per call (bounded loop). */
 const PURGE_MAX_ROUNDS = 20;
-const MAX_KEY_BYTES = 1024;
-const MAX_MAP_DEPTH = 16;
-/** gRPC status codes that mean "the backend cannot serve now": DEADLINE_EXCEEDED, RESOURCE_EXHAUSTED, UNAVAILABLE. */
-const UNAVAILABLE_CODES = new Set([4, 8, 14]);
-const FAILED_PRECONDITION = 9;
-const NOT_FOUND = 5;
-const ALREADY_EXISTS = 6;
-
-// ---------------------------------------------------------------------------------------------------
-// Keys
-
-const SAFE_ID = /^[A-Za-z0-9_-]{1,200}$/;
-const ENCODED_PREFIX = 'b64_';
-
-/**
- * Maps a store key to a valid Firestore document id, reversibly. Keys of 1-200 characters from
- * `[A-Za-z0-9_-]` (hashes, Google subs, client ids) are used as-is, unless they start with `b64_` or look
- * like a reserved id (`__x__`); every other key becomes `b64_` + base64url(UTF-8 bytes). Ids never contain
- * `/`, are never `.`/`..` and stay below Firestore's 1500-byte limit (keys are limited to 1024 bytes).
- */
-export function encodeKey(key: string): string {
-  if (SAFE_ID.test(key) && !key.startsWith(ENCODED_PREFIX) && !/^__.*__$/.test(key)) return key;
-  const bytes = Buffer.from(key, 'utf8');
-  if (bytes.length === 0 || bytes.length > MAX_KEY_BYTES) {
-    throw new RangeError(`store key must be 1-${MAX_KEY_BYTES} bytes (got ${bytes.length})`);
-  }
-  return ENCODED_PREFIX + bytes.toString('base64url');
-}
-
-export function decodeKey(id: string): string {
-  return id.startsWith(ENCODED_PREFIX) ? Buffer.from(id.slice(ENCODED_PREFIX.length), 'base64url').toString('utf8') : id;
-}
-
-// ---------------------------------------------------------------------------------------------------
-// Documents
-
-function isPlainObject(v: unknown): v is Record<string, unknown> {
-  if (typeof v !== 'object' || v === null || Array.isArray(v)) return false;
-  const proto = Object.getPrototypeOf(v);
-  return proto === Object.prototype || proto === null;
-}
-
-/** Whether Firestore can store the value as a map/array with the same JSON meaning. */
-function firestoreSafe(v: unknown, depth: number, inArray: boolean): boolean {
-  switch (typeof v) {
-    case 'string':
-    case 'boolean':
-      return true;
-    case 'number':
-      return Number.isFinite(v);
-    case 'undefined':
-      // Dropped from objects (ignoreUndefinedProperties), but JSON turns it into null inside arrays.
-      return !inArray;
-    case 'object':
-      if (v === null) return true;
-      if (Array.isArray(v)) return !inArray && v.every((x) => firestoreSafe(x, depth, true));
-      if (!isPlainObject(v) || depth >= MAX_MAP_DEPTH) return false;
-      return Object.entries(v).every(([k, x]) => k.length > 0 && !/^__.*__$/.test(k) && firestoreSafe(x, depth + 1, false));
-    default:
-      return false;
-  }
-}
-
-function millis(v: unknown): number | undefined {
-  if (v instanceof Timestamp) return v.toMillis();
-  if (typeof v === 'number') return v;
-  return undefined;
-}
-
-function timestamp(ms: number, field: string): Timestamp {
-  if (!Number.isFinite(ms)) throw new TypeError(`${field} must be a finite epoch-milliseconds number`);
-  return Timestamp.fromMillis(ms);
-}
-
-function toDocument(record: StoredRecord, now: number): DocumentData {
-  const doc: DocumentData = {
-    expiresAt: timestamp(record.expiresAt, 'expiresAt'),
-    updatedAt: timestamp(now, 'updatedAt'),
-  };
-  if (firestoreSafe(record.data, 0, false) && isPlainObject(record.data)) doc.data = record.data;
-  else doc.dataJson = JSON.stringify(record.data);
-  if (record.consumedAt !== undefined) doc.consumedAt = timestamp(record.consumedAt, 'consumedAt');
-  for (const f of INDEX_FIELDS) {
-    const v = record[f];
-    if (typeof v === 'string') doc[f] = v;
-  }
-  return doc;
-}
-
-function fromDocument(doc: DocumentData): StoredRecord {
-  const data = typeof doc.dataJson === 'string' ? (JSON.parse(doc.dataJson) as Record<string, unknown>) : ((doc.data ?? {}) as Record<string, unknown>);
-  const record: StoredRecord = { data, expiresAt: millis(doc.expiresAt) ?? 0 };
-  const consumedAt = millis(doc.consumedAt);
-  if (consumedAt !== undefined) record.consumedAt = consumedAt;
-  const updatedAt = millis(doc.updatedAt);
-  if (updatedAt !== undefined) record.updatedAt = updatedAt;
-  for (const f of INDEX_FIELDS) {
-    const v: unknown = doc[f];
-    if (typeof v === 'string') record[f] = v;
-  }
-  return record;
-}
-
-// ---------------------------------------------------------------------------------------------------
-// Errors and deadlines
-
-function errorCode(err: unknown): number | string | undefined {
-  return typeof err === 'object' && err !== null ? (err as { code?: number | string }).code : undefined;
-}
-
-/** Whether an error from the client library means Firestore cannot be reached or cannot serve now. */
-export function isUnavailableError(err: unknown): boolean {
-  if (err instanceof StoreUnavailableError) return true;
-  const code = errorCode(err);
-  if (typeof code === 'number' && UNAVAILABLE_CODES.has(code)) return true;
-  if (typeof code === 'string' && /^(ECONNREFUSED|ECONNRESET|ETIMEDOUT|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|ENETUNREACH)$/.test(code)) return true;
-  const message = err instanceof Error ? err.message : '';
-  return /ECONNREFUSED|No connection established|Connection dropped/.test(message);
-}
-
-function mapError(err: unknown, what: string): unknown {
-  if (err instanceof StoreUnavailableError) return err;
-  if (isUnavailableError(err)) {
-    const detail = err instanceof Error ? err.message.split('\n')[0]!.slice(0, 200) : String(err);
-    return new StoreUnavailableError(`Firestore unavailable (${what}): ${detail}`, { cause: err });
-  }
-  return err;
-}
-
-/** Short gax deadlines and retries for the RPCs the store uses (defaults are 60-300 s per call, 600 s total). */
-function clientConfig(deadlineMs: number) {
-  const methods = ['GetDocument', 'BatchGetDocuments', 'RunQuery', 'Commit', 'BeginTransaction', 'Rollback', 'BatchWrite'];
-  return {
-    interfaces: {
-      'google.firestore.v1.Firestore': {
-        retry_params: {
-          store: {
-            initial_retry_delay_millis: 100,
-            retry_delay_multiplier: 1.3,
-            max_retry_delay_millis: 1000,
-            initial_rpc_timeout_millis: deadlineMs,
-            rpc_timeout_multiplier: 1,
-            max_rpc_timeout_millis: deadlineMs,
-            total_timeout_millis: deadlineMs,
-          },
-        },
-        methods: Object.fromEntries(methods.map((m) => [m, { timeout_millis: deadlineMs, retry_params_name: 'store' }])),
-      },
-    },
-  };
-}
-
-// ---------------------------------------------------------------------------------------------------
 
 export class FirestoreStore implements Store {
   private readonly recentSnaps = new Map<string, { snap: DocumentSnapshot; at: number }>();
   private readonly prefix: string;
-  private readonly deadlineMs: number;
   private readonly operationTimeoutMs: number;
   private readonly now: () => number;
-  /** Client-library calls not yet settled (they may outlive a StoreUnavailableError). */
-  private readonly inflight = new Set<Promise<void>>();
+  private readonly watchdog: Watchdog;
 
   private constructor(
     readonly db: Firestore,
@@ -246,11 +91,12 @@ export class FirestoreStore implements Store {
     if (!/^[A-Za-z0-9_-]{0,40}$/.test(this.prefix)) {
       throw new Error('collectionPrefix may only contain letters, digits, "_" and "-" (max 40)');
     }
-    this.deadlineMs = opts.deadlineMs ?? DEFAULT_DEADLINE_MS;
+    const deadlineMs = opts.deadlineMs ?? DEFAULT_DEADLINE_MS;
     this.operationTimeoutMs = opts.operationTimeoutMs ?? DEFAULT_OPERATION_TIMEOUT_MS;
-    if (!(this.deadlineMs > 0 && this.operationTimeoutMs >= this.deadlineMs)) {
+    if (!(deadlineMs > 0 && this.operationTimeoutMs >= deadlineMs)) {
       throw new Error('deadlineMs must be positive and operationTimeoutMs at least deadlineMs');
     }
+    this.watchdog = new Watchdog(deadlineMs);
     this.now = opts.now ?? Date.now;
   }
 
@@ -296,45 +142,6 @@ export class FirestoreStore implements Store {
   }
 
   /**
-   * Runs an operation under a watchdog: StoreUnavailableError when Firestore has not answered for
-   * deadlineMs (progress() tells when it last did) or the operation exceeds `totalMs`.
-   */
-  private async guarded<T>(what: string, run: (progress: () => void) => Promise<T>, totalMs = this.deadlineMs): Promise<T> {
-    const started = Date.now();
-    let last = started;
-    const progress = () => {
-      last = Date.now();
-    };
-    let timer: NodeJS.Timeout | undefined;
-    const watchdog = new Promise<never>((_, reject) => {
-      const tick = Math.max(10, Math.min(250, Math.floor(this.deadlineMs / 10)));
-      timer = setInterval(() => {
-        const now = Date.now();
-        if (now - last >= this.deadlineMs) {
-          reject(new StoreUnavailableError(`Firestore did not answer within ${this.deadlineMs} ms (${what})`));
-        } else if (now - started >= totalMs) {
-          reject(new StoreUnavailableError(`Firestore operation took longer than ${totalMs} ms (${what}; contention?)`));
-        }
-      }, tick);
-    });
-    const op = run(progress);
-    // The watchdog may win: never leave the operation's rejection unhandled, and let close() wait for it.
-    const settled = op.then(
-      () => undefined,
-      () => undefined,
-    );
-    this.inflight.add(settled);
-    void settled.then(() => this.inflight.delete(settled));
-    try {
-      return await Promise.race([op, watchdog]);
-    } catch (err) {
-      throw mapError(err, what);
-    } finally {
-      clearInterval(timer);
-    }
-  }
-
-  /**
    * Optimistic compare-and-set for single-document read-modify-write: read the document, decide, write
    * with a precondition on the update time read (or "must not exist"); a conflict means another writer
    * got there first, so read again. Lock-free: the emulator's transactions stall on a 2 s lock timeout
@@ -357,7 +164,7 @@ export class FirestoreStore implements Store {
     const wrote = (value: T) => {
       written = { value };
     };
-    return this.guarded(
+    return this.watchdog.run(
       what,
       async (progress) => {
         for (let attempt = 1; attempt <= CAS_ATTEMPTS; attempt++) {
@@ -370,8 +177,7 @@ export class FirestoreStore implements Store {
             written = undefined;
             return await attemptOnce({ snap, writeId, wrote });
           } catch (err) {
-            const code = errorCode(err);
-            if (code !== FAILED_PRECONDITION && code !== ALREADY_EXISTS && code !== NOT_FOUND) throw err;
+            if (!isWriteConflict(err)) throw err;
           }
           progress();
           const cap = Math.min(250, 5 * 2 ** Math.min(attempt, 6));
@@ -383,17 +189,17 @@ export class FirestoreStore implements Store {
     );
   }
 
-  async get(kind: Kind, key: string): Promise<StoredRecord | undefined> {
+  async get(kind: Kind, key: string, options?: GetOptions): Promise<StoredRecord | undefined> {
     const ref = this.ref(kind, key);
-    const snap = await this.guarded(`get ${kind}`, () => ref.get());
-    if (CONSUMABLE.has(kind) && snap.exists) {
+    const snap = await this.watchdog.run(`get ${kind}`, () => ref.get());
+    if (options?.consumeNext && snap.exists) {
       if (this.recentSnaps.size >= 1000) this.recentSnaps.clear();
       this.recentSnaps.set(ref.path, { snap, at: Date.now() });
     }
     return this.live(snap.data());
   }
 
-  /** The snapshot get() read moments ago (oidc-provider reads a code or refresh token, then consumes it). */
+  /** The snapshot a get() with `consumeNext` read moments ago (saves consume() its read). */
   private takeRecentSnap(ref: DocumentReference): DocumentSnapshot | undefined {
     const hit = this.recentSnaps.get(ref.path);
     this.recentSnaps.delete(ref.path);
@@ -403,17 +209,17 @@ export class FirestoreStore implements Store {
   async put(kind: Kind, key: string, record: StoredRecord): Promise<void> {
     const ref = this.ref(kind, key);
     const doc = toDocument(record, this.now());
-    await this.guarded(`put ${kind}`, () => ref.set(doc));
+    await this.watchdog.run(`put ${kind}`, () => ref.set(doc));
   }
 
   async delete(kind: Kind, key: string): Promise<void> {
     const ref = this.ref(kind, key);
-    await this.guarded(`delete ${kind}`, () => ref.delete());
+    await this.watchdog.run(`delete ${kind}`, () => ref.delete());
   }
 
   async findBy(kind: Kind, field: 'uid' | 'userCode', value: string) {
     // Equality only (no composite index needed); expired documents TTL has not removed yet are skipped here.
-    const snap = await this.guarded(`findBy ${kind}.${field}`, () => this.col(kind).where(field, '==', value).get());
+    const snap = await this.watchdog.run(`findBy ${kind}.${field}`, () => this.col(kind).where(field, '==', value).get());
     for (const doc of snap.docs) {
       const record = this.live(doc.data());
       if (record) return { key: decodeKey(doc.id), record };
@@ -491,12 +297,12 @@ export class FirestoreStore implements Store {
         await batch.commit();
         n += chunk.length;
       } catch (err) {
-        if (!ifUnchanged || errorCode(err) !== FAILED_PRECONDITION) throw err;
+        if (!ifUnchanged || !isPreconditionFailed(err)) throw err;
         // One document was rewritten meanwhile (e.g. a sliding expiry): delete the others one by one.
         const results = await Promise.allSettled(chunk.map((d) => d.ref.delete({ lastUpdateTime: d.updateTime })));
         for (const r of results) {
           if (r.status === 'fulfilled') n++;
-          else if (errorCode(r.reason) !== FAILED_PRECONDITION) throw r.reason;
+          else if (!isPreconditionFailed(r.reason)) throw r.reason;
         }
       }
       progress();
@@ -507,7 +313,7 @@ export class FirestoreStore implements Store {
   async deleteByGrantId(grantId: string, kinds: Kind[] = GRANT_BOUND_KINDS): Promise<number> {
     const counts = await Promise.all(
       kinds.map((kind) =>
-        this.guarded(
+        this.watchdog.run(
           `deleteByGrantId ${kind}`,
           async (progress) => {
             const snap = await this.col(kind).where('grantId', '==', grantId).select().get();
@@ -525,7 +331,7 @@ export class FirestoreStore implements Store {
     if (filter && !(INDEX_FIELDS as readonly string[]).includes(filter.field)) throw new Error(`cannot list by ${String(filter.field)}`);
     const out: Array<{ key: string; record: StoredRecord }> = [];
     const base = filter ? this.col(kind).where(filter.field, '==', filter.value) : this.col(kind);
-    await this.guarded(
+    await this.watchdog.run(
       `list ${kind}`,
       async (progress) => {
         // Pages of 500 by document id, so a large collection is never one huge response.
@@ -552,7 +358,7 @@ export class FirestoreStore implements Store {
     const cutoff = timestamp(now, 'now');
     const counts = await Promise.all(
       (Object.keys(KINDS) as Kind[]).map((kind) =>
-        this.guarded(
+        this.watchdog.run(
           `purgeExpired ${kind}`,
           async (progress) => {
             let n = 0;
@@ -576,7 +382,7 @@ export class FirestoreStore implements Store {
   async ping(): Promise<void> {
     // One document read (1 billed read whether or not it exists).
     const ref = this.col('Client').doc('_ping');
-    await this.guarded('ping', () => ref.get());
+    await this.watchdog.run('ping', () => ref.get());
   }
 
   /**
@@ -586,16 +392,7 @@ export class FirestoreStore implements Store {
    * is voided), hence the wait.
    */
   async close(): Promise<void> {
-    if (this.inflight.size > 0) {
-      let timer: NodeJS.Timeout | undefined;
-      await Promise.race([
-        Promise.allSettled([...this.inflight]),
-        new Promise((r) => {
-          timer = setTimeout(r, this.deadlineMs);
-        }),
-      ]);
-      clearTimeout(timer);
-    }
+    await this.watchdog.settle();
     if (this.ownsClient) await this.db.terminate();
   }
 }

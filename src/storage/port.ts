@@ -1,11 +1,18 @@
 /**
  * The storage port: every record the server keeps goes through this interface, implemented by the memory
- * store (local runs, tests) and the Firestore store (production). Keys arrive already hashed where they
- * are bearer values; the store itself is dumb and knows nothing of OAuth.
+ * store (local runs, tests) and the Firestore store (production). The store knows records — their kind,
+ * key, payload, expiry, index fields and single use — not what they mean: which keys are hashed, what is
+ * encrypted, which oidc-provider model lands in which kind and how it is read are decided by the callers
+ * (oauth/adapter.ts, upstream/google/token-store.ts, oauth/interaction/, contacts/trash.ts).
  * See docs/storage.md for every kind, its fields and TTL.
  */
 
-/** oidc-provider's models plus our own records. */
+/**
+ * The kinds of record the server keeps, each with the collection (Firestore) it lives in. This list is
+ * the storage schema: one collection per kind, one TTL policy per collection (terraform/firestore.tf),
+ * one section per collection in docs/storage.md. Several kinds hold oidc-provider's models under the
+ * model's name; the adapter (oauth/adapter.ts) owns that mapping.
+ */
 export const KINDS = {
   Client: 'clients',
   Session: 'sessions',
@@ -23,10 +30,6 @@ export const KINDS = {
 } as const;
 
 export type Kind = keyof typeof KINDS;
-
-export function isKind(name: string): name is Kind {
-  return Object.prototype.hasOwnProperty.call(KINDS, name);
-}
 
 /** Indexed fields a record may carry next to its payload. */
 export interface RecordIndexes {
@@ -55,11 +58,20 @@ export interface ConsumeResult {
   consumedNow: boolean;
 }
 
+export interface GetOptions {
+  /**
+   * The caller is about to consume this record (a single-use record is read, checked, then redeemed).
+   * A store may keep what it read for a few seconds so that the consume() that follows does not read it
+   * again; consume() stays atomic either way. Which records are read this way is the caller's knowledge.
+   */
+  consumeNext?: boolean;
+}
+
 /** What an update function returns: a record to write, `null` to delete, or `undefined` to leave as is. */
 export type UpdateResult = StoredRecord | null | undefined;
 
 export interface Store {
-  get(kind: Kind, key: string): Promise<StoredRecord | undefined>;
+  get(kind: Kind, key: string, options?: GetOptions): Promise<StoredRecord | undefined>;
   put(kind: Kind, key: string, record: StoredRecord): Promise<void>;
   delete(kind: Kind, key: string): Promise<void>;
   /** The unexpired record whose index field equals value (uid, userCode). */
@@ -77,12 +89,12 @@ export interface Store {
   list(kind: Kind, filter?: { field: keyof RecordIndexes; value: string }): Promise<Array<{ key: string; record: StoredRecord }>>;
   /** Deletes expired records now (for stores or emulators without TTL); returns how many. */
   purgeExpired(now: number): Promise<number>;
-  /** Whether the backend answers (for /healthz?deep and startup). */
+  /** Whether the backend answers (checked in the background at startup, see main.ts). */
   ping(): Promise<void>;
   close(): Promise<void>;
 }
 
-/** Kinds whose records carry a grantId and are removed when the grant is revoked. */
+/** The kinds deleteByGrantId clears when it names none: records issued under a grant, which die with it. */
 export const GRANT_BOUND_KINDS: Kind[] = ['AuthorizationCode', 'RefreshToken'];
 
 /** Raised by a store when its backend is unreachable; mapped to 503 + Retry-After. */

@@ -36,6 +36,15 @@ describe('CountingStore', () => {
     expect(await delta(() => store.consume('AuthorizationCode', 'missing', Date.now()))).to.deep.equal({ reads: 1, writes: 0 });
   });
 
+  it('consume right after a get with consumeNext costs no read (the store reuses that read); after a plain get it does', async () => {
+    await store.put('AuthorizationCode', 'hinted', rec());
+    await store.put('AuthorizationCode', 'plain', rec());
+    expect(await delta(() => store.get('AuthorizationCode', 'hinted', { consumeNext: true }))).to.deep.equal({ reads: 1, writes: 0 });
+    expect(await delta(() => store.consume('AuthorizationCode', 'hinted', Date.now()))).to.deep.equal({ reads: 0, writes: 1 });
+    expect(await delta(() => store.get('AuthorizationCode', 'plain'))).to.deep.equal({ reads: 1, writes: 0 });
+    expect(await delta(() => store.consume('AuthorizationCode', 'plain', Date.now()))).to.deep.equal({ reads: 1, writes: 1 });
+  });
+
   it('update: 1 read, plus 1 write when fn writes or deletes an existing record', async () => {
     expect(await delta(() => store.update('GoogleToken', 's', () => undefined))).to.deep.equal({ reads: 1, writes: 0 });
     expect(await delta(() => store.update('GoogleToken', 's', () => null))).to.deep.equal({ reads: 1, writes: 0 });

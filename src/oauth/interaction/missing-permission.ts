@@ -2,14 +2,20 @@
  * Granular consent at Google: the user may untick permissions on Google's consent screen. When the
  * contacts permission the server needs is missing, the authorization is not completed: the person gets
  * this page, naming the permission in Google's words, with "Try again" (back to Google, asking again) and
- * "Cancel" (access_denied to the app). interactions.ts owns the routes; this file decides what to do with
- * the tokens Google sent and renders the page.
+ * "Cancel" (access_denied to the app). The Google callback (google-callback.ts) calls refuseMissingPermission;
+ * the page's form is answered by permission-retry.ts. This file decides what to do with the tokens Google
+ * sent and renders the page.
  */
 import type { Response } from 'express';
-import type { GoogleOAuth, GoogleTokens } from '../upstream/google/oauth.js';
-import { PERMISSION_LABELS } from '../upstream/google/scopes.js';
-import type { GoogleTokenStore } from '../upstream/google/token-store.js';
-import { html, sendPage } from '../web/html.js';
+import type Provider from 'oidc-provider';
+import { log } from '../../logging/logger.js';
+import type { GoogleIdentity, GoogleOAuth, GoogleTokens } from '../../upstream/google/oauth.js';
+import { PERMISSION_LABELS } from '../../upstream/google/scopes.js';
+import type { GoogleTokenStore } from '../../upstream/google/token-store.js';
+import { html, sendPage } from '../../web/html.js';
+import type { InteractionDeps } from './context.js';
+import { issueCsrfToken } from './csrf.js';
+import type { LoginState } from './login-state.js';
 
 /** Where the page's form posts (under /interaction/{uid}, so oidc-provider's interaction cookie comes along). */
 export function missingPermissionAction(uid: string): string {
@@ -69,4 +75,34 @@ export function renderMissingPermission(res: Response, p: MissingPermissionPage)
 <p class="muted">Nothing was shared with the app. Your Google password and Google tokens are never shared with it.</p>
 </div>`,
   );
+}
+
+/**
+ * Google did not grant the contacts permission the mode needs: no authorization code. The tokens are
+ * discarded (see discardTokens) and the person chooses between asking Google again and cancelling.
+ */
+export async function refuseMissingPermission(
+  { config, keys, google, googleTokens }: Pick<InteractionDeps, 'config' | 'keys' | 'google' | 'googleTokens'>,
+  provider: Provider,
+  res: Response,
+  ls: LoginState,
+  identity: GoogleIdentity,
+  tokens: GoogleTokens,
+  missingScope: string,
+): Promise<void> {
+  const tokensOutcome = await discardTokens(google, googleTokens, identity.sub, tokens);
+  log().warn(
+    { event: 'google.scope_missing', reason: 'required_scope_missing', required: true, scopes: [missingScope], tokens: tokensOutcome, email: identity.email, accountId: identity.sub, clientId: ls.clientId, flowId: ls.uid },
+    'Google did not grant the contacts permission; authorization not completed',
+  );
+  const client = await provider.Client.find(ls.clientId).catch(() => undefined);
+  const csrf = issueCsrfToken(res, config, keys, ls.uid, MISSING_PERMISSION_PURPOSE);
+  renderMissingPermission(res, {
+    uid: ls.uid,
+    appName: client?.clientName || 'The app',
+    email: identity.email,
+    missingScope,
+    csrf,
+    loginHint: identity.email,
+  });
 }
