@@ -4,7 +4,6 @@
  * security and oversized-bodies tests.
  */
 import { expect } from 'chai';
-import type { Response } from 'express';
 import { jsonDepth } from '../../src/http/json-depth.js';
 import { canonicalResource } from '../../src/oauth/request-policy/canonical-resource.js';
 import { normalizeTokenParams } from '../../src/oauth/request-policy/token-params.js';
