@@ -78,7 +78,7 @@ describe('admin doctor', function () {
         if (sandbox.exitCode !== null) throw new Error('the sandbox exited');
         if (Date.now() > until) throw new Error('the sandbox did not start within 40 s');
         try {
-          if ((await fetch(`${base}/health`)).ok) break;
+          if ((await fetch(`${base}/health`, { signal: AbortSignal.timeout(2000) })).ok) break;
         } catch {
           // starting
         }
