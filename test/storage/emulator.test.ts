@@ -1,7 +1,7 @@
 /** The Firestore emulator helper the storage tests rely on: start, clear, restart on the same port, freeze, stop, install hints. */
 import { createServer } from 'node:http';
 import { expect } from 'chai';
-import { startFirestoreEmulator, startFirestoreEmulatorOnPort, type FirestoreEmulator } from '../support/firestore-emulator.js';
+import { startFirestoreEmulator, startFirestoreEmulatorOnPort, type FirestoreEmulator } from '../../standins/firestore-emulator.js';
 
 async function rejection(p: Promise<unknown>): Promise<Error> {
   try {

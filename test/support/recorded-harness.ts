@@ -8,8 +8,8 @@
  */
 import { createServer, request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { closeServer, GOOGLE_CLIENT_ID, GOOGLE_CLIENT_SECRET, listen, startHarness, type Harness, type HarnessOptions } from './harness.js';
-import { startGoogleStandin } from './google-standin.js';
+import { startHarness, type Harness, type HarnessOptions } from './harness.js';
+import { closeServer, listen } from '../../standins/http.js';
 
 const MAX_RECORDED_BODY = 256 * 1024;
 
@@ -108,21 +108,12 @@ export async function startRecordedHarness(opts: HarnessOptions = {}): Promise<R
   });
   const proxyPort = await listen(proxy);
   const publicUrl = `http://127.0.0.1:${proxyPort}`;
-  // The stand-in Google must know the redirect URI under the public URL; the harness's default one
-  // would name the harness's own port.
-  const google =
-    opts.google ??
-    (await startGoogleStandin({
-      clients: [{ client_id: GOOGLE_CLIENT_ID, client_secret: GOOGLE_CLIENT_SECRET, redirect_uris: [`${publicUrl}/oauth/google/callback`] }],
-      accessTokenTtlSeconds: opts.googleAccessTokenTtlSeconds,
-      refreshTokenOnlyOnConsent: opts.googleRefreshTokenOnlyOnConsent,
-    }));
   let h: Harness;
   try {
-    h = await startHarness({ ...opts, google, env: { ...opts.env, BASE_URL: publicUrl } });
+    // BASE_URL names the proxy, so the stand-in Google also redirects there.
+    h = await startHarness({ ...opts, env: { ...opts.env, BASE_URL: publicUrl } });
   } catch (err) {
     await closeServer(proxy);
-    if (!opts.google) await google.close();
     throw err;
   }
   targetPort = (h.server.address() as AddressInfo).port;
@@ -134,7 +125,6 @@ export async function startRecordedHarness(opts: HarnessOptions = {}): Promise<R
     async close() {
       await closeServer(proxy);
       await h.close();
-      if (!opts.google) await google.close();
     },
   };
 }

@@ -19,7 +19,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { Firestore, type DocumentData, type Settings } from '@google-cloud/firestore';
-import { decodeKey } from '../../src/storage/firestore.js';
+import { decodeKey } from '../src/storage/firestore.js';
 
 /** Where Debian's google-cloud-cli-firestore-emulator package puts the jar; FIRESTORE_EMULATOR_JAR overrides. */
 export const DEFAULT_FIRESTORE_EMULATOR_JAR = '/usr/lib/google-cloud-sdk/platform/cloud-firestore-emulator/cloud-firestore-emulator.jar';

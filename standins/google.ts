@@ -31,6 +31,7 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import Provider, { interactionPolicy } from 'oidc-provider';
 import type { AccountClaims, Adapter, AdapterPayload, Configuration, KoaContextWithOIDC } from 'oidc-provider';
+import { readBody } from './http.js';
 import { SAMPLE_USERS } from './sample-users.js';
 import type { SampleUser } from './sample-users.js';
 
@@ -329,16 +330,9 @@ function selfSignedCertificatePem(publicKey: KeyObject, privateKey: KeyObject): 
 
 const MAX_BODY = 64 * 1024;
 
-async function readBody(req: IncomingMessage): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    const buf = chunk as Buffer;
-    size += buf.length;
-    if (size > MAX_BODY) throw Object.assign(new Error('request body too large'), { status: 413 });
-    chunks.push(buf);
-  }
-  return Buffer.concat(chunks).toString('utf8');
+/** A form body; an oversized one is answered 413 by the request handler's error branch. */
+function readFormBody(req: IncomingMessage): Promise<string> {
+  return readBody(req, MAX_BODY, () => Object.assign(new Error('request body too large'), { status: 413 }));
 }
 
 function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
@@ -605,7 +599,7 @@ export async function startGoogleStandin(opts: GoogleStandinOptions): Promise<Go
     tokenRequests.push(record);
     const fault = takeFault();
     if (fault) {
-      const params = new URLSearchParams(await readBody(koaCtx.req).catch(() => ''));
+      const params = new URLSearchParams(await readFormBody(koaCtx.req).catch(() => ''));
       record.grant_type = params.get('grant_type') ?? '';
       record.client_id = params.get('client_id') ?? undefined;
       record.injected = true;
@@ -783,7 +777,7 @@ ${buttons}
       sendJson(res, 405, { error: 'method_not_allowed' });
       return;
     }
-    const form = new URLSearchParams(await readBody(req));
+    const form = new URLSearchParams(await readFormBody(req));
     if (form.has('cancel')) {
       await finish(req, res, denied);
       return;
@@ -866,7 +860,7 @@ ${buttons}
 
   const tokenInfo = async (req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> => {
     let token = url.searchParams.get('access_token') ?? '';
-    if (!token && req.method === 'POST') token = new URLSearchParams(await readBody(req)).get('access_token') ?? '';
+    if (!token && req.method === 'POST') token = new URLSearchParams(await readFormBody(req)).get('access_token') ?? '';
     const auth = req.headers.authorization;
     if (!token && auth && /^bearer /i.test(auth)) token = auth.slice(7).trim();
     const payload = liveToken('AccessToken', token);
@@ -892,7 +886,7 @@ ${buttons}
 
   const revoke = async (req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> => {
     let token = url.searchParams.get('token') ?? '';
-    if (!token && req.method === 'POST') token = new URLSearchParams(await readBody(req)).get('token') ?? '';
+    if (!token && req.method === 'POST') token = new URLSearchParams(await readFormBody(req)).get('token') ?? '';
     if (!token) {
       sendJson(res, 400, { error: 'invalid_request', error_description: 'Missing required parameter: token' });
       return;
