@@ -330,6 +330,11 @@ function selfSignedCertificatePem(publicKey: KeyObject, privateKey: KeyObject): 
 
 const MAX_BODY = 64 * 1024;
 
+/** An authorization request parameter as text ('' when absent; oidc-provider types them as unknown). */
+function stringParam(value: unknown): string {
+  return typeof value === 'string' ? value : '';
+}
+
 /** A form body; an oversized one is answered 413 by the request handler's error branch. */
 function readFormBody(req: IncomingMessage): Promise<string> {
   return readBody(req, MAX_BODY, () => Object.assign(new Error('request body too large'), { status: 413 }));
@@ -701,7 +706,7 @@ export async function startGoogleStandin(opts: GoogleStandinOptions): Promise<Go
       return;
     }
     const clientId = String(params.client_id);
-    const requested = [...new Set(String(params.scope ?? '').split(' ').filter(Boolean))];
+    const requested = [...new Set(stringParam(params.scope).split(' ').filter(Boolean))];
     if (requested.length === 0) {
       await finish(req, res, { error: 'invalid_request', error_description: 'Missing required parameter: scope' });
       return;
@@ -718,7 +723,7 @@ export async function startGoogleStandin(opts: GoogleStandinOptions): Promise<Go
     const consentKey = `${user.sub}\n${clientId}`;
     const before = consentedBefore.get(consentKey);
     const consentShown = !opts.refreshTokenOnlyOnConsent || !before || requested.some((sc) => !OIDC_SCOPES.includes(sc) && !before.has(sc)) ||
-      String(params.prompt ?? '').split(' ').includes('consent');
+      stringParam(params.prompt).split(' ').includes('consent');
     consentedBefore.set(consentKey, new Set([...(before ?? []), ...granted]));
     grants.set(grantId, { accountId: user.sub, clientId, offline: params.access_type === 'offline' && consentShown });
     await finish(req, res, {
@@ -733,7 +738,7 @@ export async function startGoogleStandin(opts: GoogleStandinOptions): Promise<Go
     const params = details.params as Record<string, unknown>;
     const action = `/interaction/${encodeURIComponent(uid)}`;
     const hint = typeof params.login_hint === 'string' ? userByEmail(params.login_hint)?.email : undefined;
-    const scopes = String(params.scope ?? '').split(' ').filter(Boolean);
+    const scopes = stringParam(params.scope).split(' ').filter(Boolean);
     // Google's granular consent: every API scope has a box (ticked by default); openid/email/profile have none.
     const boxes = scopes
       .map((sc) => OIDC_SCOPES.includes(sc)
@@ -802,7 +807,7 @@ ${buttons}
     if (form.has('granular')) {
       const details = await provider.interactionDetails(req, res);
       const ticked = new Set(form.getAll('grant'));
-      unticked = new Set(String((details.params as Record<string, unknown>).scope ?? '').split(' ').filter((sc) => sc && !OIDC_SCOPES.includes(sc) && !ticked.has(sc)));
+      unticked = new Set(stringParam((details.params as Record<string, unknown>).scope).split(' ').filter((sc) => sc && !OIDC_SCOPES.includes(sc) && !ticked.has(sc)));
     }
     await signIn(req, res, form.get('email') ?? '', unticked);
   };

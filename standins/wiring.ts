@@ -7,7 +7,7 @@
  *   - `startStandins`: the stand-in Google (with our server's OAuth client registered) and People API;
  *   - `startServerOnStandins`: our app, in this process, listening on loopback and wired to them.
  */
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createApp, type App, type AppDeps } from '../src/app.js';
 import { loadConfig, type Config } from '../src/config/config.js';
 import { createLogger, setRootLogger } from '../src/logging/logger.js';
@@ -34,7 +34,10 @@ export interface Standins {
  * stand-in Google as issuer and the stand-in People API as root URL, and the loopback-http switch (never on
  * Cloud Run). Without stand-ins (a server that only needs to start) the two URLs are left out.
  */
-export function standinServerEnv(baseUrl: string, standins?: Pick<Standins, 'google' | 'people'>): Record<string, string> {
+export function standinServerEnv(
+  baseUrl: string,
+  standins?: Pick<Standins, 'google' | 'people'>,
+): Record<string, string> {
   return {
     BASE_URL: baseUrl,
     ACCESS_TOKEN_SECRET: STANDIN_ACCESS_TOKEN_SECRET,
@@ -114,7 +117,12 @@ export interface ServerOnStandins {
 export async function startServerOnStandins(opts: ServerOnStandinsOptions = {}): Promise<ServerOnStandins> {
   // Listen first: with port 0 the address is only known afterwards, and BASE_URL (and the Google redirect
   // registered at the stand-in) must name it.
-  const server = createServer();
+  // Until the app is attached, answer 503: a request that arrived in between would otherwise never be
+  // answered (a server without a 'request' listener leaves it hanging), and pollers wait on it forever.
+  const starting = (_req: IncomingMessage, res: ServerResponse) => {
+    res.writeHead(503, { 'retry-after': '1', 'content-type': 'text/plain' }).end('starting');
+  };
+  const server = createServer(starting);
   const port = await listen(server, opts.port ?? 0);
   const baseUrl = `http://127.0.0.1:${port}`;
   // The stand-in Google redirects to the public URL: a proxy's, when the caller put one in front (BASE_URL).
@@ -125,6 +133,7 @@ export async function startServerOnStandins(opts: ServerOnStandinsOptions = {}):
   setRootLogger(logger);
   const store = opts.store ?? new MemoryStore();
   const app = createApp({ ...opts.app, config, store, logger });
+  server.off('request', starting);
   server.on('request', app.app);
   return {
     baseUrl,

@@ -9,7 +9,8 @@ const SECRET_LOOKING = /SECRET|PASSWORD|PASSWD|TOKEN|PRIVATE|CREDENTIAL|API_KEY|
 export function dockerfileProblems(text: string): string[] {
   const problems: string[] = [];
   for (const diagnostic of validate(text)) {
-    problems.push(`dockerfile-utils (line ${diagnostic.range.start.line + 1}): ${diagnostic.message}`);
+    const message = typeof diagnostic.message === 'string' ? diagnostic.message : diagnostic.message.value;
+    problems.push(`dockerfile-utils (line ${diagnostic.range.start.line + 1}): ${message}`);
   }
   const { stages, instructions, globalArgs } = parseDockerfile(text);
   if (stages.length < 2) problems.push('not multi-stage: the build (dev dependencies) and the runtime must be separate stages');

@@ -22,7 +22,7 @@ interface Exchange {
 async function startServer(): Promise<{ port: number; server: Server; last: () => Promise<Exchange> }> {
   let resolveLast: (e: Exchange) => void = () => undefined;
   let lastDone = new Promise<Exchange>((r) => (resolveLast = r));
-  const server = createServer(async (req: IncomingMessage, res: ServerResponse) => {
+  const serve = async (req: IncomingMessage, res: ServerResponse) => {
     const exchange: Exchange = {};
     try {
       exchange.read = await readBody(req, LIMIT);
@@ -32,7 +32,8 @@ async function startServer(): Promise<{ port: number; server: Server; last: () =
       exchange.outcome = await answerEarly(req, res, 413, { 'content-type': 'text/plain' }, 'too large', BOUNDS);
     }
     resolveLast(exchange);
-  });
+  };
+  const server = createServer((req, res) => void serve(req, res));
   const port = await listen(server);
   return {
     port,

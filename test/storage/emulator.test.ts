@@ -74,7 +74,7 @@ describe('Firestore emulator helper', function () {
     await other.stop();
     expect(other.running()).to.equal(false);
     const err = await rejection(fetch(`http://${other.host}/`, { signal: AbortSignal.timeout(2000) }));
-    expect(String((err as Error & { cause?: unknown }).cause ?? err)).to.match(/ECONNREFUSED/);
+    expect(String((err as Error & { cause?: Error }).cause ?? err)).to.match(/ECONNREFUSED/);
     const again = await startFirestoreEmulatorOnPort(other.port);
     try {
       expect(again.host).to.equal(other.host);

@@ -55,9 +55,15 @@ export function rpcMethods(exchange: WireExchange): string[] {
   }
 }
 
+/** A header's value for a report line ('-' when absent; repeated headers joined). */
+function header(headers: IncomingHttpHeaders, name: string): string {
+  const value = headers[name];
+  return Array.isArray(value) ? value.join(', ') : (value ?? '-');
+}
+
 /** One line per exchange, without query strings or bodies: safe to print when a test fails. */
 export function wireSummary(wire: WireExchange[]): string {
-  return wire.map((x) => `${x.method} ${x.path}${x.path === '/mcp' ? ` [${rpcMethods(x).join(',')}] v=${x.headers['mcp-protocol-version'] ?? '-'}` : ''} → ${x.status}`).join('\n');
+  return wire.map((x) => `${x.method} ${x.path}${x.path === '/mcp' ? ` [${rpcMethods(x).join(',')}] v=${header(x.headers, 'mcp-protocol-version')}` : ''} → ${x.status}`).join('\n');
 }
 
 export async function startRecordedHarness(opts: HarnessOptions = {}): Promise<RecordedHarness> {
@@ -149,7 +155,7 @@ export function wireReport(wire: WireExchange[]): string {
       lines.push(`token → ${x.status}${auth} ${JSON.stringify(redact(bodyFields(x)))}`);
     } else if (x.path === '/mcp') {
       const h = x.headers;
-      lines.push(`${x.method} /mcp [${rpcMethods(x).join(',')}] → ${x.status} MCP-Protocol-Version=${h['mcp-protocol-version'] ?? '-'} Mcp-Method=${h['mcp-method'] ?? '-'} Mcp-Session-Id=${h['mcp-session-id'] ? 'yes' : '-'} accept=${h.accept ?? '-'}`);
+      lines.push(`${x.method} /mcp [${rpcMethods(x).join(',')}] → ${x.status} MCP-Protocol-Version=${header(h, 'mcp-protocol-version')} Mcp-Method=${header(h, 'mcp-method')} Mcp-Session-Id=${h['mcp-session-id'] ? 'yes' : '-'} accept=${header(h, 'accept')}`);
     } else lines.push(`${x.method} ${x.path} → ${x.status}`);
   }
   return lines.join('\n');
