@@ -1,4 +1,7 @@
-/** Measures store operations (as Firestore bills them) for one sign-in, one refresh and steady tool calls. */
+/**
+ * Measures store operations (as Firestore bills them) for one sign-in, one refresh and steady tool calls.
+ * `npm run bench` reports them; test/storage-docs/op-counts.test.ts holds docs/storage.md to them.
+ */
 import { CountingStore, type OperationCounts } from '../src/storage/counting.js';
 import { MemoryStore } from '../src/storage/memory.js';
 import { clientAuth, mcpPost, signIn, tokenRequest } from '../standins/oauth-client.js';

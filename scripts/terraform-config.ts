@@ -46,9 +46,15 @@ export function isObject(value: unknown): value is HclObject {
 /** Parses every .tf file of a directory (not recursive: the configuration has no modules). */
 export async function loadTerraform(dir: string = terraformDir): Promise<TerraformConfig> {
   const files: TerraformFile[] = [];
-  for (const name of readdirSync(dir).filter((n) => n.endsWith('.tf')).sort()) {
+  const names = readdirSync(dir)
+    .filter((n) => n.endsWith('.tf'))
+    .sort();
+  for (const name of names) {
     const fullPath = join(dir, name);
-    files.push({ path: fullPath.slice(repoRoot.length + 1), body: (await parseHcl(name, readFileSync(fullPath, 'utf8'))) as HclObject });
+    files.push({
+      path: fullPath.slice(repoRoot.length + 1),
+      body: (await parseHcl(name, readFileSync(fullPath, 'utf8'))) as HclObject,
+    });
   }
   return configFromFiles(files);
 }
@@ -76,7 +82,10 @@ export function configFromFiles(files: TerraformFile[]): TerraformConfig {
     for (const locals of asArray(body.locals)) {
       if (isObject(locals)) Object.assign(config.locals, locals);
     }
-    for (const [section, target] of [['variable', config.variables], ['output', config.outputs]] as const) {
+    for (const [section, target] of [
+      ['variable', config.variables],
+      ['output', config.outputs],
+    ] as const) {
       const byName = body[section];
       if (!isObject(byName)) continue;
       for (const [itemName, instances] of Object.entries(byName)) {

@@ -1,7 +1,8 @@
 /**
- * The official Cloud Firestore emulator for tests: started directly with Java (not through the gcloud
- * wrapper, which leaves an orphan Java process when killed) on a free 127.0.0.1 port, stopped by its
- * process group. Call it from a test file's before()/after() and share one emulator per file:
+ * The official Cloud Firestore emulator for tests, the sandbox (--store firestore) and the bench: started
+ * directly with Java (not through the gcloud wrapper, which leaves an orphan Java process when killed) on a
+ * free 127.0.0.1 port, stopped by its process group. Call it from a test file's before()/after() and share
+ * one emulator per file:
  *
  *   let emu: FirestoreEmulator;
  *   before(async () => { emu = await startFirestoreEmulator(); });

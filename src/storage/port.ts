@@ -1,7 +1,8 @@
 /**
  * The storage port: every record the server keeps goes through this interface, implemented by the memory
  * store (local runs, tests) and the Firestore store (production). Keys arrive already hashed where they
- * are bearer values; the store itself is dumb and knows nothing of OAuth.
+ * are bearer values; the store hashes, encrypts and decides nothing itself. It does name the record kinds,
+ * most of them after oidc-provider's models (KINDS below).
  * See docs/storage.md for every kind, its fields and TTL.
  */
 
@@ -77,7 +78,7 @@ export interface Store {
   list(kind: Kind, filter?: { field: keyof RecordIndexes; value: string }): Promise<Array<{ key: string; record: StoredRecord }>>;
   /** Deletes expired records now (for stores or emulators without TTL); returns how many. */
   purgeExpired(now: number): Promise<number>;
-  /** Whether the backend answers (for /healthz?deep and startup). */
+  /** Whether the backend answers (checked in the background at startup, and by the image's compile-cache warm-up). */
   ping(): Promise<void>;
   close(): Promise<void>;
 }

@@ -49,7 +49,10 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
     env: { LOG_LEVEL: 'debug', ...opts.env },
     store: opts.store,
     standins: opts.standins,
-    google: { accessTokenTtlSeconds: opts.googleAccessTokenTtlSeconds, refreshTokenOnlyOnConsent: opts.googleRefreshTokenOnlyOnConsent },
+    google: {
+      accessTokenTtlSeconds: opts.googleAccessTokenTtlSeconds,
+      refreshTokenOnlyOnConsent: opts.googleRefreshTokenOnlyOnConsent,
+    },
     logDestination: sink,
     app: { tools: opts.tools },
   });
