@@ -18,12 +18,11 @@
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startFirestoreEmulator } from '../test/support/firestore-emulator.js';
-import { GOOGLE_CLIENT_ID, GOOGLE_CLIENT_SECRET, TEST_SECRET } from '../test/support/harness.js';
+import { startFirestoreEmulator } from '../standins/firestore-emulator.js';
+import { freeLoopbackPort as freePort } from '../standins/http.js';
+import { standinServerEnv } from '../standins/wiring.js';
 
 const ROOT = new URL('..', import.meta.url).pathname;
 const RUNS = Number(process.argv.find((a) => a.startsWith('--runs='))?.slice('--runs='.length) ?? 7);
@@ -62,14 +61,6 @@ function command(asRuntimeUser: boolean, args: string[]): [string, string[]] {
     : [process.execPath, args];
 }
 
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()));
-  const { port } = s.address() as AddressInfo;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
-}
-
 function warm(cacheDir: string, how: 'main-only' | 'warmup-script', asRuntimeUser: boolean): void {
   const args = how === 'main-only' ? ['--input-type=module', '-e', `await import(${JSON.stringify(join(ROOT, 'dist/main.js'))})`] : ['dist/compile-cache-warmup.js'];
   const [cmd, argv] = command(asRuntimeUser, args);
@@ -91,7 +82,7 @@ async function startOnce(variant: Variant, baseEnv: Record<string, string>): Pro
   const base = `http://127.0.0.1:${port}`;
   const [cmd, argv] = command(variant.asRuntimeUser, ['dist/index.js']);
   const t0 = performance.now();
-  const child = spawn(cmd, argv, { cwd: ROOT, env: { ...baseEnv, ...variant.env, PORT: String(port), BASE_URL: base }, stdio: 'ignore' });
+  const child = spawn(cmd, argv, { cwd: ROOT, env: { ...baseEnv, ...variant.env, PORT: String(port), ...standinServerEnv(base) }, stdio: 'ignore' });
   try {
     const until = Date.now() + START_DEADLINE_MS;
     const poll = async (path: string): Promise<number> => {
@@ -139,10 +130,6 @@ async function main(): Promise<void> {
       NODE_ENV: 'production',
       ...emulator.env(),
       STORE: 'firestore',
-      ACCESS_TOKEN_SECRET: TEST_SECRET,
-      GOOGLE_CLIENT_ID,
-      GOOGLE_CLIENT_SECRET,
-      DANGEROUSLY_ALLOW_LOOPBACK_HTTP: 'true',
       LOG_LEVEL: 'warn',
     };
     const variants: Variant[] = [

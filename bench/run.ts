@@ -5,17 +5,21 @@
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SignJWT } from 'jose';
 import { KeyRing } from '../src/security/keys.js';
-import { measureStoreOps } from '../test/support/store-ops.js';
-import { startGoogleStandin, type GoogleStandin } from '../test/support/google-standin.js';
-import { startPeopleStandin, type PeopleStandin } from '../test/support/people-standin.js';
-import { GOOGLE_CLIENT_ID, GOOGLE_CLIENT_SECRET, TEST_SECRET } from '../test/support/harness.js';
-import { mcpPost, signIn } from '../test/support/oauth-client.js';
+import { freeLoopbackPort as freePort } from '../standins/http.js';
+import { mcpPost, signIn } from '../standins/oauth-client.js';
+import {
+  STANDIN_ACCESS_TOKEN_SECRET,
+  STANDIN_GOOGLE_CLIENT_ID,
+  STANDIN_GOOGLE_CLIENT_SECRET,
+  standinServerEnv,
+  startStandins,
+  type Standins,
+} from '../standins/wiring.js';
+import { measureStoreOps } from './store-ops.js';
 
 const ROOT = new URL('..', import.meta.url).pathname;
 const QUICK = process.argv.includes('--quick');
@@ -35,14 +39,6 @@ interface Row {
 }
 const rows: Row[] = [];
 const log = (s: string) => process.stderr.write(`${s}\n`);
-
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()));
-  const { port } = s.address() as AddressInfo;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
-}
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const pct = (xs: number[], p: number) => {
@@ -76,17 +72,11 @@ function stop(child: ChildProcess): Promise<void> {
   });
 }
 
-function serverEnv(port: number, google: GoogleStandin, people: PeopleStandin): NodeJS.ProcessEnv {
+function serverEnv(port: number, standins: Standins): NodeJS.ProcessEnv {
   return {
     PATH: process.env.PATH,
     PORT: String(port),
-    BASE_URL: `http://127.0.0.1:${port}`,
-    ACCESS_TOKEN_SECRET: TEST_SECRET,
-    GOOGLE_CLIENT_ID,
-    GOOGLE_CLIENT_SECRET,
-    GOOGLE_OIDC_ISSUER: google.url,
-    PEOPLE_API_ROOT_URL: people.url,
-    DANGEROUSLY_ALLOW_LOOPBACK_HTTP: 'true',
+    ...standinServerEnv(`http://127.0.0.1:${port}`, standins),
     ALLOWED_DOMAINS: 'example.com,acme.test',
     LOG_LEVEL: 'warn',
     NODE_ENV: 'production',
@@ -94,7 +84,7 @@ function serverEnv(port: number, google: GoogleStandin, people: PeopleStandin): 
 }
 
 async function mintToken(port: number): Promise<string> {
-  const key = new KeyRing([TEST_SECRET]).accessTokenKeys[0]!;
+  const key = new KeyRing([STANDIN_ACCESS_TOKEN_SECRET]).accessTokenKeys[0]!;
   const now = Math.floor(Date.now() / 1000);
   const base = `http://127.0.0.1:${port}`;
   return new SignJWT({ client_id: 'bench', scope: 'contacts' })
@@ -107,7 +97,7 @@ async function mintToken(port: number): Promise<string> {
     .sign(key);
 }
 
-async function coldStart(google: GoogleStandin, people: PeopleStandin) {
+async function coldStart(standins: Standins) {
   const ours: number[] = [];
   const base: number[] = [];
   for (let i = 0; i < COLD_RUNS; i++) {
@@ -115,7 +105,7 @@ async function coldStart(google: GoogleStandin, people: PeopleStandin) {
       const port = await freePort();
       const token = await mintToken(port);
       const t0 = performance.now();
-      const child = spawn(process.execPath, ['dist/index.js'], { cwd: ROOT, env: serverEnv(port, google, people), stdio: 'ignore' });
+      const child = spawn(process.execPath, ['dist/index.js'], { cwd: ROOT, env: serverEnv(port, standins), stdio: 'ignore' });
       await waitUntil(async () => (await mcpPost(`http://127.0.0.1:${port}/mcp`, token, { jsonrpc: '2.0', id: 1, method: 'tools/list', params: {} })).status === 200, 20_000);
       ours.push(performance.now() - t0);
       await stop(child);
@@ -153,8 +143,9 @@ async function load(url: string, token: string | undefined, concurrency: number,
   return { rps: (latencies.length / ms) * 1000, p50: pct(latencies, 50), p99: pct(latencies, 99), errors, n: latencies.length };
 }
 
-async function throughputAndMemory(port: number, google: GoogleStandin, people: PeopleStandin) {
-  const ours = spawn(process.execPath, ['dist/index.js'], { cwd: ROOT, env: serverEnv(port, google, people), stdio: 'ignore' });
+async function throughputAndMemory(port: number, standins: Standins) {
+  const { google, people } = standins;
+  const ours = spawn(process.execPath, ['dist/index.js'], { cwd: ROOT, env: serverEnv(port, standins), stdio: 'ignore' });
   const basePort = await freePort();
   let baseline: ChildProcess | undefined;
   try {
@@ -169,7 +160,7 @@ async function throughputAndMemory(port: number, google: GoogleStandin, people: 
     rows.push({ metric: 'idle RSS after sign-in and a tool call', value: Math.round(idle), unit: 'MB', target: '≤ 120 MB', met: idle <= 120 });
     // A Google access token for the baseline (same user, same People stand-in data).
     const rt = google.issuedRefreshTokens.at(-1)!;
-    const g = (await (await fetch(`${google.url}/token`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: rt, client_id: GOOGLE_CLIENT_ID, client_secret: GOOGLE_CLIENT_SECRET }) })).json()) as { access_token: string };
+    const g = (await (await fetch(`${google.url}/token`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: rt, client_id: STANDIN_GOOGLE_CLIENT_ID, client_secret: STANDIN_GOOGLE_CLIENT_SECRET }) })).json()) as { access_token: string };
     baseline = spawn(process.execPath, ['--import', 'tsx', 'bench/baseline-mcp.ts'], { cwd: ROOT, env: { PATH: process.env.PATH, PORT: String(basePort), PEOPLE_API_ROOT_URL: people.url, GOOGLE_ACCESS_TOKEN: g.access_token, NODE_ENV: 'production' }, stdio: 'ignore' });
     await waitUntil(async () => (await mcpPost(`http://127.0.0.1:${basePort}/mcp`, undefined, { jsonrpc: '2.0', id: 1, method: 'tools/list', params: {} })).status === 200, 20_000);
 
@@ -243,15 +234,14 @@ async function main() {
   execFileSync(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'], { cwd: ROOT, stdio: 'inherit' });
   // The server that users sign in to needs its Google redirect URI registered at the stand-in up front.
   const port = await freePort();
-  const google = await startGoogleStandin({ clients: [{ client_id: GOOGLE_CLIENT_ID, client_secret: GOOGLE_CLIENT_SECRET, redirect_uris: [`http://127.0.0.1:${port}/oauth/google/callback`] }] });
-  const people = await startPeopleStandin({ verifyToken: (t) => google.verifyAccessToken(t), users: google.users.filter((u) => u.emailVerified) });
+  const standins = await startStandins(`http://127.0.0.1:${port}`);
   try {
     log('store operations …');
     const ops = await storeOps();
     log('cold start …');
-    await coldStart(google, people);
+    await coldStart(standins);
     log('throughput, latency and memory …');
-    await throughputAndMemory(port, google, people);
+    await throughputAndMemory(port, standins);
     log('dependency size …');
     depsSize();
     const out = { date: new Date().toISOString(), node: process.version, quick: QUICK, rows, storeOps: ops };
@@ -262,8 +252,7 @@ async function main() {
     for (const t of table) process.stdout.write(`${t.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd()}\n`);
     process.stdout.write(`\n${rows.filter((r) => r.met).length} of ${rows.length} targets met; results in bench/results.json\n`);
   } finally {
-    await people.close();
-    await google.close();
+    await standins.close();
   }
 }
 

@@ -14,7 +14,7 @@
 // type to terraform/ or when moving the provider pin.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadTerraform, usedTypes, providerSchemaPath } from '../test/deploy/helpers.js';
+import { loadTerraform, providerSchemaPath, usedTypes } from './terraform-config.js';
 
 interface JsiiTypeRef {
   primitive?: string;

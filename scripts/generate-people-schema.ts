@@ -1,5 +1,5 @@
 /**
- * Generates test/support/people-schema.json: JSON schemas for the request bodies the People API
+ * Generates standins/people-schema.json: JSON schemas for the request bodies the People API
  * stand-in validates, derived from the request types that @googleapis/people ships
  * (node_modules/@googleapis/people/build/v1.d.ts). Run after upgrading @googleapis/people:
  *
@@ -89,7 +89,7 @@ export function generatePeopleSchema(): Schema {
 
 function main(): void {
   const here = path.dirname(fileURLToPath(import.meta.url));
-  const outFile = path.resolve(here, '..', 'test', 'support', 'people-schema.json');
+  const outFile = path.resolve(here, '..', 'standins', 'people-schema.json');
   const text = JSON.stringify(generatePeopleSchema(), null, 2) + '\n';
   if (process.argv.includes('--check')) {
     let current = '';

@@ -8,16 +8,13 @@
  * `startSandbox` is exported so a test can start exactly this wiring; the CLI runs only when this file
  * is executed directly.
  */
-import { createServer, type Server } from 'node:http';
+import type { Server } from 'node:http';
 import { pathToFileURL } from 'node:url';
-import { createApp } from '../src/app.js';
-import { loadConfig, type Config } from '../src/config/config.js';
-import { createLogger, setRootLogger } from '../src/logging/logger.js';
+import type { Config } from '../src/config/config.js';
 import { MemoryStore } from '../src/storage/memory.js';
 import type { Store } from '../src/storage/port.js';
-import { startGoogleStandin, type GoogleStandin } from '../test/support/google-standin.js';
-import { startPeopleStandin } from '../test/support/people-standin.js';
-import { closeServer, listen } from '../test/support/harness.js';
+import type { GoogleStandin } from '../standins/google.js';
+import { startServerOnStandins } from '../standins/wiring.js';
 
 export interface SandboxOptions {
   port: number;
@@ -44,20 +41,11 @@ export interface Sandbox {
 
 export async function startSandbox(opts: SandboxOptions): Promise<Sandbox> {
   const env = opts.env ?? process.env;
-  // Listen first: with --port 0 the address is only known afterwards, and BASE_URL must name it.
-  const server = createServer();
-  const port = await listen(server, opts.port);
-  const baseUrl = `http://127.0.0.1:${port}`;
-  const googleClient = { client_id: 'sandbox-client.apps.googleusercontent.com', client_secret: 'sandbox-google-secret' };
-
-  const google = await startGoogleStandin({ clients: [{ ...googleClient, redirect_uris: [`${baseUrl}/oauth/google/callback`] }], interactive: true });
-  const people = await startPeopleStandin({ verifyToken: (t) => google.verifyAccessToken(t), users: google.users.filter((u) => u.emailVerified) });
-
   let store: Store = new MemoryStore();
   let stopEmulator: (() => Promise<void>) | undefined;
   const storeEnv: Record<string, string> = {};
   if (opts.store === 'firestore') {
-    const { startFirestoreEmulator } = await import('../test/support/firestore-emulator.js');
+    const { startFirestoreEmulator } = await import('../standins/firestore-emulator.js');
     const emu = await startFirestoreEmulator();
     stopEmulator = () => emu.stop();
     process.env.FIRESTORE_EMULATOR_HOST = emu.host;
@@ -68,35 +56,38 @@ export async function startSandbox(opts: SandboxOptions): Promise<Sandbox> {
     storeEnv.GOOGLE_CLOUD_PROJECT = emu.projectId;
   }
 
-  const config = loadConfig({
-    ...storeEnv,
-    BASE_URL: baseUrl,
-    ACCESS_TOKEN_SECRET: env.ACCESS_TOKEN_SECRET ?? 'sandbox-only-secret-do-not-use-in-production-0123456789',
-    GOOGLE_CLIENT_ID: googleClient.client_id,
-    GOOGLE_CLIENT_SECRET: googleClient.client_secret,
-    GOOGLE_OIDC_ISSUER: google.url,
-    PEOPLE_API_ROOT_URL: people.url,
-    DANGEROUSLY_ALLOW_LOOPBACK_HTTP: 'true',
-    READ_ONLY: String(opts.readOnly),
-    CLIENT_ID_METADATA_DOCUMENTS: String(opts.cimd),
-    LOG_LEVEL: opts.logLevel ?? env.LOG_LEVEL ?? 'info',
-    ALLOWED_DOMAINS: env.ALLOWED_DOMAINS ?? '',
-    ALLOWED_EMAILS: env.ALLOWED_EMAILS ?? '',
+  const stopStore = () => Promise.allSettled([store.close(), stopEmulator?.()]);
+  const sandbox = await startServerOnStandins({
+    port: opts.port,
+    store,
+    // The sign-in page lists the sample users, so a person picks one in the browser.
+    google: { interactive: true },
+    env: {
+      ...storeEnv,
+      ...(env.ACCESS_TOKEN_SECRET ? { ACCESS_TOKEN_SECRET: env.ACCESS_TOKEN_SECRET } : {}),
+      READ_ONLY: String(opts.readOnly),
+      CLIENT_ID_METADATA_DOCUMENTS: String(opts.cimd),
+      LOG_LEVEL: opts.logLevel ?? env.LOG_LEVEL ?? 'info',
+      ALLOWED_DOMAINS: env.ALLOWED_DOMAINS ?? '',
+      ALLOWED_EMAILS: env.ALLOWED_EMAILS ?? '',
+    },
+    prettyLogs: opts.pretty,
+    logDestination: opts.logDestination,
+  }).catch(async (err: unknown) => {
+    // e.g. the port is taken: do not leave the emulator running.
+    await stopStore();
+    throw err;
   });
-  const logger = createLogger({ level: config.logLevel, pretty: opts.pretty, destination: opts.logDestination });
-  setRootLogger(logger);
-  const { app } = createApp({ config, store, logger });
-  server.on('request', app);
 
   return {
-    config,
-    baseUrl,
-    google,
+    config: sandbox.config,
+    baseUrl: sandbox.baseUrl,
+    google: sandbox.google,
     storeKind: opts.store,
-    server,
+    server: sandbox.server,
     async stop() {
-      await closeServer(server);
-      await Promise.allSettled([people.close(), google.close(), store.close(), stopEmulator?.()]);
+      await sandbox.close();
+      await stopStore();
     },
   };
 }

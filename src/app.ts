@@ -1,6 +1,6 @@
 /**
- * Builds the whole service from configuration and dependencies, without listening (index.ts listens;
- * tests start it in-process on port 0). Route order matters: our own routes and request policy first,
+ * Builds the whole service from configuration and dependencies, without listening (main.ts listens;
+ * tests, the sandbox and the bench start it in-process through standins/wiring.ts). Route order matters: our own routes and request policy first,
  * oidc-provider (mounted at the root) last.
  */
 import express, { type NextFunction, type Request, type Response } from 'express';

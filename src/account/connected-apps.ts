@@ -8,7 +8,6 @@
  * expiry − 90 days is the last renewal that moved it, and any later renewal happened less than a day
  * after that. Apps renew hourly while they are in use; calls to /mcp themselves write nothing.
  */
-import type { Config } from '../config/config.js';
 import { cimdDocumentKey } from '../oauth/cimd-documents.js';
 import { GRANT_TTL } from '../oauth/constants.js';
 import { redirectTargetLabel } from '../oauth/redirect-uris.js';

@@ -41,7 +41,11 @@ export interface CliIo {
 function table(rows: Array<Record<string, unknown>>): string {
   if (rows.length === 0) return '(none)';
   const cols = Object.keys(rows[0]!);
-  const cell = (v: unknown) => (v === undefined || v === null ? '-' : Array.isArray(v) ? v.join(' ') : String(v));
+  const cell = (v: unknown): string => {
+    if (v === undefined || v === null) return '-';
+    if (Array.isArray(v)) return v.join(' ');
+    return typeof v === 'object' ? JSON.stringify(v) : String(v as string | number | boolean | bigint);
+  };
   const widths = cols.map((c) => Math.max(c.length, ...rows.map((r) => cell(r[c]).length)));
   const line = (vals: string[]) => vals.map((v, i) => v.padEnd(widths[i]!)).join('  ').trimEnd();
   return [line(cols), line(widths.map((w) => '-'.repeat(w))), ...rows.map((r) => line(cols.map((c) => cell(r[c]))))].join('\n');

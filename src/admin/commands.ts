@@ -67,7 +67,7 @@ export async function listGrants(store: Store, email: string): Promise<GrantRow[
   const [grants, lastRefresh] = await Promise.all([store.list('Grant', { field: 'accountId', value: accountId }), lastRefreshByGrant(store)]);
   const rows: GrantRow[] = [];
   for (const { key, record } of grants) {
-    const clientId = String(record.data.clientId ?? record.clientId ?? '');
+    const clientId = typeof record.data.clientId === 'string' ? record.data.clientId : (record.clientId ?? '');
     const client = clientId ? await store.get('Client', clientId) : undefined;
     rows.push({
       grantId: key,

@@ -78,10 +78,9 @@ export function probeTls(url: URL, opts: { ca?: string | Buffer; timeoutMs?: num
     socket.setTimeout(opts.timeoutMs ?? 10_000, () => socket.destroy(new Error('timed out')));
     socket.once('secureConnect', () => {
       const cert: PeerCertificate = socket.getPeerCertificate();
-      const error = socket.authorizationError as unknown;
       resolve({
         authorized: socket.authorized,
-        authorizationError: error === null || error === undefined ? undefined : String((error as { code?: string }).code ?? error),
+        authorizationError: tlsErrorText(socket.authorizationError as unknown),
         validTo: cert?.valid_to ? new Date(cert.valid_to) : undefined,
         protocol: socket.getProtocol() ?? undefined,
       });
@@ -89,6 +88,15 @@ export function probeTls(url: URL, opts: { ca?: string | Buffer; timeoutMs?: num
     });
     socket.once('error', reject);
   });
+}
+
+/** Node types authorizationError as an Error, but it is often the bare code string (e.g. "CERT_HAS_EXPIRED"). */
+function tlsErrorText(error: unknown): string | undefined {
+  if (error === null || error === undefined) return undefined;
+  if (typeof error === 'string') return error;
+  const code = (error as { code?: unknown }).code;
+  if (typeof code === 'string') return code;
+  return error instanceof Error ? error.message : JSON.stringify(error);
 }
 
 function isIp(hostname: string): boolean {

@@ -89,7 +89,7 @@ export interface Store {
   list(kind: Kind, filter?: { field: keyof RecordIndexes; value: string }): Promise<Array<{ key: string; record: StoredRecord }>>;
   /** Deletes expired records now (for stores or emulators without TTL); returns how many. */
   purgeExpired(now: number): Promise<number>;
-  /** Whether the backend answers (checked in the background at startup, see main.ts). */
+  /** Whether the backend answers (checked in the background at startup, and by the image's compile-cache warm-up). */
   ping(): Promise<void>;
   close(): Promise<void>;
 }

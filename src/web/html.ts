@@ -1,7 +1,10 @@
 /** Small HTML helpers for the few pages people see: escaping, the layout, and security headers. */
 import type { Response } from 'express';
 
-export function escapeHtml(value: unknown): string {
+/** What a page may show as text: an object here would print "[object Object]", so the type refuses it. */
+export type Text = string | number | boolean | null | undefined;
+
+export function escapeHtml(value: Text): string {
   return String(value ?? '')
     .replace(/&/g, '&amp;')
     .replace(/</g, '&lt;')
@@ -16,10 +19,15 @@ export class Raw {
 }
 export const raw = (html: string) => new Raw(html);
 
-export function html(strings: TemplateStringsArray, ...values: unknown[]): Raw {
+/** An interpolation of the html tag: text (escaped), markup made with raw()/html, or a list of them. */
+export type HtmlValue = Text | Raw | ReadonlyArray<Text | Raw>;
+
+const isList = (v: HtmlValue): v is ReadonlyArray<Text | Raw> => Array.isArray(v);
+
+export function html(strings: TemplateStringsArray, ...values: HtmlValue[]): Raw {
   let out = strings[0] ?? '';
   values.forEach((v, i) => {
-    const piece = Array.isArray(v) ? v.map((x) => (x instanceof Raw ? x.html : escapeHtml(x))).join('') : v instanceof Raw ? v.html : escapeHtml(v);
+    const piece = isList(v) ? v.map((x) => (x instanceof Raw ? x.html : escapeHtml(x))).join('') : v instanceof Raw ? v.html : escapeHtml(v);
     out += piece + (strings[i + 1] ?? '');
   });
   return new Raw(out);

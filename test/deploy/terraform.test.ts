@@ -50,7 +50,7 @@ describe('deploy: terraform/', function () {
     for (const [name, provider] of Object.entries(schema.providers)) {
       const pin = pins[name];
       expect(isObject(pin) && pin.source, `${name} source`).to.equal(provider.source);
-      const constraint = isObject(pin) ? String(pin.version) : '';
+      const constraint = isObject(pin) ? String(pin.version as string) : '';
       expect(satisfiesPessimistic(provider.version, constraint), `schema of ${name} ${provider.version} does not satisfy the pin "${constraint}"`).to.equal(true);
     }
     const googlePin = pins.google;

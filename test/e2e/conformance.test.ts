@@ -8,8 +8,9 @@ import { createServer, request, type Server } from 'node:http';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { expect } from 'chai';
-import { closeServer, listen, startHarness, type Harness } from '../support/harness.js';
-import { signIn } from '../support/oauth-client.js';
+import { startHarness, type Harness } from '../support/harness.js';
+import { closeServer, listen } from '../../standins/http.js';
+import { signIn } from '../../standins/oauth-client.js';
 
 const run = promisify(execFile);
 const SCENARIOS = ['server-initialize', 'ping', 'logging-set-level', 'tools-list', 'dns-rebinding-protection'];

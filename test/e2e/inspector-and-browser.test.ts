@@ -10,8 +10,9 @@ import { promisify } from 'node:util';
 import { expect } from 'chai';
 import { chromium, type Browser } from 'playwright-core';
 import { createServer } from 'node:http';
-import { closeServer, listen, startHarness, type Harness } from '../support/harness.js';
-import { authorizeUrl, claudeRegistration, pkce, register, signIn, tokenRequest } from '../support/oauth-client.js';
+import { startHarness, type Harness } from '../support/harness.js';
+import { closeServer, listen } from '../../standins/http.js';
+import { authorizeUrl, claudeRegistration, pkce, register, signIn, tokenRequest } from '../../standins/oauth-client.js';
 
 const run = promisify(execFile);
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';

@@ -5,25 +5,22 @@
  * document in the emulator is scanned for the token, code and secret values seen on the wire.
  */
 import { expect } from 'chai';
-import { GOOGLE_CLIENT_ID, GOOGLE_CLIENT_SECRET } from '../support/harness.js';
 import { startLoadBalancer, startServerProcess, type ServerProcess } from '../support/server-process.js';
-import { startFirestoreEmulator, type FirestoreEmulator } from '../support/firestore-emulator.js';
-import { startGoogleStandin, type GoogleStandin } from '../support/google-standin.js';
-import { startPeopleStandin, type PeopleStandin } from '../support/people-standin.js';
-import { clientAuth, mcpPost, signIn, tokenRequest } from '../support/oauth-client.js';
+import { startStandins, type Standins } from '../../standins/wiring.js';
+import { startFirestoreEmulator, type FirestoreEmulator } from '../../standins/firestore-emulator.js';
+import { clientAuth, mcpPost, signIn, tokenRequest } from '../../standins/oauth-client.js';
 
 describe('two instances on one Firestore', function () {
   this.timeout(120_000);
   let emu: FirestoreEmulator;
-  let google: GoogleStandin;
-  let people: PeopleStandin;
+  let standins: Standins;
   let lb: Awaited<ReturnType<typeof startLoadBalancer>>;
   const instances: Record<string, ServerProcess> = {};
   const wire: string[] = [];
   const env = { REFRESH_REUSE_GRACE_SECONDS: '30' };
 
   const start = async (name: string, port?: number) => {
-    instances[name] = await startServerProcess({ name, port, baseUrl: lb.url, emulator: emu, google, people, env });
+    instances[name] = await startServerProcess({ name, port, baseUrl: lb.url, emulator: emu, standins, env });
   };
   const direct = (name: string) => instances[name]!.url;
 
@@ -31,16 +28,14 @@ describe('two instances on one Firestore', function () {
     emu = await startFirestoreEmulator();
     lb = await startLoadBalancer(() => [instances.A!, instances.B!]);
     lb.pick = 0; // the browser flow goes through A
-    google = await startGoogleStandin({ clients: [{ client_id: GOOGLE_CLIENT_ID, client_secret: GOOGLE_CLIENT_SECRET, redirect_uris: [`${lb.url}/oauth/google/callback`] }] });
-    people = await startPeopleStandin({ verifyToken: (t) => google.verifyAccessToken(t), users: google.users.filter((u) => u.emailVerified) });
+    standins = await startStandins(lb.url);
     await Promise.all([start('A'), start('B')]);
   });
 
   after(async () => {
     await Promise.all(Object.values(instances).map((i) => i.stop()));
     await lb?.close();
-    await people?.close();
-    await google?.close();
+    await standins?.close();
     await emu?.stop();
   });
 
@@ -56,7 +51,7 @@ describe('two instances on one Firestore', function () {
     session = await signIn(lb.url, { loginHint: 'bob@acme.test' });
     refreshToken = session.tokens.refresh_token!;
     accessToken = session.tokens.access_token!;
-    wire.push(session.client.client_secret!, session.code, refreshToken, accessToken, ...google.issuedRefreshTokens);
+    wire.push(session.client.client_secret!, session.code, refreshToken, accessToken, ...standins.google.issuedRefreshTokens);
   });
 
   it('calls tools on instance B', async () => {

@@ -7,8 +7,8 @@ import { expect } from 'chai';
 import { MemoryStore } from '../../src/storage/memory.js';
 import { flaky } from '../support/flaky-store.js';
 import { startHarness, type Harness } from '../support/harness.js';
-import { authorize, authorizeUrl, claudeRegistration, clientAuth, mcpPost, pkce, register, signIn, tokenRequest } from '../support/oauth-client.js';
-import { UserAgent } from '../support/user-agent.js';
+import { authorize, authorizeUrl, claudeRegistration, clientAuth, mcpPost, pkce, register, signIn, tokenRequest } from '../../standins/oauth-client.js';
+import { UserAgent } from '../../standins/user-agent.js';
 
 const whoami = { jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'whoami', arguments: {} } };
 

@@ -4,10 +4,10 @@
  */
 import { expect } from 'chai';
 import { FirestoreStore } from '../../src/storage/firestore.js';
-import { startFirestoreEmulator, type FirestoreEmulator } from '../support/firestore-emulator.js';
+import { startFirestoreEmulator, type FirestoreEmulator } from '../../standins/firestore-emulator.js';
 import { startHarness, type Harness } from '../support/harness.js';
-import { authorizeUrl, claudeRegistration, clientAuth, pkce, register, signIn, tokenRequest } from '../support/oauth-client.js';
-import { UserAgent } from '../support/user-agent.js';
+import { authorizeUrl, claudeRegistration, clientAuth, pkce, register, signIn, tokenRequest } from '../../standins/oauth-client.js';
+import { UserAgent } from '../../standins/user-agent.js';
 
 describe('faults: Firestore emulator outage', function () {
   this.timeout(120_000);

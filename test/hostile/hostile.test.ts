@@ -8,8 +8,8 @@ import { request as httpRequest } from 'node:http';
 import { expect } from 'chai';
 import { UnsecuredJWT } from 'jose';
 import { startHarness, type Harness } from '../support/harness.js';
-import { claudeRegistration, CLAUDE_REDIRECT, pkce, register, signIn, type Registered } from '../support/oauth-client.js';
-import { UserAgent } from '../support/user-agent.js';
+import { claudeRegistration, CLAUDE_REDIRECT, pkce, register, signIn, type Registered } from '../../standins/oauth-client.js';
+import { UserAgent } from '../../standins/user-agent.js';
 
 interface Case {
   name: string;

@@ -7,7 +7,7 @@ import { connect } from 'node:net';
 import { gzipSync } from 'node:zlib';
 import { expect } from 'chai';
 import { answerEarly, BodyReadError, BodyTooLargeError, decodeBody, readBody, UnsupportedEncodingError, type DiscardOutcome } from '../../src/http/body.js';
-import { closeServer, listen } from '../support/harness.js';
+import { closeServer, listen } from '../../standins/http.js';
 
 const LIMIT = 1024;
 const BOUNDS = { maxBytes: 64 * 1024, maxMs: 800 };
@@ -22,7 +22,7 @@ interface Exchange {
 async function startServer(): Promise<{ port: number; server: Server; last: () => Promise<Exchange> }> {
   let resolveLast: (e: Exchange) => void = () => undefined;
   let lastDone = new Promise<Exchange>((r) => (resolveLast = r));
-  const server = createServer(async (req: IncomingMessage, res: ServerResponse) => {
+  const serve = async (req: IncomingMessage, res: ServerResponse) => {
     const exchange: Exchange = {};
     try {
       exchange.read = await readBody(req, LIMIT);
@@ -32,7 +32,8 @@ async function startServer(): Promise<{ port: number; server: Server; last: () =
       exchange.outcome = await answerEarly(req, res, 413, { 'content-type': 'text/plain' }, 'too large', BOUNDS);
     }
     resolveLast(exchange);
-  });
+  };
+  const server = createServer((req, res) => void serve(req, res));
   const port = await listen(server);
   return {
     port,

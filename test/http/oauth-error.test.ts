@@ -5,7 +5,7 @@
 import { createServer, type Server, type ServerResponse } from 'node:http';
 import { expect } from 'chai';
 import { OAuthHttpError, storeUnavailable, STORE_RETRY_AFTER_SECONDS, type KoaResponseLike } from '../../src/http/oauth-error.js';
-import { closeServer, listen } from '../support/harness.js';
+import { closeServer, listen } from '../../standins/http.js';
 
 /** A loopback server whose every request is answered by `answer`. */
 async function serve(answer: (res: ServerResponse) => void): Promise<{ url: string; server: Server }> {

@@ -4,12 +4,10 @@
  * grants. Bounded: fixed counts, and the whole test has a deadline.
  */
 import { expect } from 'chai';
-import { startFirestoreEmulator, type FirestoreEmulator } from '../support/firestore-emulator.js';
-import { startGoogleStandin, type GoogleStandin } from '../support/google-standin.js';
-import { GOOGLE_CLIENT_ID, GOOGLE_CLIENT_SECRET } from '../support/harness.js';
-import { clientAuth, mcpPost, signIn, tokenRequest } from '../support/oauth-client.js';
-import { startPeopleStandin, type PeopleStandin } from '../support/people-standin.js';
+import { startFirestoreEmulator, type FirestoreEmulator } from '../../standins/firestore-emulator.js';
+import { clientAuth, mcpPost, signIn, tokenRequest } from '../../standins/oauth-client.js';
 import { startLoadBalancer, startServerProcess, type ServerProcess } from '../support/server-process.js';
+import { startStandins, type Standins } from '../../standins/wiring.js';
 
 const CLIENTS = Number(process.env.LOAD_CLIENTS ?? 50);
 const CALLS = Number(process.env.LOAD_CALLS ?? 200);
@@ -19,25 +17,22 @@ const USERS = ['alice@example.com', 'bob@acme.test', 'carol@acme.test', 'mallory
 describe('load: 50 clients × 200 tool calls across two instances', function () {
   this.timeout(300_000);
   let emu: FirestoreEmulator;
-  let google: GoogleStandin;
-  let people: PeopleStandin;
+  let standins: Standins;
   let lb: Awaited<ReturnType<typeof startLoadBalancer>>;
   const servers: ServerProcess[] = [];
 
   before(async () => {
     emu = await startFirestoreEmulator();
     lb = await startLoadBalancer(() => servers);
-    google = await startGoogleStandin({ clients: [{ client_id: GOOGLE_CLIENT_ID, client_secret: GOOGLE_CLIENT_SECRET, redirect_uris: [`${lb.url}/oauth/google/callback`] }] });
-    people = await startPeopleStandin({ verifyToken: (t) => google.verifyAccessToken(t), users: google.users.filter((u) => u.emailVerified) });
+    standins = await startStandins(lb.url);
     const env = { LOG_LEVEL: 'warn', REGISTRATIONS_PER_HOUR: '10000' };
-    servers.push(...(await Promise.all(['A', 'B'].map((name) => startServerProcess({ name, baseUrl: lb.url, emulator: emu, google, people, env })))));
+    servers.push(...(await Promise.all(['A', 'B'].map((name) => startServerProcess({ name, baseUrl: lb.url, emulator: emu, standins, env })))));
   });
 
   after(async () => {
     await Promise.all(servers.map((s) => s.stop()));
     await lb?.close();
-    await people?.close();
-    await google?.close();
+    await standins?.close();
     await emu?.stop();
   });
 

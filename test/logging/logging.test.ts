@@ -4,8 +4,8 @@
  */
 import { expect } from 'chai';
 import { startHarness, type Harness } from '../support/harness.js';
-import { authorize, claudeRegistration, clientAuth, mcpPost, pkce, register, tokenRequest } from '../support/oauth-client.js';
-import { UserAgent } from '../support/user-agent.js';
+import { authorize, claudeRegistration, clientAuth, mcpPost, pkce, register, tokenRequest } from '../../standins/oauth-client.js';
+import { UserAgent } from '../../standins/user-agent.js';
 import { traceFields } from '../../src/logging/logger.js';
 
 describe('logging', function () {
@@ -35,7 +35,7 @@ describe('logging', function () {
     await mcpPost(h.mcpUrl, `${r.body.access_token!.slice(0, -4)}AAAA`, { jsonrpc: '2.0', id: 1, method: 'tools/list' });
     // Tool calls that return contact data.
     const t2 = await (async () => {
-      const { signIn } = await import('../support/oauth-client.js');
+      const { signIn } = await import('../../standins/oauth-client.js');
       return signIn(h.baseUrl, { loginHint: 'bob@acme.test' });
     })();
     secrets.push(t2.tokens.access_token!, t2.tokens.refresh_token!, t2.client.client_secret!);

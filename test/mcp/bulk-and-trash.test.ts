@@ -2,7 +2,7 @@
 // delete, and the trash with undo.
 import { expect } from 'chai';
 import { startHarness, type Harness } from '../support/harness.js';
-import { SAMPLE_USERS } from '../support/sample-users.js';
+import { SAMPLE_USERS } from '../../standins/sample-users.js';
 import { call, connect, fails, ok, type PersonOut, type Session } from './helpers.js';
 
 const ALICE = 'alice@example.com';

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { startHarness, type Harness } from '../support/harness.js';
-import { mcpPost } from '../support/oauth-client.js';
+import { mcpPost } from '../../standins/oauth-client.js';
 import { ALL_TOOLS } from '../../src/mcp/tools/index.js';
 import { isReadOnlyTool, type ToolDefinition } from '../../src/mcp/tools/types.js';
 import { call, connect, expectCleanMessage, fails, ok, type PersonOut, type Session } from './helpers.js';

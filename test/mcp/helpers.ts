@@ -2,7 +2,7 @@
 import { expect } from 'chai';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import type { Harness } from '../support/harness.js';
-import { signIn } from '../support/oauth-client.js';
+import { signIn } from '../../standins/oauth-client.js';
 
 /** The tools READ_ONLY=true keeps, and the ones it hides. */
 export const READ_TOOLS = ['search_contacts', 'list_contacts', 'get_contact', 'list_contact_groups', 'search_other_contacts', 'search_directory', 'whoami', 'find_duplicate_contacts', 'list_deleted_contacts'];

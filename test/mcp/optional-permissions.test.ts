@@ -6,7 +6,7 @@
  */
 import { expect } from 'chai';
 import { startHarness, type Harness } from '../support/harness.js';
-import { PEOPLE_SCOPES } from '../support/people-standin.js';
+import { PEOPLE_SCOPES } from '../../standins/people.js';
 import { connect, fails, ok, type PersonOut, type Session } from './helpers.js';
 
 const CAROL = 'carol@acme.test';

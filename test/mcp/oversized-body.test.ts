@@ -8,9 +8,10 @@
 import { createServer, request, Agent, type IncomingHttpHeaders } from 'node:http';
 import { gzipSync } from 'node:zlib';
 import { expect } from 'chai';
-import { closeServer, listen, startHarness, type Harness } from '../support/harness.js';
+import { startHarness, type Harness } from '../support/harness.js';
+import { closeServer, listen } from '../../standins/http.js';
 import { startFrontEnd, type FrontEnd } from '../support/front-end.js';
-import { signIn } from '../support/oauth-client.js';
+import { signIn } from '../../standins/oauth-client.js';
 import { MAX_MCP_BODY_BYTES } from '../../src/mcp/http/body.js';
 
 interface Received {

@@ -3,9 +3,9 @@
 import { Timestamp } from '@google-cloud/firestore';
 import { expect } from 'chai';
 import { FirestoreStore } from '../../src/storage/firestore.js';
-import { startFirestoreEmulator, type FirestoreEmulator } from '../support/firestore-emulator.js';
+import { startFirestoreEmulator, type FirestoreEmulator } from '../../standins/firestore-emulator.js';
 import { startHarness, type Harness } from '../support/harness.js';
-import { SAMPLE_USERS } from '../support/sample-users.js';
+import { SAMPLE_USERS } from '../../standins/sample-users.js';
 import { connect, ok, type PersonOut, type Session } from './helpers.js';
 
 const ALICE = 'alice@example.com';

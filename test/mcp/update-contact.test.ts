@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { people as peopleApi } from '@googleapis/people';
 import { startHarness, type Harness } from '../support/harness.js';
-import { SAMPLE_USERS } from '../support/sample-users.js';
+import { SAMPLE_USERS } from '../../standins/sample-users.js';
 import { MAX_UPDATE_ATTEMPTS } from '../../src/mcp/tools/update-contact.js';
 import { connect, fails, ok, prng, sleep, type PersonOut, type Session } from './helpers.js';
 

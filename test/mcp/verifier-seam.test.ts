@@ -24,8 +24,8 @@ import { isStoreUnavailable, StoreUnavailableError } from '../../src/storage/por
 import { GoogleOAuth } from '../../src/upstream/google/oauth.js';
 import { PeopleGateway } from '../../src/upstream/google/people.js';
 import { GoogleTokenStore } from '../../src/upstream/google/token-store.js';
-import { closeServer, listen } from '../support/harness.js';
-import { mcpPost } from '../support/oauth-client.js';
+import { closeServer, listen } from '../../standins/http.js';
+import { mcpPost } from '../../standins/oauth-client.js';
 
 const SECRET = 'seam-secret-0123456789-abcdefghijklmnopqrstuvwxyz';
 const GOOD_TOKEN = 'fake-token-for-account-1';

@@ -6,7 +6,7 @@
  */
 import { expect } from 'chai';
 import { startHarness, type Harness } from '../support/harness.js';
-import { signIn } from '../support/oauth-client.js';
+import { signIn } from '../../standins/oauth-client.js';
 
 const MODERN = '2026-07-28';
 const PROTOCOL_VERSION_KEY = 'io.modelcontextprotocol/protocolVersion';

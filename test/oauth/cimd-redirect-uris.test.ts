@@ -7,7 +7,7 @@
 import { expect } from 'chai';
 import { startHarness, type Harness } from '../support/harness.js';
 import { cimdLines, startDocumentServer, type DocumentServer } from '../support/cimd.js';
-import { authorizeUrl, pkce } from '../support/oauth-client.js';
+import { authorizeUrl, pkce } from '../../standins/oauth-client.js';
 
 describe('CIMD documents: redirect URI rules (OAuth 2.1 §2.3.1, RFC 8252 §7)', function () {
   let h: Harness;

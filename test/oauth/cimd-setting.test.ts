@@ -7,7 +7,7 @@
 import { expect } from 'chai';
 import { startHarness, type Harness } from '../support/harness.js';
 import { cimdLines, startDocumentServer, type DocumentServer } from '../support/cimd.js';
-import { authorizeUrl, pkce, signIn, tokenRequest } from '../support/oauth-client.js';
+import { authorizeUrl, pkce, signIn, tokenRequest } from '../../standins/oauth-client.js';
 
 const CLAUDE_CODE_CLIENT_ID = 'https://claude.ai/oauth/claude-code-client-metadata';
 

@@ -11,9 +11,10 @@ import { loadConfig } from '../../src/config/config.js';
 import { createLogger, setRootLogger } from '../../src/logging/logger.js';
 import { CimdDocuments } from '../../src/oauth/cimd-documents.js';
 import { MemoryStore } from '../../src/storage/memory.js';
-import { closeServer, listen, TEST_SECRET } from '../support/harness.js';
+import { TEST_SECRET } from '../support/harness.js';
+import { closeServer, listen } from '../../standins/http.js';
 import { cimdLines } from '../support/cimd.js';
-import { authorizeUrl, pkce } from '../support/oauth-client.js';
+import { authorizeUrl, pkce } from '../../standins/oauth-client.js';
 
 const DAY = 24 * 60 * 60 * 1000;
 

@@ -5,7 +5,7 @@
 import { expect } from 'chai';
 import { decodeJwt } from 'jose';
 import { startHarness, type Harness } from '../support/harness.js';
-import { authorize, claudeRegistration, clientAuth, mcpPost, pkce, register, signIn, tokenRequest, type Registered } from '../support/oauth-client.js';
+import { authorize, claudeRegistration, clientAuth, mcpPost, pkce, register, signIn, tokenRequest, type Registered } from '../../standins/oauth-client.js';
 
 async function whoami(h: Harness, token: string): Promise<Response> {
   return mcpPost(h.mcpUrl, token, { jsonrpc: '2.0', id: 7, method: 'tools/call', params: { name: 'whoami', arguments: {} } });

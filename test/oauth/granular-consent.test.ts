@@ -5,9 +5,9 @@
  */
 import { expect } from 'chai';
 import { startHarness, type Harness } from '../support/harness.js';
-import { PEOPLE_SCOPES } from '../support/people-standin.js';
-import { authorizeUrl, CLAUDE_REDIRECT, claudeRegistration, clientAuth, mcpPost, pkce, register, signIn, tokenRequest, type Registered } from '../support/oauth-client.js';
-import { decodeEntities, UserAgent } from '../support/user-agent.js';
+import { PEOPLE_SCOPES } from '../../standins/people.js';
+import { authorizeUrl, CLAUDE_REDIRECT, claudeRegistration, clientAuth, mcpPost, pkce, register, signIn, tokenRequest, type Registered } from '../../standins/oauth-client.js';
+import { decodeEntities, UserAgent } from '../../standins/user-agent.js';
 
 const SUB = {
   alice: '100000000000000000001',

@@ -3,7 +3,7 @@ import { expect } from 'chai';
 import { createAdapterFactory } from '../../src/oauth/adapter.js';
 import { MemoryStore } from '../../src/storage/memory.js';
 import { startHarness, type Harness } from '../support/harness.js';
-import { claudeRegistration, clientAuth, mcpPost, register, signIn, tokenRequest } from '../support/oauth-client.js';
+import { claudeRegistration, clientAuth, mcpPost, register, signIn, tokenRequest } from '../../standins/oauth-client.js';
 
 const DAY = 24 * 3600 * 1000;
 

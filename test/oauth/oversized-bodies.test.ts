@@ -7,9 +7,9 @@ import { request as httpRequest } from 'node:http';
 import { expect } from 'chai';
 import { DRAIN_MAX_BYTES } from '../../src/http/body.js';
 import { startHarness, type Harness } from '../support/harness.js';
-import { authorizeUrl, pkce, register } from '../support/oauth-client.js';
+import { authorizeUrl, pkce, register } from '../../standins/oauth-client.js';
 import { startReportingProxy, type ReportingProxy } from '../support/reporting-proxy.js';
-import { UserAgent } from '../support/user-agent.js';
+import { UserAgent } from '../../standins/user-agent.js';
 
 const ONE_MB = 1_000_000;
 const FORM = 'application/x-www-form-urlencoded';

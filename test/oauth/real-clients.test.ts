@@ -5,9 +5,10 @@
 import { createServer, type Server } from 'node:http';
 import { expect } from 'chai';
 import * as oauth from 'oauth4webapi';
-import { closeServer, listen, startHarness, type Harness } from '../support/harness.js';
+import { startHarness, type Harness } from '../support/harness.js';
+import { closeServer, listen } from '../../standins/http.js';
 import { connectWithOAuth, HeadlessOAuthProvider } from '../support/mcp-oauth-client.js';
-import { CLAUDE_REDIRECT } from '../support/oauth-client.js';
+import { CLAUDE_REDIRECT } from '../../standins/oauth-client.js';
 
 describe('real clients', function () {
   let h: Harness;
@@ -47,7 +48,7 @@ describe('real clients', function () {
     const redirect = 'http://127.0.0.1:33419/callback';
     let fetches = 0;
     before(async () => {
-      docServer = createServer((req, res) => {
+      docServer = createServer((_req, res) => {
         fetches++;
         res.setHeader('content-type', 'application/json');
         res.setHeader('cache-control', 'max-age=600');

@@ -6,8 +6,8 @@
 import { expect } from 'chai';
 import { decodeJwt } from 'jose';
 import { startHarness, type Harness } from '../support/harness.js';
-import { UserAgent } from '../support/user-agent.js';
-import { authorize, clientAuth, mcpPost, pkce, register, tokenRequest, type Registered, type TokenResponse } from '../support/oauth-client.js';
+import { UserAgent } from '../../standins/user-agent.js';
+import { authorize, clientAuth, mcpPost, pkce, register, tokenRequest, type Registered, type TokenResponse } from '../../standins/oauth-client.js';
 
 /** A public loopback client registered the way Codex CLI's Rust OAuth client does it. */
 async function registerCodexLike(h: Harness, port: number): Promise<Registered> {

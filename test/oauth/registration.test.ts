@@ -9,9 +9,10 @@ import { createApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config/config.js';
 import { createLogger } from '../../src/logging/logger.js';
 import { MemoryStore } from '../../src/storage/memory.js';
-import { closeServer, listen, startHarness, TEST_SECRET, type Harness } from '../support/harness.js';
-import { authorizeUrl, clientAuth, pkce, register, tokenRequest } from '../support/oauth-client.js';
-import { UserAgent } from '../support/user-agent.js';
+import { startHarness, TEST_SECRET, type Harness } from '../support/harness.js';
+import { closeServer, listen } from '../../standins/http.js';
+import { authorizeUrl, clientAuth, pkce, register, tokenRequest } from '../../standins/oauth-client.js';
+import { UserAgent } from '../../standins/user-agent.js';
 
 const ACCEPTED: Array<[string, string]> = [
   ['https', 'https://app.example/oauth/callback'],

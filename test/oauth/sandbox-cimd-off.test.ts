@@ -12,8 +12,8 @@ import { Writable } from 'node:stream';
 import { expect } from 'chai';
 import { sandboxBanner, startSandbox, type Sandbox } from '../../scripts/sandbox.js';
 import { cimdEvents } from '../support/cimd.js';
-import { mcpPost, pkce, register, tokenRequest } from '../support/oauth-client.js';
-import { decodeEntities, UserAgent } from '../support/user-agent.js';
+import { mcpPost, pkce, register, tokenRequest } from '../../standins/oauth-client.js';
+import { decodeEntities, UserAgent } from '../../standins/user-agent.js';
 
 describe('sandbox --cimd off: Claude Code connects without CIMD', function () {
   this.timeout(60_000);

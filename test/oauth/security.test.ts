@@ -4,9 +4,10 @@
 import { createServer } from 'node:http';
 import { expect } from 'chai';
 import { SignJWT, UnsecuredJWT, decodeJwt } from 'jose';
-import { closeServer, listen, startHarness, TEST_SECRET, type Harness } from '../support/harness.js';
-import { authorize, authorizeUrl, claudeRegistration, clientAuth, CLAUDE_REDIRECT, mcpPost, pkce, register, signIn, tokenRequest, type Registered } from '../support/oauth-client.js';
-import { UserAgent } from '../support/user-agent.js';
+import { startHarness, TEST_SECRET, type Harness } from '../support/harness.js';
+import { closeServer, listen } from '../../standins/http.js';
+import { authorize, authorizeUrl, claudeRegistration, clientAuth, CLAUDE_REDIRECT, mcpPost, pkce, register, signIn, tokenRequest, type Registered } from '../../standins/oauth-client.js';
+import { UserAgent } from '../../standins/user-agent.js';
 import { hashValue } from '../../src/security/keys.js';
 import { MemoryStore } from '../../src/storage/memory.js';
 import { checkCimdUrl, isNonPublicAddress } from '../../src/oauth/cimd.js';

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { startHarness, type Harness } from '../support/harness.js';
-import { mcpPost, signIn } from '../support/oauth-client.js';
+import { mcpPost, signIn } from '../../standins/oauth-client.js';
 
 describe('smoke: sign in and call whoami', function () {
   let h: Harness;

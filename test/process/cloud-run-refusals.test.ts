@@ -1,7 +1,7 @@
 // On Cloud Run (K_SERVICE set) the process refuses settings that only make sense locally: a CRITICAL JSON
 // line naming the variable on stderr (Cloud Logging shows it as the revision's start-up error), exit 78.
 import { expect } from 'chai';
-import { freeLoopbackPort } from '../support/server-process.js';
+import { freeLoopbackPort } from '../../standins/http.js';
 import { jsonLines, loopbackEnv, spawnEntry } from './entry.js';
 
 const CLOUD_RUN = { K_SERVICE: 'contacts-mcp', K_REVISION: 'contacts-mcp-00001-abc', K_CONFIGURATION: 'contacts-mcp' };

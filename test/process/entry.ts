@@ -3,8 +3,8 @@
  * what only a real process shows: exit codes, signals, the lines it writes.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { GOOGLE_CLIENT_ID, GOOGLE_CLIENT_SECRET, TEST_SECRET } from '../support/harness.js';
-import { freeLoopbackPort } from '../support/server-process.js';
+import { freeLoopbackPort } from '../../standins/http.js';
+import { standinServerEnv } from '../../standins/wiring.js';
 
 export interface EntryProcess {
   child: ChildProcess;
@@ -19,11 +19,7 @@ export function loopbackEnv(port: number): Record<string, string> {
   return {
     PATH: process.env.PATH ?? '',
     PORT: String(port),
-    BASE_URL: `http://127.0.0.1:${port}`,
-    DANGEROUSLY_ALLOW_LOOPBACK_HTTP: 'true',
-    ACCESS_TOKEN_SECRET: TEST_SECRET,
-    GOOGLE_CLIENT_ID,
-    GOOGLE_CLIENT_SECRET,
+    ...standinServerEnv(`http://127.0.0.1:${port}`),
     STORE: 'memory',
     LOG_LEVEL: 'info',
   };

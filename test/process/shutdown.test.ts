@@ -4,7 +4,7 @@ import { connect, type Socket } from 'node:net';
 import { createServer, request, type Server } from 'node:http';
 import { pino } from 'pino';
 import { createShutdown, SHUTDOWN_TIMINGS } from '../../src/shutdown.js';
-import { closeServer, listen } from '../support/harness.js';
+import { closeServer, listen } from '../../standins/http.js';
 import { jsonLines, startEntry } from './entry.js';
 
 /** A POST /register whose body is announced at 200 bytes but only partly sent: an in-flight request. */

@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { expect } from 'chai';
-import { measureStoreOps } from '../support/store-ops.js';
+import { measureStoreOps } from '../../bench/store-ops.js';
 
 function documented(label: string): { reads: number; writes: number } {
   const doc = readFileSync(new URL('../../docs/storage.md', import.meta.url), 'utf8');

@@ -10,7 +10,7 @@ import { hashValue } from '../../src/security/keys.js';
 import { FirestoreStore } from '../../src/storage/firestore.js';
 import { MemoryStore } from '../../src/storage/memory.js';
 import { GRANT_BOUND_KINDS, KINDS, type Kind, type Store, type StoredRecord } from '../../src/storage/port.js';
-import { startFirestoreEmulator, type FirestoreEmulator } from '../support/firestore-emulator.js';
+import { startFirestoreEmulator, type FirestoreEmulator } from '../../standins/firestore-emulator.js';
 
 const HOUR = 3600_000;
 const DAY = 24 * HOUR;

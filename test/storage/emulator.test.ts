@@ -1,7 +1,7 @@
 /** The Firestore emulator helper the storage tests rely on: start, clear, restart on the same port, freeze, stop, install hints. */
 import { createServer } from 'node:http';
 import { expect } from 'chai';
-import { startFirestoreEmulator, startFirestoreEmulatorOnPort, type FirestoreEmulator } from '../support/firestore-emulator.js';
+import { startFirestoreEmulator, startFirestoreEmulatorOnPort, type FirestoreEmulator } from '../../standins/firestore-emulator.js';
 
 async function rejection(p: Promise<unknown>): Promise<Error> {
   try {
@@ -74,7 +74,7 @@ describe('Firestore emulator helper', function () {
     await other.stop();
     expect(other.running()).to.equal(false);
     const err = await rejection(fetch(`http://${other.host}/`, { signal: AbortSignal.timeout(2000) }));
-    expect(String((err as Error & { cause?: unknown }).cause ?? err)).to.match(/ECONNREFUSED/);
+    expect(String((err as Error & { cause?: Error }).cause ?? err)).to.match(/ECONNREFUSED/);
     const again = await startFirestoreEmulatorOnPort(other.port);
     try {
       expect(again.host).to.equal(other.host);

@@ -12,7 +12,7 @@ import { createAdapterFactory } from '../../src/oauth/adapter.js';
 import { hashValue } from '../../src/security/keys.js';
 import { FirestoreStore, decodeKey, encodeKey, isUnavailableError } from '../../src/storage/firestore.js';
 import { KINDS, StoreUnavailableError, type Kind, type StoredRecord } from '../../src/storage/port.js';
-import { startFirestoreEmulator, type FirestoreEmulator } from '../support/firestore-emulator.js';
+import { startFirestoreEmulator, type FirestoreEmulator } from '../../standins/firestore-emulator.js';
 
 const HOUR = 3600_000;
 const rec = (o: Partial<StoredRecord> = {}): StoredRecord => ({ data: { v: 1 }, expiresAt: Date.now() + HOUR, ...o });

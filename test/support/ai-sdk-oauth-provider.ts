@@ -8,7 +8,7 @@
 import { spawn } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
 import type { OAuthAuthorizationServerInformation, OAuthClientInformation, OAuthClientMetadata, OAuthClientProvider, OAuthTokens } from '@ai-sdk/mcp';
-import { closeServer, listen } from './harness.js';
+import { closeServer, listen } from '../../standins/http.js';
 
 export class AiSdkOAuthProvider implements OAuthClientProvider {
   private savedTokens?: OAuthTokens;

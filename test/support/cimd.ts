@@ -4,9 +4,9 @@
  * client, PKCE, loopback redirect), and the `cimd.*` events logged since a mark.
  */
 import { createServer, type Server } from 'node:http';
-import { closeServer, listen } from './harness.js';
-import { authorizeUrl, pkce, tokenRequest, type TokenResponse } from './oauth-client.js';
-import { UserAgent } from './user-agent.js';
+import { closeServer, listen } from '../../standins/http.js';
+import { authorizeUrl, pkce, tokenRequest, type TokenResponse } from '../../standins/oauth-client.js';
+import { UserAgent } from '../../standins/user-agent.js';
 
 export type DocumentServerMode = 'ok' | '503' | 'hang' | '404';
 

@@ -12,7 +12,7 @@
  */
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
 import { connect, type Socket } from 'node:net';
-import { closeServer, listen } from './harness.js';
+import { closeServer, listen } from '../../standins/http.js';
 
 export interface FrontEnd {
   url: string;

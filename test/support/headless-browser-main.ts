@@ -8,7 +8,7 @@
  * It appends one JSON line per visit to the config's log file. Codes are never written there.
  */
 import { appendFileSync, readFileSync } from 'node:fs';
-import { UserAgent } from './user-agent.js';
+import { UserAgent } from '../../standins/user-agent.js';
 
 export interface HeadlessBrowserConfig {
   /** Origins that are "the web" (our server, the stand-in Google); the first URL outside them is the client's callback. */

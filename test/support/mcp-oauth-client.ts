@@ -4,7 +4,7 @@
  * `transport.finishAuth(code)` and reconnects — what Claude Code or Inspector do with a browser.
  */
 import { Client, StreamableHTTPClientTransport, type OAuthClientProvider } from '@modelcontextprotocol/client';
-import { UserAgent } from './user-agent.js';
+import { UserAgent } from '../../standins/user-agent.js';
 
 type Meta = OAuthClientProvider['clientMetadata'];
 type Info = Awaited<ReturnType<OAuthClientProvider['clientInformation']>>;

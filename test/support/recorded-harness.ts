@@ -8,8 +8,8 @@
  */
 import { createServer, request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { closeServer, GOOGLE_CLIENT_ID, GOOGLE_CLIENT_SECRET, listen, startHarness, type Harness, type HarnessOptions } from './harness.js';
-import { startGoogleStandin } from './google-standin.js';
+import { startHarness, type Harness, type HarnessOptions } from './harness.js';
+import { closeServer, listen } from '../../standins/http.js';
 
 const MAX_RECORDED_BODY = 256 * 1024;
 
@@ -55,9 +55,15 @@ export function rpcMethods(exchange: WireExchange): string[] {
   }
 }
 
+/** A header's value for a report line ('-' when absent; repeated headers joined). */
+function header(headers: IncomingHttpHeaders, name: string): string {
+  const value = headers[name];
+  return Array.isArray(value) ? value.join(', ') : (value ?? '-');
+}
+
 /** One line per exchange, without query strings or bodies: safe to print when a test fails. */
 export function wireSummary(wire: WireExchange[]): string {
-  return wire.map((x) => `${x.method} ${x.path}${x.path === '/mcp' ? ` [${rpcMethods(x).join(',')}] v=${x.headers['mcp-protocol-version'] ?? '-'}` : ''} → ${x.status}`).join('\n');
+  return wire.map((x) => `${x.method} ${x.path}${x.path === '/mcp' ? ` [${rpcMethods(x).join(',')}] v=${header(x.headers, 'mcp-protocol-version')}` : ''} → ${x.status}`).join('\n');
 }
 
 export async function startRecordedHarness(opts: HarnessOptions = {}): Promise<RecordedHarness> {
@@ -108,21 +114,12 @@ export async function startRecordedHarness(opts: HarnessOptions = {}): Promise<R
   });
   const proxyPort = await listen(proxy);
   const publicUrl = `http://127.0.0.1:${proxyPort}`;
-  // The stand-in Google must know the redirect URI under the public URL; the harness's default one
-  // would name the harness's own port.
-  const google =
-    opts.google ??
-    (await startGoogleStandin({
-      clients: [{ client_id: GOOGLE_CLIENT_ID, client_secret: GOOGLE_CLIENT_SECRET, redirect_uris: [`${publicUrl}/oauth/google/callback`] }],
-      accessTokenTtlSeconds: opts.googleAccessTokenTtlSeconds,
-      refreshTokenOnlyOnConsent: opts.googleRefreshTokenOnlyOnConsent,
-    }));
   let h: Harness;
   try {
-    h = await startHarness({ ...opts, google, env: { ...opts.env, BASE_URL: publicUrl } });
+    // BASE_URL names the proxy, so the stand-in Google also redirects there.
+    h = await startHarness({ ...opts, env: { ...opts.env, BASE_URL: publicUrl } });
   } catch (err) {
     await closeServer(proxy);
-    if (!opts.google) await google.close();
     throw err;
   }
   targetPort = (h.server.address() as AddressInfo).port;
@@ -134,7 +131,6 @@ export async function startRecordedHarness(opts: HarnessOptions = {}): Promise<R
     async close() {
       await closeServer(proxy);
       await h.close();
-      if (!opts.google) await google.close();
     },
   };
 }
@@ -159,7 +155,7 @@ export function wireReport(wire: WireExchange[]): string {
       lines.push(`token → ${x.status}${auth} ${JSON.stringify(redact(bodyFields(x)))}`);
     } else if (x.path === '/mcp') {
       const h = x.headers;
-      lines.push(`${x.method} /mcp [${rpcMethods(x).join(',')}] → ${x.status} MCP-Protocol-Version=${h['mcp-protocol-version'] ?? '-'} Mcp-Method=${h['mcp-method'] ?? '-'} Mcp-Session-Id=${h['mcp-session-id'] ? 'yes' : '-'} accept=${h.accept ?? '-'}`);
+      lines.push(`${x.method} /mcp [${rpcMethods(x).join(',')}] → ${x.status} MCP-Protocol-Version=${header(h, 'mcp-protocol-version')} Mcp-Method=${header(h, 'mcp-method')} Mcp-Session-Id=${h['mcp-session-id'] ? 'yes' : '-'} accept=${header(h, 'accept')}`);
     } else lines.push(`${x.method} ${x.path} → ${x.status}`);
   }
   return lines.join('\n');

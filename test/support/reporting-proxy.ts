@@ -5,7 +5,7 @@
  * Every exchange is recorded so a test can assert on what the client really received.
  */
 import { createServer, request, type IncomingHttpHeaders, type Server } from 'node:http';
-import { closeServer, listen } from './harness.js';
+import { closeServer, listen } from '../../standins/http.js';
 
 export interface ProxiedExchange {
   path: string;

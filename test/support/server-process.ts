@@ -4,10 +4,9 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { Agent, createServer, request as httpRequest, type Server } from 'node:http';
-import { closeServer, GOOGLE_CLIENT_ID, GOOGLE_CLIENT_SECRET, listen, TEST_SECRET } from './harness.js';
-import type { FirestoreEmulator } from './firestore-emulator.js';
-import type { GoogleStandin } from './google-standin.js';
-import type { PeopleStandin } from './people-standin.js';
+import type { FirestoreEmulator } from '../../standins/firestore-emulator.js';
+import { closeServer, freeLoopbackPort, listen } from '../../standins/http.js';
+import { standinServerEnv, type Standins } from '../../standins/wiring.js';
 
 export interface ServerProcess {
   name: string;
@@ -18,20 +17,12 @@ export interface ServerProcess {
   stop(): Promise<void>;
 }
 
-export async function freeLoopbackPort(): Promise<number> {
-  const s = createServer();
-  const n = await listen(s);
-  await closeServer(s);
-  return n;
-}
-
 export async function startServerProcess(opts: {
   name: string;
   port?: number;
   baseUrl: string;
   emulator: FirestoreEmulator;
-  google: GoogleStandin;
-  people: PeopleStandin;
+  standins: Pick<Standins, 'google' | 'people'>;
   env?: Record<string, string>;
 }): Promise<ServerProcess> {
   const port = opts.port ?? (await freeLoopbackPort());
@@ -42,13 +33,7 @@ export async function startServerProcess(opts: {
       ...opts.emulator.env(),
       PATH: process.env.PATH,
       PORT: String(port),
-      BASE_URL: opts.baseUrl,
-      ACCESS_TOKEN_SECRET: TEST_SECRET,
-      GOOGLE_CLIENT_ID,
-      GOOGLE_CLIENT_SECRET,
-      GOOGLE_OIDC_ISSUER: opts.google.url,
-      PEOPLE_API_ROOT_URL: opts.people.url,
-      DANGEROUSLY_ALLOW_LOOPBACK_HTTP: 'true',
+      ...standinServerEnv(opts.baseUrl, opts.standins),
       STORE: 'firestore',
       GOOGLE_CLOUD_PROJECT: opts.emulator.projectId,
       LOG_LEVEL: 'info',

@@ -22,7 +22,7 @@ import {
 } from './fields.js';
 import { groupNameMap, groupRefInput, requireJoinable, resolveGroups } from './groups.js';
 import { detailInput, personFields, personOut, personText, renderPerson } from './person.js';
-import { defineTool, ToolError, type ToolContext } from './types.js';
+import { defineTool, type ToolContext } from './types.js';
 
 /** The fields of a new contact (create_contact, and each item of create_contacts). */
 export const newContactShape = {

@@ -12,7 +12,7 @@ import { expect } from 'chai';
 import sinon from 'sinon';
 import { createHeadlessBrowser, type HeadlessBrowser } from '../../support/headless-browser.js';
 import { authorizations, bodyFields, mcpRequests, registrations, startRecordedHarness, tokenRequests, wireReport, wireSummary, type RecordedHarness } from '../../support/recorded-harness.js';
-import { freeLoopbackPort } from '../../support/server-process.js';
+import { freeLoopbackPort } from '../../../standins/http.js';
 
 const run = promisify(execFile);
 const INSPECTOR = join(process.cwd(), 'node_modules', '@modelcontextprotocol', 'inspector', 'clients', 'launcher', 'build', 'index.js');

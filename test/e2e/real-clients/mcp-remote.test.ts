@@ -11,7 +11,7 @@ import { expect } from 'chai';
 import sinon from 'sinon';
 import { createHeadlessBrowser, type HeadlessBrowser } from '../../support/headless-browser.js';
 import { authorizations, bodyFields, mcpRequests, registrations, rpcMethods, startRecordedHarness, tokenRequests, wireReport, wireSummary, type RecordedHarness } from '../../support/recorded-harness.js';
-import { freeLoopbackPort } from '../../support/server-process.js';
+import { freeLoopbackPort } from '../../../standins/http.js';
 import { StdioJsonRpcChild } from '../../support/stdio-jsonrpc.js';
 
 const MCP_REMOTE = join(process.cwd(), 'node_modules', 'mcp-remote', 'dist', 'proxy.js');

@@ -31,6 +31,7 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import Provider, { interactionPolicy } from 'oidc-provider';
 import type { AccountClaims, Adapter, AdapterPayload, Configuration, KoaContextWithOIDC } from 'oidc-provider';
+import { readBody } from './http.js';
 import { SAMPLE_USERS } from './sample-users.js';
 import type { SampleUser } from './sample-users.js';
 
@@ -329,16 +330,14 @@ function selfSignedCertificatePem(publicKey: KeyObject, privateKey: KeyObject): 
 
 const MAX_BODY = 64 * 1024;
 
-async function readBody(req: IncomingMessage): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    const buf = chunk as Buffer;
-    size += buf.length;
-    if (size > MAX_BODY) throw Object.assign(new Error('request body too large'), { status: 413 });
-    chunks.push(buf);
-  }
-  return Buffer.concat(chunks).toString('utf8');
+/** An authorization request parameter as text ('' when absent; oidc-provider types them as unknown). */
+function stringParam(value: unknown): string {
+  return typeof value === 'string' ? value : '';
+}
+
+/** A form body; an oversized one is answered 413 by the request handler's error branch. */
+function readFormBody(req: IncomingMessage): Promise<string> {
+  return readBody(req, MAX_BODY, () => Object.assign(new Error('request body too large'), { status: 413 }));
 }
 
 function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
@@ -605,7 +604,7 @@ export async function startGoogleStandin(opts: GoogleStandinOptions): Promise<Go
     tokenRequests.push(record);
     const fault = takeFault();
     if (fault) {
-      const params = new URLSearchParams(await readBody(koaCtx.req).catch(() => ''));
+      const params = new URLSearchParams(await readFormBody(koaCtx.req).catch(() => ''));
       record.grant_type = params.get('grant_type') ?? '';
       record.client_id = params.get('client_id') ?? undefined;
       record.injected = true;
@@ -707,7 +706,7 @@ export async function startGoogleStandin(opts: GoogleStandinOptions): Promise<Go
       return;
     }
     const clientId = String(params.client_id);
-    const requested = [...new Set(String(params.scope ?? '').split(' ').filter(Boolean))];
+    const requested = [...new Set(stringParam(params.scope).split(' ').filter(Boolean))];
     if (requested.length === 0) {
       await finish(req, res, { error: 'invalid_request', error_description: 'Missing required parameter: scope' });
       return;
@@ -724,7 +723,7 @@ export async function startGoogleStandin(opts: GoogleStandinOptions): Promise<Go
     const consentKey = `${user.sub}\n${clientId}`;
     const before = consentedBefore.get(consentKey);
     const consentShown = !opts.refreshTokenOnlyOnConsent || !before || requested.some((sc) => !OIDC_SCOPES.includes(sc) && !before.has(sc)) ||
-      String(params.prompt ?? '').split(' ').includes('consent');
+      stringParam(params.prompt).split(' ').includes('consent');
     consentedBefore.set(consentKey, new Set([...(before ?? []), ...granted]));
     grants.set(grantId, { accountId: user.sub, clientId, offline: params.access_type === 'offline' && consentShown });
     await finish(req, res, {
@@ -739,7 +738,7 @@ export async function startGoogleStandin(opts: GoogleStandinOptions): Promise<Go
     const params = details.params as Record<string, unknown>;
     const action = `/interaction/${encodeURIComponent(uid)}`;
     const hint = typeof params.login_hint === 'string' ? userByEmail(params.login_hint)?.email : undefined;
-    const scopes = String(params.scope ?? '').split(' ').filter(Boolean);
+    const scopes = stringParam(params.scope).split(' ').filter(Boolean);
     // Google's granular consent: every API scope has a box (ticked by default); openid/email/profile have none.
     const boxes = scopes
       .map((sc) => OIDC_SCOPES.includes(sc)
@@ -783,7 +782,7 @@ ${buttons}
       sendJson(res, 405, { error: 'method_not_allowed' });
       return;
     }
-    const form = new URLSearchParams(await readBody(req));
+    const form = new URLSearchParams(await readFormBody(req));
     if (form.has('cancel')) {
       await finish(req, res, denied);
       return;
@@ -808,7 +807,7 @@ ${buttons}
     if (form.has('granular')) {
       const details = await provider.interactionDetails(req, res);
       const ticked = new Set(form.getAll('grant'));
-      unticked = new Set(String((details.params as Record<string, unknown>).scope ?? '').split(' ').filter((sc) => sc && !OIDC_SCOPES.includes(sc) && !ticked.has(sc)));
+      unticked = new Set(stringParam((details.params as Record<string, unknown>).scope).split(' ').filter((sc) => sc && !OIDC_SCOPES.includes(sc) && !ticked.has(sc)));
     }
     await signIn(req, res, form.get('email') ?? '', unticked);
   };
@@ -866,7 +865,7 @@ ${buttons}
 
   const tokenInfo = async (req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> => {
     let token = url.searchParams.get('access_token') ?? '';
-    if (!token && req.method === 'POST') token = new URLSearchParams(await readBody(req)).get('access_token') ?? '';
+    if (!token && req.method === 'POST') token = new URLSearchParams(await readFormBody(req)).get('access_token') ?? '';
     const auth = req.headers.authorization;
     if (!token && auth && /^bearer /i.test(auth)) token = auth.slice(7).trim();
     const payload = liveToken('AccessToken', token);
@@ -892,7 +891,7 @@ ${buttons}
 
   const revoke = async (req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> => {
     let token = url.searchParams.get('token') ?? '';
-    if (!token && req.method === 'POST') token = new URLSearchParams(await readBody(req)).get('token') ?? '';
+    if (!token && req.method === 'POST') token = new URLSearchParams(await readFormBody(req)).get('token') ?? '';
     if (!token) {
       sendJson(res, 400, { error: 'invalid_request', error_description: 'Missing required parameter: token' });
       return;

@@ -1,5 +1,5 @@
 /**
- * Request-body validation against test/support/people-schema.json (generated from @googleapis/people's
+ * Request-body validation against standins/people-schema.json (generated from @googleapis/people's
  * types by scripts/generate-people-schema.ts), answering like Google's JSON parser does.
  */
 import { readFileSync } from 'node:fs';

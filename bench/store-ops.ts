@@ -1,8 +1,11 @@
-/** Measures store operations (as Firestore bills them) for one sign-in, one refresh and steady tool calls. */
-import { CountingStore, type OperationCounts } from '../../src/storage/counting.js';
-import { MemoryStore } from '../../src/storage/memory.js';
-import { startHarness } from './harness.js';
-import { clientAuth, mcpPost, signIn, tokenRequest } from './oauth-client.js';
+/**
+ * Measures store operations (as Firestore bills them) for one sign-in, one refresh and steady tool calls.
+ * `npm run bench` reports them; test/storage-docs/op-counts.test.ts holds docs/storage.md to them.
+ */
+import { CountingStore, type OperationCounts } from '../src/storage/counting.js';
+import { MemoryStore } from '../src/storage/memory.js';
+import { clientAuth, mcpPost, signIn, tokenRequest } from '../standins/oauth-client.js';
+import { startServerOnStandins } from '../standins/wiring.js';
 
 export interface StoreOps {
   signIn: OperationCounts;
@@ -14,7 +17,7 @@ export interface StoreOps {
 
 export async function measureStoreOps(calls = 10): Promise<StoreOps> {
   const counting = new CountingStore(new MemoryStore());
-  const h = await startHarness({ store: counting, env: { LOG_LEVEL: 'silent' } });
+  const h = await startServerOnStandins({ store: counting, env: { LOG_LEVEL: 'silent' } });
   try {
     counting.reset();
     const { client, tokens } = await signIn(h.baseUrl, { loginHint: 'bob@acme.test' });

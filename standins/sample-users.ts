@@ -1,5 +1,5 @@
 /**
- * Sample Google accounts known to the Google stand-in (test/support/google-standin.ts).
+ * Sample Google accounts known to the Google stand-in (standins/google.ts).
  *
  * `sub` values are stable numeric strings shaped like Google's account ids, so tests and
  * fixtures can refer to them directly. `hd` is set only for Google Workspace accounts, exactly

@@ -1,7 +1,8 @@
 /**
- * The official Cloud Firestore emulator for tests: started directly with Java (not through the gcloud
- * wrapper, which leaves an orphan Java process when killed) on a free 127.0.0.1 port, stopped by its
- * process group. Call it from a test file's before()/after() and share one emulator per file:
+ * The official Cloud Firestore emulator for tests, the sandbox (--store firestore) and the bench: started
+ * directly with Java (not through the gcloud wrapper, which leaves an orphan Java process when killed) on a
+ * free 127.0.0.1 port, stopped by its process group. Call it from a test file's before()/after() and share
+ * one emulator per file:
  *
  *   let emu: FirestoreEmulator;
  *   before(async () => { emu = await startFirestoreEmulator(); });
@@ -19,7 +20,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { Firestore, type DocumentData, type Settings } from '@google-cloud/firestore';
-import { decodeKey } from '../../src/storage/firestore.js';
+import { decodeKey } from '../src/storage/firestore.js';
 
 /** Where Debian's google-cloud-cli-firestore-emulator package puts the jar; FIRESTORE_EMULATOR_JAR overrides. */
 export const DEFAULT_FIRESTORE_EMULATOR_JAR = '/usr/lib/google-cloud-sdk/platform/cloud-firestore-emulator/cloud-firestore-emulator.jar';

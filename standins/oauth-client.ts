@@ -1,4 +1,7 @@
-/** A small, explicit OAuth client for tests: every request is visible in the test that makes it. */
+/**
+ * A small, explicit OAuth client for tests and the bench (a Claude-like client that registers, signs in
+ * through user-agent.ts and calls /mcp): every request is visible in the code that makes it.
+ */
 import { createHash, randomBytes } from 'node:crypto';
 import { UserAgent } from './user-agent.js';
 

@@ -4,10 +4,10 @@
  *   const standin = await startPeopleStandin({ verifyToken, users });
  *   const api = people({ version: 'v1', rootUrl: standin.url + '/' });
  *
- * See test/support/people-standin/*.ts for the pieces and test/support/people-standin.test.ts for usage.
+ * See standins/people/*.ts for the pieces and test/standins/people.test.ts for usage.
  */
-export { startPeopleStandin, SCOPES as PEOPLE_SCOPES } from './people-standin/server.js';
-export { seedUserData, UserData } from './people-standin/store.js';
+export { startPeopleStandin, SCOPES as PEOPLE_SCOPES } from './people/server.js';
+export { seedUserData, UserData } from './people/store.js';
 export type {
   FailNextOptions,
   FaultStatus,
@@ -18,4 +18,4 @@ export type {
   PeopleStandinSnapshot,
   PeopleStandinUser,
   RecordedRequest,
-} from './people-standin/types.js';
+} from './people/types.js';

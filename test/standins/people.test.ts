@@ -8,7 +8,7 @@ import {
   type PeopleStandin,
   type PeopleStandinIdentity,
   type PeopleStandinUser,
-} from './people-standin.js';
+} from '../../standins/people.js';
 
 const AUTH = 'https://www.googleapis.com/auth/';
 const CONTACTS = AUTH + 'contacts';
@@ -586,7 +586,7 @@ describe('People API stand-in', function () {
     });
 
     it('people-schema.json is what scripts/generate-people-schema.ts generates from the installed @googleapis/people', () => {
-      const committed = JSON.parse(readFileSync(new URL('./people-schema.json', import.meta.url), 'utf8')) as unknown;
+      const committed = JSON.parse(readFileSync(new URL('../../standins/people-schema.json', import.meta.url), 'utf8')) as unknown;
       expect(committed).to.deep.equal(JSON.parse(JSON.stringify(generatePeopleSchema())));
     });
   });

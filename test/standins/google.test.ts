@@ -3,9 +3,9 @@ import { expect } from 'chai';
 import sinon from 'sinon';
 import { ClientAuthentication, CodeChallengeMethod, OAuth2Client } from 'google-auth-library';
 import type { GenerateAuthUrlOpts } from 'google-auth-library';
-import { startGoogleStandin } from './google-standin.js';
-import type { GoogleStandin } from './google-standin.js';
-import { SAMPLE_USERS } from './sample-users.js';
+import { startGoogleStandin } from '../../standins/google.js';
+import type { GoogleStandin } from '../../standins/google.js';
+import { SAMPLE_USERS } from '../../standins/sample-users.js';
 
 const CLIENT_ID = '1234567890-standin.apps.googleusercontent.com';
 const CLIENT_SECRET = 'GOCSPX-standin-secret';
