@@ -57,8 +57,14 @@ function accessOf(record: StoredRecord): ConnectedApp['access'] {
   return scopes.includes('contacts') ? 'read-write' : 'read-only';
 }
 
+/** The client a grant belongs to: its index field, or the payload's (oidc-provider's own field). */
+function clientIdOf(record: StoredRecord): string {
+  const value = record.clientId ?? record.data.clientId;
+  return typeof value === 'string' ? value : '';
+}
+
 export function describeGrant(grantId: string, record: StoredRecord, facts: ClientFacts): ConnectedApp {
-  const clientId = String(record.clientId ?? record.data.clientId ?? '');
+  const clientId = clientIdOf(record);
   const labels = facts.redirectUris.map(redirectTargetLabel);
   const iat = typeof record.data.iat === 'number' ? record.data.iat * 1000 : undefined;
   return {
@@ -79,7 +85,7 @@ export async function listConnectedApps(store: Store, accountId: string): Promis
   const facts = new Map<string, Promise<ClientFacts>>();
   const apps = await Promise.all(
     grants.map(async ({ key, record }) => {
-      const clientId = String(record.clientId ?? record.data.clientId ?? '');
+      const clientId = clientIdOf(record);
       if (!facts.has(clientId)) facts.set(clientId, clientFacts(store, clientId));
       return describeGrant(key, record, await facts.get(clientId)!);
     }),
@@ -92,5 +98,5 @@ export async function findOwnGrant(store: Store, accountId: string, grantId: unk
   if (typeof grantId !== 'string' || grantId.length === 0 || grantId.length > 200) return undefined;
   const record = await store.get('Grant', grantId);
   if (!record || (record.accountId ?? record.data.accountId) !== accountId) return undefined;
-  return { grantId, accountId, clientId: String(record.clientId ?? record.data.clientId ?? '') };
+  return { grantId, accountId, clientId: clientIdOf(record) };
 }

@@ -185,7 +185,7 @@ export async function createProvider(deps: ProviderDeps): Promise<Provider> {
   // clients compare that list with the protected-resource metadata and the challenge, so add it.
   provider.use(async (ctx, next) => {
     await next();
-    if (ctx.oidc?.route === 'discovery' && ctx.body && typeof ctx.body === 'object') {
+    if ((ctx.oidc as { route?: string } | undefined)?.route === 'discovery' && ctx.body && typeof ctx.body === 'object') {
       (ctx.body as { scopes_supported?: string[] }).scopes_supported = scopesSupported(config);
     }
   });
@@ -202,6 +202,7 @@ export async function createProvider(deps: ProviderDeps): Promise<Provider> {
     const presented = stored.startsWith('sha256:') ? `sha256:${hashValue(actual)}` : actual;
     return constantTimeEqual(stored, presented);
   };
+  // eslint-disable-next-line @typescript-eslint/unbound-method -- called below with the client as `this`
   const exactRedirect = ClientProto.redirectUriAllowed;
   ClientProto.redirectUriAllowed = function redirectUriAllowed(this: { redirectUris?: string[] }, value: string) {
     if (exactRedirect.call(this, value)) return true;

@@ -146,7 +146,7 @@ export class FakePeople implements AccountPeople {
 
   /** The default (Google-like) answer to a request. */
   answer(method: string, params: FakeParams): unknown {
-    const rn = String(params.resourceName ?? '');
+    const rn = typeof params.resourceName === 'string' ? params.resourceName : '';
     const body = params.requestBody;
     switch (method) {
       case 'people.get':
@@ -161,7 +161,7 @@ export class FakePeople implements AccountPeople {
       case 'people.connections.list':
         return { connections: [...this.contacts.values()].map(clone), totalPeople: this.contacts.size, totalItems: this.contacts.size };
       case 'people.searchContacts': {
-        const q = String(params.query ?? '').toLowerCase();
+        const q = (typeof params.query === 'string' ? params.query : '').toLowerCase();
         if (q === '') return {};
         const hits = [...this.contacts.values()].filter((c) =>
           [...(c.names ?? []).map((n) => n.displayName ?? [n.givenName, n.familyName].filter(Boolean).join(' ')), ...(c.emailAddresses ?? []).map((e) => e.value ?? '')].some((v) => v.toLowerCase().includes(q)),
@@ -175,7 +175,7 @@ export class FakePeople implements AccountPeople {
         return { createdPeople: contacts.map((c) => ({ person: this.addContact(c.contactPerson) })) };
       }
       case 'people.updateContact':
-        return this.update(rn, String(params.updatePersonFields ?? ''), body as Person);
+        return this.update(rn, typeof params.updatePersonFields === 'string' ? params.updatePersonFields : '', body as Person);
       case 'people.deleteContact':
         this.contact(rn);
         this.contacts.delete(rn);
@@ -238,6 +238,7 @@ export class FakePeople implements AccountPeople {
 
   /** The googleapis-shaped client a request function receives: `api.people.get(params, options)` etc. */
   private api(opts: CallOptions): PeopleApi {
+    // eslint-disable-next-line @typescript-eslint/no-this-alias -- the Proxy handlers below have their own `this`
     const fake = this;
     const node = (path: string[]): unknown =>
       new Proxy(function () {}, {

@@ -74,8 +74,7 @@ export const editInputShape = {
     .describe('Changes to the contact’s groups (labels), by name or resource name. replace sets the user-made groups only: built-in ones such as My Contacts and Starred are kept unless removed explicitly.'),
 };
 
-const editSchema = z.object(editInputShape);
-export type ContactEdit = z.infer<typeof editSchema>;
+export type ContactEdit = z.infer<z.ZodObject<typeof editInputShape>>;
 type Ops<T> = { add?: T[] | undefined; remove?: string[] | undefined; replace?: T[] | undefined };
 
 /** The edit with group names already resolved to resource names. */
@@ -131,7 +130,7 @@ function applyList<I, G extends Sourced & { type?: string | null; formattedType?
       if (foreign.some((g) => spec.matchesRemoval(g, text))) {
         throw new ToolError(`Cannot remove "${text}" from ${spec.label}: it comes from the person’s own Google profile, not from your contact entry.`);
       }
-      const has = own.map(spec.describe).join(', ') || 'none';
+      const has = own.map((item) => spec.describe(item)).join(', ') || 'none';
       throw new ToolError(`Cannot remove "${text}": it is not one of the contact’s ${spec.label} (current: ${has}). Nothing was changed.`);
     }
     out = out.filter((g) => !hits.includes(g));

@@ -37,8 +37,7 @@ export const newContactShape = {
   nicknames: z.array(nicknameInput).max(10).optional().describe('Nicknames the person goes by'),
   groups: z.array(groupRefInput).max(20).optional().describe('Contact groups (labels) to add the contact to, by name or resource name; they must exist (see list_contact_groups)'),
 };
-const newContactObject = z.object(newContactShape);
-export type NewContact = z.infer<typeof newContactObject>;
+export type NewContact = z.infer<z.ZodObject<typeof newContactShape>>;
 
 /** A new contact needs something to call it by. */
 export function hasIdentity(a: NewContact): boolean {

@@ -36,7 +36,7 @@ async function renderConsent(deps: InteractionDeps, provider: Provider, res: Res
     sendPage(res, 400, 'Unknown app', html`<div class="card"><h1>Unknown app</h1><p>The app that sent you here is not registered. Start again from your app.</p></div>`);
     return;
   }
-  const redirectUri = String(details.params.redirect_uri ?? client.redirectUris?.[0] ?? '');
+  const redirectUri = typeof details.params.redirect_uri === 'string' ? details.params.redirect_uri : (client.redirectUris?.[0] ?? '');
   // Private-use schemes (cursor://…, com.example.app:/cb) have no meaningful host: name the scheme.
   const { label: redirectHost, onDevice: loopbackOnly } = redirectTargetLabel(redirectUri);
   const isCimd = (client as unknown as { clientIdMetadataDocument?: boolean }).clientIdMetadataDocument === true;

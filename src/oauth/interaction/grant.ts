@@ -30,7 +30,7 @@ export async function grantFor(
 ): Promise<string> {
   const existing = existingGrantId ? await provider.Grant.find(existingGrantId) : undefined;
   const grant = existing ?? new provider.Grant({ accountId, clientId });
-  const requested = String(params.scope ?? '').split(' ').filter((s) => OIDC_SCOPES.includes(s));
+  const requested = (typeof params.scope === 'string' ? params.scope : '').split(' ').filter((s) => OIDC_SCOPES.includes(s));
   if (requested.length) grant.addOIDCScope(requested.join(' '));
   grant.addResourceScope(typeof params.resource === 'string' ? params.resource : config.mcpUrl, resourceScope(config));
   const grantId = await grant.save();

@@ -84,7 +84,7 @@ export function createRegistrationPolicy(opts: { perHour: number }) {
     // same access here, so requested values ("claudeai", our own "contacts", …) are accepted and ignored.
     delete meta.scope;
     if (Array.isArray(meta.grant_types) && meta.grant_types.includes('authorization_code') && !meta.grant_types.includes('refresh_token')) {
-      meta.grant_types = [...meta.grant_types, 'refresh_token'];
+      meta.grant_types = [...(meta.grant_types as unknown[]), 'refresh_token'];
     }
     replayBody(req, Buffer.from(JSON.stringify(meta)));
     next();
