@@ -4,7 +4,7 @@
  */
 import { expect } from 'chai';
 import { FirestoreStore } from '../../src/storage/firestore.js';
-import { startFirestoreEmulator, type FirestoreEmulator } from '../../standins/firestore-emulator.js';
+import { startFirestoreEmulator, warmUpStore, type FirestoreEmulator } from '../../standins/firestore-emulator.js';
 import { startHarness, type Harness } from '../support/harness.js';
 import { authorizeUrl, claudeRegistration, clientAuth, pkce, register, signIn, tokenRequest } from '../../standins/oauth-client.js';
 import { UserAgent } from '../../standins/user-agent.js';
@@ -18,6 +18,8 @@ describe('faults: Firestore emulator outage', function () {
   before(async () => {
     emu = await startFirestoreEmulator();
     store = await FirestoreStore.connect({ firestore: emu.client(), deadlineMs: 2000, operationTimeoutMs: 4000 });
+    // The first call opens the gRPC channel and can exceed the 2 s deadline: the outage under test comes later.
+    await warmUpStore(store);
     h = await startHarness({ store });
   });
   after(async () => {
