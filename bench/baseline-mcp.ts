@@ -39,8 +39,11 @@ async function search(query: string, pageSize: number): Promise<Person[]> {
 
 let warmedUp: Promise<unknown> | undefined;
 
+// Schemas are built once: zod compiles a parser per schema object on its first use.
 const labeled = z.object({ value: z.string(), type: z.string().optional() });
 const contact = z.object({ resourceName: z.string(), name: z.string().optional(), emails: z.array(labeled).optional(), phones: z.array(labeled).optional(), organization: z.string().optional() });
+const inputSchema = z.object({ query: z.string().min(1).max(200), maxResults: z.number().int().min(1).max(30).default(10) });
+const outputSchema = z.object({ contacts: z.array(contact) });
 
 const handler = createMcpHandler(() => {
   const server = new McpServer({ name: 'baseline', version: '1.0.0' }, { capabilities: { tools: {} } });
@@ -48,8 +51,8 @@ const handler = createMcpHandler(() => {
     'search_contacts',
     {
       description: 'Searches the user’s Google Contacts.',
-      inputSchema: z.object({ query: z.string().min(1).max(200), maxResults: z.number().int().min(1).max(30).default(10) }),
-      outputSchema: z.object({ contacts: z.array(contact) }),
+      inputSchema,
+      outputSchema,
     },
     async ({ query, maxResults }) => {
       warmedUp ??= search('', 1);

@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --quick] [--only=throughput,cold-start,store-ops,deps] [--compare-dist=<dir>] [--build]`: measures the production
+ * `npm run bench [-- --quick] [--only=throughput,cold-start,store-ops,deps] [--compare-dist=<dir>] [--compare-env=K=V,…] [--build]`: measures the production
  * build on loopback against the stand-ins and prints every target met or missed, each figure next to a
  * baseline measured back to back in the same run (see bench/README.md for what each figure means and how
  * to read it on a busy machine). Writes bench/results.json. Not part of `npm test`.
@@ -12,10 +12,10 @@ import { readdirSync, statSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { signIn } from '../test/support/oauth-client.js';
-import { closedLoop, toolCall } from './lib/load.js';
+import { closedLoop, toolCall, type Target } from './lib/load.js';
 import { freePort, log, ROOT, rssMb, sleep, stopAll } from './lib/proc.js';
 import { Report } from './lib/report.js';
-import { ourEnv, startBaseline, startOurs, startStandins, type Server, type Standins } from './lib/servers.js';
+import { compareVariant, ourEnv, startBaseline, startOurs, startStandins, type Server, type Standins } from './lib/servers.js';
 import { round1 } from './lib/stats.js';
 import { measureColdStart } from './sections/cold-start.js';
 import { measureDependencies } from './sections/deps.js';
@@ -25,10 +25,9 @@ import { measureThroughput, type LevelSummary } from './sections/throughput.js';
 const QUICK = process.argv.includes('--quick');
 const SECTIONS = ['store-ops', 'throughput', 'cold-start', 'deps'] as const;
 type Section = (typeof SECTIONS)[number];
-const arg = (name: string) => process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
-const onlyArg = arg('only');
-/** `--compare-dist=<dir inside the repository>`: a second build (e.g. dist/ before a change) in the cold-start rotation. */
-const COMPARE_DIST = arg('compare-dist');
+const onlyArg = process.argv.find((a) => a.startsWith('--only='))?.slice('--only='.length);
+/** `--compare-dist=<dir in the repository>` and/or `--compare-env=K=V,…`: another variant measured in the same rotation. */
+const COMPARE = compareVariant(process.argv);
 const ONLY = new Set<Section>(onlyArg ? (onlyArg.split(',') as Section[]) : SECTIONS);
 for (const s of ONLY) if (!SECTIONS.includes(s)) throw new Error(`unknown section ${s}; sections: ${SECTIONS.join(', ')}`);
 
@@ -69,10 +68,11 @@ function buildIfStale(): void {
   execFileSync(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'], { cwd: ROOT, stdio: 'inherit' });
 }
 
-async function throughputAndMemory(report: Report, standins: Standins, port: number): Promise<LevelSummary[]> {
+async function throughputAndMemory(report: Report, standins: Standins, port: number, comparePort: number): Promise<LevelSummary[]> {
   let ours: Server | undefined;
   let baseline: Server | undefined;
   let control: Server | undefined;
+  let compare: Server | undefined;
   try {
     ours = await startOurs(ourEnv({ port, standins }));
     const { tokens } = await signIn(ours.url, { loginHint: 'alice@example.com' });
@@ -89,15 +89,23 @@ async function throughputAndMemory(report: Report, standins: Standins, port: num
     const googleToken = await standins.googleAccessToken();
     baseline = await startBaseline(standins, googleToken);
     control = await startBaseline(standins, googleToken);
+    let compareTarget: { target: Target; pid: number } | undefined;
+    if (COMPARE) {
+      // Its own sign-in: with the memory store, each server only knows the grants made through it.
+      compare = await startOurs(ourEnv({ port: comparePort, standins }), [], COMPARE);
+      const signedIn = await signIn(compare.url, { loginHint: 'alice@example.com' });
+      compareTarget = { target: toolCall(`${compare.url}/mcp`, signedIn.tokens.access_token, QUERY.name, QUERY.args, QUERY.expect), pid: compare.child.pid };
+    }
     const summaries = await measureThroughput(
       report,
       {
         ours: { target: oursTarget, pid: ours.child.pid },
         baseline: { target: toolCall(`${baseline.url}/mcp`, undefined, QUERY.name, QUERY.args, QUERY.expect), pid: baseline.child.pid },
         control: { target: toolCall(`${control.url}/mcp`, undefined, QUERY.name, QUERY.args, QUERY.expect), pid: control.child.pid },
+        ...(compareTarget ? { compare: compareTarget } : {}),
       },
       standins,
-      { ...SETTINGS, minThroughputRatio: TARGETS.minThroughputRatio, maxP99Ratio: TARGETS.maxP99Ratio },
+      { ...SETTINGS, minThroughputRatio: TARGETS.minThroughputRatio, maxP99Ratio: TARGETS.maxP99Ratio, compareLabel: COMPARE?.label },
     );
 
     // RSS growth over many requests, after the warm-up and the measured windows brought the heap to its working size.
@@ -117,7 +125,7 @@ async function throughputAndMemory(report: Report, standins: Standins, port: num
     });
     return summaries;
   } finally {
-    await stopAll([ours?.child, baseline?.child, control?.child]);
+    await stopAll([ours?.child, baseline?.child, control?.child, compare?.child]);
   }
 }
 
@@ -128,7 +136,8 @@ async function main(): Promise<void> {
   const report = new Report();
   const throughputPort = await freePort();
   const signInPort = await freePort();
-  const standins = await startStandins([throughputPort, signInPort].map((p) => `http://127.0.0.1:${p}/oauth/google/callback`));
+  const comparePort = await freePort();
+  const standins = await startStandins([throughputPort, signInPort, comparePort].map((p) => `http://127.0.0.1:${p}/oauth/google/callback`));
   let levels: LevelSummary[] = [];
   try {
     if (ONLY.has('store-ops')) {
@@ -137,11 +146,11 @@ async function main(): Promise<void> {
     }
     if (ONLY.has('throughput')) {
       log('throughput, latency, CPU and memory …');
-      levels = await throughputAndMemory(report, standins, throughputPort);
+      levels = await throughputAndMemory(report, standins, throughputPort, comparePort);
     }
     if (ONLY.has('cold-start')) {
       log('cold start …');
-      await measureColdStart(report, standins, { runs: SETTINGS.coldRuns, maxRatio: TARGETS.maxColdStartRatio, signInPort, compareDist: COMPARE_DIST });
+      await measureColdStart(report, standins, { runs: SETTINGS.coldRuns, maxRatio: TARGETS.maxColdStartRatio, signInPort, compare: COMPARE });
     }
     if (ONLY.has('deps')) {
       log('dependency size …');

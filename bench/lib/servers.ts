@@ -77,6 +77,32 @@ export function ourEnv(opts: { port: number; baseUrl?: string; standins: Standin
   };
 }
 
+/**
+ * A build of our server to measure: `dist/` as built now, or another copy (e.g. dist/ from before a change,
+ * kept inside the repository so it resolves node_modules) and/or extra environment, for before/after
+ * figures measured back to back in the same run.
+ */
+export interface Variant {
+  /** '' for the build under test; otherwise shown in brackets after each figure. */
+  label: string;
+  dist: string;
+  env: Record<string, string>;
+}
+
+export const CURRENT: Variant = { label: '', dist: 'dist', env: {} };
+
+/** The comparison variant from `--compare-dist=<dir>` and/or `--compare-env=K=V,K2=V2`, if either is given. */
+export function compareVariant(argv: string[]): Variant | undefined {
+  const arg = (name: string) => argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
+  const dist = arg('compare-dist');
+  const envArg = arg('compare-env');
+  if (!dist && !envArg) return undefined;
+  const env = Object.fromEntries((envArg ?? '').split(',').filter(Boolean).map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]));
+  return { label: [dist, envArg].filter(Boolean).join(' '), dist: dist ?? 'dist', env };
+}
+
+export const suffix = (v: Variant): string => (v.label ? ` [${v.label}]` : '');
+
 export interface Server {
   child: Child;
   port: number;
@@ -90,9 +116,9 @@ async function answered(url: string): Promise<true | undefined> {
 }
 
 /** `node dist/index.js` (build dist/ first), ready once /health answers. */
-export async function startOurs(env: NodeJS.ProcessEnv, nodeArgs: string[] = []): Promise<Server> {
+export async function startOurs(env: NodeJS.ProcessEnv, nodeArgs: string[] = [], variant: Variant = CURRENT): Promise<Server> {
   const port = Number(env.PORT);
-  const child = start(process.execPath, [...nodeArgs, 'dist/index.js'], { env });
+  const child = start(process.execPath, [...nodeArgs, `${variant.dist}/index.js`], { env: { ...env, ...variant.env } });
   const url = `http://127.0.0.1:${port}`;
   await waitFor('our server', () => (child.proc.exitCode !== null ? Promise.reject(new Error(`exited:\n${child.output()}`)) : answered(`${url}/health`)), START_DEADLINE_MS, 20);
   return { child, port, url };

@@ -19,7 +19,7 @@ import { signIn } from '../../test/support/oauth-client.js';
 import { toolCall, type Target } from '../lib/load.js';
 import { cpuMs, freePort, log, ROOT, sleep, start, stop, waitFor, type Child } from '../lib/proc.js';
 import type { Report } from '../lib/report.js';
-import { ourEnv, startOurs, type Standins } from '../lib/servers.js';
+import { CURRENT, ourEnv, startOurs, suffix, type Standins, type Variant } from '../lib/servers.js';
 import { median } from '../lib/stats.js';
 
 const START_DEADLINE_MS = 60_000;
@@ -32,11 +32,8 @@ export interface ColdStartOptions {
   maxRatio: number;
   /** The port the earlier process (the one users signed in through) listened on: BASE_URL of every start. */
   signInPort: number;
-  /**
-   * Another build to start in the same rotation (a copy of dist/ from before a change, inside the repository
-   * so it resolves node_modules), for before/after figures measured back to back.
-   */
-  compareDist?: string;
+  /** Another variant started in the same rotation, for before/after figures measured back to back. */
+  compare?: Variant;
 }
 
 export interface Sample {
@@ -99,23 +96,23 @@ async function timeStart(child: Child, url: string, target?: Target): Promise<Sa
 
 /** The production-shape set-up every start shares: emulator, warmed compile cache, and a grant from an earlier process. */
 export interface ProductionShape {
-  /** Environment for `node <dist>/index.js` listening on `port`, using the compile cache warmed for `dist`. */
-  envFor(port: number, dist?: string): NodeJS.ProcessEnv;
+  /** Environment for the variant's `index.js` listening on `port`, with the compile cache warmed for its dist. */
+  envFor(port: number, variant?: Variant): NodeJS.ProcessEnv;
   /** A valid access token (issued by the earlier process) for the signed-in sample user. */
   token: string;
   close(): Promise<void>;
 }
 
-export async function productionShape(standins: Standins, signInPort: number, dists: string[] = ['dist']): Promise<ProductionShape> {
+export async function productionShape(standins: Standins, signInPort: number, variants: Variant[] = [CURRENT]): Promise<ProductionShape> {
   const emulator = await startFirestoreEmulator();
-  const caches = new Map(dists.map((d) => [d, mkdtempSync(join(tmpdir(), 'bench-cache-'))]));
+  const caches = new Map([...new Set(variants.map((v) => v.dist))].map((d) => [d, mkdtempSync(join(tmpdir(), 'bench-cache-'))]));
   const close = async () => {
     await emulator.stop();
     for (const d of caches.values()) rmSync(d, { recursive: true, force: true });
   };
   try {
     const baseUrl = `http://127.0.0.1:${signInPort}`;
-    const envFor = (port: number, dist = 'dist') => ourEnv({ port, baseUrl, standins, extra: { ...emulator.env(), STORE: 'firestore', NODE_COMPILE_CACHE: caches.get(dist)! } });
+    const envFor = (port: number, variant = CURRENT) => ourEnv({ port, baseUrl, standins, extra: { ...emulator.env(), STORE: 'firestore', NODE_COMPILE_CACHE: caches.get(variant.dist)!, ...variant.env } });
     // The image's build step: fill the compile cache with everything production loads.
     for (const [dist, cache] of caches) {
       execFileSync(process.execPath, [`${dist}/compile-cache-warmup.js`], { cwd: ROOT, env: { PATH: process.env.PATH, NODE_COMPILE_CACHE: cache }, stdio: 'ignore', timeout: 120_000 });
@@ -140,28 +137,25 @@ export async function productionShape(standins: Standins, signInPort: number, di
   }
 }
 
-/** Starts `<dist>/index.js` and times its first answer to an authenticated tools/call (or /health). */
-export async function timeOurStart(shape: ProductionShape, what: 'tools/call' | '/health', opts: { dist?: string; nodeArgs?: string[] } = {}): Promise<Sample> {
-  const dist = opts.dist ?? 'dist';
+/** Starts the variant's `index.js` and times its first answer to an authenticated tools/call (or /health). */
+export async function timeOurStart(shape: ProductionShape, what: 'tools/call' | '/health', opts: { variant?: Variant; nodeArgs?: string[] } = {}): Promise<Sample> {
+  const variant = opts.variant ?? CURRENT;
   const port = await freePort();
-  const child = start(process.execPath, [...(opts.nodeArgs ?? []), `${dist}/index.js`], { env: shape.envFor(port, dist) });
+  const child = start(process.execPath, [...(opts.nodeArgs ?? []), `${variant.dist}/index.js`], { env: shape.envFor(port, variant) });
   const url = `http://127.0.0.1:${port}`;
   return what === '/health' ? timeStart(child, `${url}/health`) : timeStart(child, `${url}/mcp`, toolCall(`${url}/mcp`, shape.token, COLD_QUERY.name, COLD_QUERY.args, COLD_QUERY.expect));
 }
 
 export async function measureColdStart(report: Report, standins: Standins, opts: ColdStartOptions): Promise<void> {
   const helloCache = mkdtempSync(join(tmpdir(), 'bench-cache-hello-'));
-  const dists = ['dist', ...(opts.compareDist ? [opts.compareDist] : [])];
-  const shape = await productionShape(standins, opts.signInPort, dists);
+  const variants = [CURRENT, ...(opts.compare ? [opts.compare] : [])];
+  const shape = await productionShape(standins, opts.signInPort, variants);
   try {
     const kinds: Array<{ name: string; run: () => Promise<Sample> }> = [
-      ...dists.flatMap((dist) => {
-        const suffix = dist === 'dist' ? '' : ` [${dist}]`;
-        return [
-          { name: `tools/call${suffix}`, run: () => timeOurStart(shape, 'tools/call', { dist }) },
-          { name: `/health${suffix}`, run: () => timeOurStart(shape, '/health', { dist }) },
-        ];
-      }),
+      ...variants.flatMap((variant) => [
+        { name: `tools/call${suffix(variant)}`, run: () => timeOurStart(shape, 'tools/call', { variant }) },
+        { name: `/health${suffix(variant)}`, run: () => timeOurStart(shape, '/health', { variant }) },
+      ]),
       {
         name: 'hello world',
         run: async () => {
@@ -187,26 +181,26 @@ export async function measureColdStart(report: Report, standins: Standins, opts:
     const hello = med('hello world', (s) => s.ms);
     const helloCpu = med('hello world', (s) => s.cpuMs);
     const section = 'Cold start (production shape: STORE=firestore on the emulator, compile cache warmed, grant from an earlier process)';
-    for (const dist of dists) {
-      const suffix = dist === 'dist' ? '' : ` [${dist}]`;
-      const tool = `tools/call${suffix}`;
-      const health = `/health${suffix}`;
+    for (const variant of variants) {
+      const primary = variant === CURRENT;
+      const tool = `tools/call${suffix(variant)}`;
+      const health = `/health${suffix(variant)}`;
       const toolRatios = samples.get(tool)!.map((s, i) => s.ms / samples.get('hello world')![i]!.ms);
       const ratio = med(tool, (s) => s.ms) / hello;
       report.add({
         section,
-        metric: `spawn → first authenticated tools/call answered${suffix} (median of ${opts.runs})`,
+        metric: `spawn → first authenticated tools/call answered${suffix(variant)} (median of ${opts.runs})`,
         value: Math.round(med(tool, (s) => s.ms)),
         unit: 'ms',
         baseline: Math.round(hello),
         ratio: `${ratio.toFixed(2)}× (runs ${Math.min(...toolRatios).toFixed(2)}–${Math.max(...toolRatios).toFixed(2)})`,
-        target: dist === 'dist' ? `≤ ${opts.maxRatio}× hello world` : '(comparison)',
-        verdict: dist !== 'dist' ? 'info' : ratio <= opts.maxRatio ? 'met' : 'MISSED',
+        target: primary ? `≤ ${opts.maxRatio}× hello world` : '(comparison)',
+        verdict: !primary ? 'info' : ratio <= opts.maxRatio ? 'met' : 'MISSED',
         note: `CPU used by then ${Math.round(med(tool, (s) => s.cpuMs))} ms vs ${Math.round(helloCpu)} ms (${(med(tool, (s) => s.cpuMs) / helloCpu).toFixed(2)}×)`,
       });
       report.add({
         section,
-        metric: `spawn → first /health answered${suffix} (median of ${opts.runs})`,
+        metric: `spawn → first /health answered${suffix(variant)} (median of ${opts.runs})`,
         value: Math.round(med(health, (s) => s.ms)),
         unit: 'ms',
         baseline: Math.round(hello),

@@ -16,8 +16,8 @@ import type { Report } from '../lib/report.js';
 import type { Standins } from '../lib/servers.js';
 import { percentile, ratioText, round1, round2, spread, type Spread } from '../lib/stats.js';
 
-export type Contender = 'ours' | 'baseline' | 'control';
-const ORDER: Contender[] = ['ours', 'baseline', 'control'];
+/** `compare`: another build of ours (--compare-dist / --compare-env), measured in the same rotation. */
+export type Contender = 'ours' | 'baseline' | 'control' | 'compare';
 
 export interface ThroughputOptions {
   levels: number[];
@@ -68,34 +68,37 @@ export interface LevelSummary {
   controlP99Ratio: number;
   cpuRatio: Spread;
   controlCpuRatio: Spread;
+  /** Ours over the comparison build, per round (after/before when the comparison is the build before a change). */
+  versusCompare?: { throughput: Spread; cpu: Spread; p99: number };
   errors: Record<Contender, number>;
   firstError?: string;
 }
 
 export async function measureThroughput(
   report: Report,
-  targets: Record<Contender, { target: Target; pid: number }>,
+  targets: Partial<Record<Contender, { target: Target; pid: number }>> & Record<'ours' | 'baseline' | 'control', { target: Target; pid: number }>,
   standins: Standins,
-  opts: ThroughputOptions,
+  opts: ThroughputOptions & { compareLabel?: string },
 ): Promise<LevelSummary[]> {
+  const ORDER = (['ours', 'baseline', 'control', 'compare'] as const).filter((c) => targets[c]);
   for (const who of ORDER) {
-    const w = await closedLoop(targets[who].target, { concurrency: 8, requests: opts.warmupRequests, durationMs: opts.warmupMaxMs });
+    const w = await closedLoop(targets[who]!.target, { concurrency: 8, requests: opts.warmupRequests, durationMs: opts.warmupMaxMs });
     log(`  warmed up ${who}: ${w.count} requests in ${Math.round(w.elapsedMs)} ms`);
     if (w.errors) throw new Error(`${who} failed during warm-up (${w.errors} errors): ${w.firstError}`);
   }
   const summaries: LevelSummary[] = [];
   for (const c of opts.levels) {
-    const windows: Record<Contender, Window[]> = { ours: [], baseline: [], control: [] };
+    const windows: Record<Contender, Window[]> = { ours: [], baseline: [], control: [], compare: [] };
     for (let r = 0; r < opts.rounds; r++) {
       for (let k = 0; k < ORDER.length; k++) {
         const who = ORDER[(r + k) % ORDER.length]!;
-        windows[who].push(await window(targets[who].target, targets[who].pid, standins, c, opts.windowMs));
+        windows[who].push(await window(targets[who]!.target, targets[who]!.pid, standins, c, opts.windowMs));
       }
     }
-    const per = <T>(f: (w: Window[]) => T): Record<Contender, T> => ({ ours: f(windows.ours), baseline: f(windows.baseline), control: f(windows.control) });
+    const per = <T>(f: (w: Window[]) => T): Record<Contender, T> => ({ ours: f(windows.ours), baseline: f(windows.baseline), control: f(windows.control), compare: f(windows.compare) });
     const lat = per((ws) => ws.flatMap((w) => w.result.latencies));
     const sumOf = (ws: Window[], f: (w: Window) => number) => ws.reduce((a, w) => a + f(w), 0);
-    const byRound = (who: Contender, f: (w: Window) => number) => windows[who].map((w, i) => f(w) / f(windows.baseline[i]!));
+    const byRound = (who: Contender, f: (w: Window) => number, over: Contender = 'baseline') => windows[who].map((w, i) => f(w) / f(windows[over][i]!));
     const s: LevelSummary = {
       concurrency: c,
       rps: per((ws) => sumOf(ws, (w) => w.result.count) / (sumOf(ws, (w) => w.result.elapsedMs) / 1000)),
@@ -111,21 +114,24 @@ export async function measureThroughput(
       controlP99Ratio: percentile(lat.control, 99) / percentile(lat.baseline, 99),
       cpuRatio: spread(byRound('ours', (w) => w.cpuMsPerRequest)),
       controlCpuRatio: spread(byRound('control', (w) => w.cpuMsPerRequest)),
+      versusCompare: targets.compare
+        ? { throughput: spread(byRound('ours', (w) => w.rps, 'compare')), cpu: spread(byRound('ours', (w) => w.cpuMsPerRequest, 'compare')), p99: percentile(lat.ours, 99) / percentile(lat.compare, 99) }
+        : undefined,
       errors: per((ws) => sumOf(ws, (w) => w.result.errors)),
-      firstError: [...windows.ours, ...windows.baseline, ...windows.control].find((w) => w.result.firstError)?.result.firstError,
+      firstError: [...windows.ours, ...windows.baseline, ...windows.control, ...windows.compare].find((w) => w.result.firstError)?.result.firstError,
     };
     summaries.push(s);
-    log(`  ${c} client(s): ours ${round1(s.rps.ours)} req/s, baseline ${round1(s.rps.baseline)}, control ${round1(s.rps.control)}; ratio ${ratioText(s.throughputRatio)}, A/A ${ratioText(s.controlThroughputRatio)}`);
+    log(`  ${c} client(s): ours ${round1(s.rps.ours)} req/s, baseline ${round1(s.rps.baseline)}, control ${round1(s.rps.control)}${targets.compare ? `, compare ${round1(s.rps.compare)}` : ''}; ratio ${ratioText(s.throughputRatio)}, A/A ${ratioText(s.controlThroughputRatio)}`);
     addRows(report, s, opts);
   }
   return summaries;
 }
 
-function addRows(report: Report, s: LevelSummary, opts: ThroughputOptions): void {
+function addRows(report: Report, s: LevelSummary, opts: ThroughputOptions & { compareLabel?: string }): void {
   const section = 'Throughput, latency, CPU (tools/call search_contacts, 2025-11-25 wire, keep-alive, after warm-up)';
   const clients = `${s.concurrency} client${s.concurrency > 1 ? 's' : ''}`;
-  const errors = s.errors.ours + s.errors.baseline + s.errors.control;
-  const errorNote = errors ? `errors: ours ${s.errors.ours}, baseline ${s.errors.baseline}, control ${s.errors.control} (${s.firstError ?? ''})` : undefined;
+  const errors = s.errors.ours + s.errors.baseline + s.errors.control + s.errors.compare;
+  const errorNote = errors ? `errors: ours ${s.errors.ours}, baseline ${s.errors.baseline}, control ${s.errors.control}, compare ${s.errors.compare} (${s.firstError ?? ''})` : undefined;
   const noisy = (x: number) => x < 0.9 || x > 1.1;
   report.add({
     section,
@@ -171,6 +177,19 @@ function addRows(report: Report, s: LevelSummary, opts: ThroughputOptions): void
     verdict: 'info',
     note: `A/A ${ratioText(s.controlCpuRatio)}`,
   });
+  if (s.versusCompare) {
+    const v = s.versusCompare;
+    report.add({
+      section,
+      metric: `ours vs [${opts.compareLabel ?? 'compare'}], ${clients}`,
+      value: round1(s.rps.compare),
+      unit: 'req/s',
+      ratio: `throughput ${ratioText(v.throughput)}; CPU/req ${ratioText(v.cpu)}; p99 ${v.p99.toFixed(2)}×`,
+      target: '(comparison: ours ÷ it)',
+      verdict: 'info',
+      note: `its CPU/req ${round2(s.cpuMsPerRequest.compare)} ms, p99 ${round2(s.p99.compare)} ms`,
+    });
+  }
   report.add({
     section,
     metric: `new People API connections per 1000 calls, ${clients}`,
