@@ -51,6 +51,12 @@ export interface App {
   trash: ContactTrash;
   /** Background work started by events (e.g. Google revocation); tests await it. */
   pending: Set<Promise<unknown>>;
+  /**
+   * Loads what the first tool call needs and the start did not (the People API client), so that a cold
+   * instance does it while it waits for its startup probe and the first request, not inside that request.
+   * Never rejects.
+   */
+  warmUp: () => Promise<void>;
 }
 
 /** Masks ids that appear in paths (interaction uids) so a log line carries no bearer-ish value. */
@@ -209,5 +215,9 @@ ${config.allowedDomains.length || config.allowedEmails.length ? html`<p class="m
     new OAuthHttpError(500, 'server_error', 'Internal error').send(res);
   });
 
-  return { app, authorizationServer: getAuthorizationServer, keys, googleTokens, people, verifier, trash, pending };
+  const warmUp = async (): Promise<void> => {
+    await people.api().catch(() => undefined);
+  };
+
+  return { app, authorizationServer: getAuthorizationServer, keys, googleTokens, people, verifier, trash, pending, warmUp };
 }

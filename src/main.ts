@@ -44,13 +44,17 @@ export async function main(): Promise<void> {
           : 'storage is not reachable',
       ),
   );
-  const { app } = createApp({ config, store, logger });
+  const { app, warmUp } = createApp({ config, store, logger });
   const server = createServer(app);
   server.keepAliveTimeout = 65_000;
   server.headersTimeout = 66_000;
   server.requestTimeout = 0; // Cloud Run enforces the request timeout.
   server.listen(config.port, () => {
     logger.info({ event: 'server.started', port: config.port, mcpUrl: config.mcpUrl, store: config.store, readOnly: config.readOnly }, `listening on ${config.port}; MCP URL ${config.mcpUrl}`);
+    // After listen, not before: /healthz (the startup probe) answers as early as it can, and the first
+    // tool call finds the People client loaded, or loading while it waits for its Firestore reads.
+    const warmStarted = performance.now();
+    void warmUp().then(() => logger.debug({ event: 'server.warm', ms: Math.round(performance.now() - warmStarted) }, 'first-request dependencies loaded'));
   });
 
   const stop = createShutdown({ server, store, logger, exit: (code) => process.exit(code) });

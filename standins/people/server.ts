@@ -319,7 +319,7 @@ class StandinImpl implements PeopleStandin {
     this.server = createServer((req, res) => {
       void this.handle(req, res);
     });
-    this.server.keepAliveTimeout = 1000;
+    this.server.keepAliveTimeout = 65_000; // keep idle connections like Google's front ends: Node's agent and undici refuse to reuse a socket the server announces it will close within ~1 s
     await new Promise<void>((resolve, reject) => {
       this.server.once('error', reject);
       this.server.listen(port, '127.0.0.1', () => {
