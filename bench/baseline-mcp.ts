@@ -41,8 +41,17 @@ let warmedUp: Promise<unknown> | undefined;
 
 // Schemas are built once: zod compiles a parser per schema object on its first use.
 const labeled = z.object({ value: z.string(), type: z.string().optional() });
-const contact = z.object({ resourceName: z.string(), name: z.string().optional(), emails: z.array(labeled).optional(), phones: z.array(labeled).optional(), organization: z.string().optional() });
-const inputSchema = z.object({ query: z.string().min(1).max(200), maxResults: z.number().int().min(1).max(30).default(10) });
+const contact = z.object({
+  resourceName: z.string(),
+  name: z.string().optional(),
+  emails: z.array(labeled).optional(),
+  phones: z.array(labeled).optional(),
+  organization: z.string().optional(),
+});
+const inputSchema = z.object({
+  query: z.string().min(1).max(200),
+  maxResults: z.number().int().min(1).max(30).default(10),
+});
 const outputSchema = z.object({ contacts: z.array(contact) });
 
 const handler = createMcpHandler(() => {
@@ -64,7 +73,16 @@ const handler = createMcpHandler(() => {
         phones: p.phoneNumbers?.flatMap((e) => (e.value ? [{ value: e.value, type: e.type }] : [])),
         organization: p.organizations?.[0]?.name,
       }));
-      const text = contacts.length === 0 ? `No contacts match "${query}".` : [`${contacts.length} contacts match "${query}":`, ...contacts.map((c) => `- ${c.name ?? '(no name)'} ${c.emails?.map((e) => e.value).join(', ') ?? ''} (${c.resourceName})`)].join('\n');
+      const text =
+        contacts.length === 0
+          ? `No contacts match "${query}".`
+          : [
+              `${contacts.length} contacts match "${query}":`,
+              ...contacts.map(
+                (c) =>
+                  `- ${c.name ?? '(no name)'} ${c.emails?.map((e) => e.value).join(', ') ?? ''} (${c.resourceName})`,
+              ),
+            ].join('\n');
       return { content: [{ type: 'text', text }], structuredContent: { contacts } };
     },
   );

@@ -62,9 +62,17 @@ function command(asRuntimeUser: boolean, args: string[]): [string, string[]] {
 }
 
 function warm(cacheDir: string, how: 'main-only' | 'warmup-script', asRuntimeUser: boolean): void {
-  const args = how === 'main-only' ? ['--input-type=module', '-e', `await import(${JSON.stringify(join(ROOT, 'dist/main.js'))})`] : ['dist/compile-cache-warmup.js'];
+  const args =
+    how === 'main-only'
+      ? ['--input-type=module', '-e', `await import(${JSON.stringify(join(ROOT, 'dist/main.js'))})`]
+      : ['dist/compile-cache-warmup.js'];
   const [cmd, argv] = command(asRuntimeUser, args);
-  execFileSync(cmd, argv, { cwd: ROOT, env: { PATH: process.env.PATH, NODE_COMPILE_CACHE: cacheDir }, stdio: 'ignore', timeout: 120_000 });
+  execFileSync(cmd, argv, {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH, NODE_COMPILE_CACHE: cacheDir },
+    stdio: 'ignore',
+    timeout: 120_000,
+  });
 }
 
 interface Variant {
@@ -77,12 +85,19 @@ interface Variant {
   oauthCpu: number[];
 }
 
-async function startOnce(variant: Variant, baseEnv: Record<string, string>): Promise<{ health: number; oauth: number; healthCpu: number; oauthCpu: number }> {
+async function startOnce(
+  variant: Variant,
+  baseEnv: Record<string, string>,
+): Promise<{ health: number; oauth: number; healthCpu: number; oauthCpu: number }> {
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
   const [cmd, argv] = command(variant.asRuntimeUser, ['dist/index.js']);
   const t0 = performance.now();
-  const child = spawn(cmd, argv, { cwd: ROOT, env: { ...baseEnv, ...variant.env, PORT: String(port), ...standinServerEnv(base) }, stdio: 'ignore' });
+  const child = spawn(cmd, argv, {
+    cwd: ROOT,
+    env: { ...baseEnv, ...variant.env, PORT: String(port), ...standinServerEnv(base) },
+    stdio: 'ignore',
+  });
   try {
     const until = Date.now() + START_DEADLINE_MS;
     const poll = async (path: string): Promise<number> => {
@@ -133,9 +148,33 @@ async function main(): Promise<void> {
       LOG_LEVEL: 'warn',
     };
     const variants: Variant[] = [
-      { name: 'no cache', env: { NODE_DISABLE_COMPILE_CACHE: '1' }, asRuntimeUser: AS_RUNTIME_USER, health: [], oauth: [], healthCpu: [], oauthCpu: [] },
-      { name: AS_RUNTIME_USER ? 'previous image (warmed by root, main.js only; run as uid 1000)' : 'main.js only', env: { NODE_COMPILE_CACHE: previous }, asRuntimeUser: AS_RUNTIME_USER, health: [], oauth: [], healthCpu: [], oauthCpu: [] },
-      { name: 'this image (compile-cache-warmup.js as the runtime user)', env: { NODE_COMPILE_CACHE: current }, asRuntimeUser: AS_RUNTIME_USER, health: [], oauth: [], healthCpu: [], oauthCpu: [] },
+      {
+        name: 'no cache',
+        env: { NODE_DISABLE_COMPILE_CACHE: '1' },
+        asRuntimeUser: AS_RUNTIME_USER,
+        health: [],
+        oauth: [],
+        healthCpu: [],
+        oauthCpu: [],
+      },
+      {
+        name: AS_RUNTIME_USER ? 'previous image (warmed by root, main.js only; run as uid 1000)' : 'main.js only',
+        env: { NODE_COMPILE_CACHE: previous },
+        asRuntimeUser: AS_RUNTIME_USER,
+        health: [],
+        oauth: [],
+        healthCpu: [],
+        oauthCpu: [],
+      },
+      {
+        name: 'this image (compile-cache-warmup.js as the runtime user)',
+        env: { NODE_COMPILE_CACHE: current },
+        asRuntimeUser: AS_RUNTIME_USER,
+        health: [],
+        oauth: [],
+        healthCpu: [],
+        oauthCpu: [],
+      },
     ];
     for (let run = 0; run < RUNS; run++) {
       // Rotate which variant goes first: the first start after a pause (or after the previous process's
@@ -159,16 +198,25 @@ async function main(): Promise<void> {
       firstOAuthCpuMs: Math.round(median(v.oauthCpu)),
     }));
     if (process.argv.includes('--json')) {
-      process.stdout.write(`${JSON.stringify({ runs: RUNS, node: process.version, asRuntimeUser: AS_RUNTIME_USER, rows }, null, 2)}\n`);
+      process.stdout.write(
+        `${JSON.stringify({ runs: RUNS, node: process.version, asRuntimeUser: AS_RUNTIME_USER, rows }, null, 2)}\n`,
+      );
       return;
     }
     const none = rows[0]!;
-    const vs = (ms: number, base: number, first: boolean) => (first ? `${ms}` : `${ms} (${ms <= base ? '−' : '+'}${Math.abs(Math.round((1 - ms / base) * 100))} %)`);
-    process.stdout.write(`\nCold start, median of ${RUNS} (Node ${process.version}, STORE=firestore on the emulator${AS_RUNTIME_USER ? ', server as uid 1000' : ''}); ms\n\n`);
-    process.stdout.write('| variant | CPU until /health | wall until /health | CPU until first OAuth metadata | wall until first OAuth metadata |\n| --- | --- | --- | --- | --- |\n');
+    const vs = (ms: number, base: number, first: boolean) =>
+      first ? `${ms}` : `${ms} (${ms <= base ? '−' : '+'}${Math.abs(Math.round((1 - ms / base) * 100))} %)`;
+    process.stdout.write(
+      `\nCold start, median of ${RUNS} (Node ${process.version}, STORE=firestore on the emulator${AS_RUNTIME_USER ? ', server as uid 1000' : ''}); ms\n\n`,
+    );
+    process.stdout.write(
+      '| variant | CPU until /health | wall until /health | CPU until first OAuth metadata | wall until first OAuth metadata |\n| --- | --- | --- | --- | --- |\n',
+    );
     for (const r of rows) {
       const first = r === none;
-      process.stdout.write(`| ${r.variant} | ${vs(r.healthCpuMs, none.healthCpuMs, first)} | ${vs(r.healthMs, none.healthMs, first)} | ${vs(r.firstOAuthCpuMs, none.firstOAuthCpuMs, first)} | ${vs(r.firstOAuthMs, none.firstOAuthMs, first)} |\n`);
+      process.stdout.write(
+        `| ${r.variant} | ${vs(r.healthCpuMs, none.healthCpuMs, first)} | ${vs(r.healthMs, none.healthMs, first)} | ${vs(r.firstOAuthCpuMs, none.firstOAuthCpuMs, first)} | ${vs(r.firstOAuthMs, none.firstOAuthMs, first)} |\n`,
+      );
     }
   } finally {
     await emulator.stop();

@@ -22,7 +22,8 @@ import { freePort, log, ROOT, stopAll } from './lib/proc.js';
 import { ourEnv, startBaseline, startOurs, startStandins, type Server, type Standins } from './lib/servers.js';
 import { productionShape, timeOurStart } from './sections/cold-start.js';
 
-const num = (name: string, dflt: number) => Number(process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3) ?? dflt);
+const num = (name: string, dflt: number) =>
+  Number(process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3) ?? dflt);
 const REQUESTS = num('requests', 4000);
 const CONCURRENCY = num('concurrency', 8);
 const WARMUP = num('warmup', 10_000);
@@ -35,9 +36,20 @@ const pad = (s: string, n: number) => (s.length >= n ? s : s + ' '.repeat(n - s.
 const fmt = (x: number) => x.toFixed(x >= 100 ? 0 : 1).padStart(7);
 
 /** A side-by-side table of two maps (values already scaled), largest first by the first map. */
-function compare(title: string, unit: string, a: Map<string, number>, b: Map<string, number> | undefined, n: number): string {
-  const keys = [...new Set([...a.keys(), ...(b?.keys() ?? [])])].sort((x, y) => (a.get(y) ?? 0) - (a.get(x) ?? 0) || (b?.get(y) ?? 0) - (b?.get(x) ?? 0)).slice(0, n);
-  const lines = [`\n${title}`, `${pad('', 72)}${'ours'.padStart(7)}${b ? `${'base'.padStart(9)}${'diff'.padStart(9)}` : ''}  (${unit})`];
+function compare(
+  title: string,
+  unit: string,
+  a: Map<string, number>,
+  b: Map<string, number> | undefined,
+  n: number,
+): string {
+  const keys = [...new Set([...a.keys(), ...(b?.keys() ?? [])])]
+    .sort((x, y) => (a.get(y) ?? 0) - (a.get(x) ?? 0) || (b?.get(y) ?? 0) - (b?.get(x) ?? 0))
+    .slice(0, n);
+  const lines = [
+    `\n${title}`,
+    `${pad('', 72)}${'ours'.padStart(7)}${b ? `${'base'.padStart(9)}${'diff'.padStart(9)}` : ''}  (${unit})`,
+  ];
   for (const k of keys) {
     const x = a.get(k) ?? 0;
     const y = b?.get(k) ?? 0;
@@ -82,13 +94,57 @@ async function requestPath(standins: Standins, port: number): Promise<void> {
     const o = summaries.get('ours')!;
     const b = summaries.get('baseline')!;
     const us = (x: { s: ProfileSummary; perRequest: number }, m: Map<string, number>) => scale(m, x.perRequest * 1000); // ms total → µs per request
-    process.stdout.write(`\nRequest path, ${REQUESTS} tools/call at ${CONCURRENCY} clients after ${WARMUP} warm-up requests (sampled every 200 µs; µs of main-thread CPU per request)\n`);
-    process.stdout.write(`busy: ours ${(o.s.busyMs * o.perRequest * 1000).toFixed(0)} µs/request, baseline ${(b.s.busyMs * b.perRequest * 1000).toFixed(0)} µs/request\n`);
-    process.stdout.write(compare('Self time by owner (package, our file, Node subsystem, GC)', 'µs/req', us(o, o.s.selfByOwner), us(b, b.s.selfByOwner), 30));
-    process.stdout.write(compare('By outermost package on the stack (a package with everything it calls)', 'µs/req', us(o, o.s.outermostPackage), us(b, b.s.outermostPackage), 20));
-    process.stdout.write(compare('Functions, self time (ours)', 'µs/req', us(o, new Map(top(o.s.selfByFunction, 40))), us(b, b.s.selfByFunction), 40));
-    process.stdout.write(compare('Our functions, inclusive time', 'µs/req', us(o, new Map(top(o.s.inclusiveByFunction, 40, (k) => k.includes(' ours: ')))), undefined, 40));
-    process.stdout.write(compare('SDK and Express functions, inclusive time (ours vs baseline)', 'µs/req', us(o, new Map(top(o.s.inclusiveByFunction, 30, (k) => /@modelcontextprotocol|express|router/.test(k)))), us(b, b.s.inclusiveByFunction), 30));
+    process.stdout.write(
+      `\nRequest path, ${REQUESTS} tools/call at ${CONCURRENCY} clients after ${WARMUP} warm-up requests (sampled every 200 µs; µs of main-thread CPU per request)\n`,
+    );
+    process.stdout.write(
+      `busy: ours ${(o.s.busyMs * o.perRequest * 1000).toFixed(0)} µs/request, baseline ${(b.s.busyMs * b.perRequest * 1000).toFixed(0)} µs/request\n`,
+    );
+    process.stdout.write(
+      compare(
+        'Self time by owner (package, our file, Node subsystem, GC)',
+        'µs/req',
+        us(o, o.s.selfByOwner),
+        us(b, b.s.selfByOwner),
+        30,
+      ),
+    );
+    process.stdout.write(
+      compare(
+        'By outermost package on the stack (a package with everything it calls)',
+        'µs/req',
+        us(o, o.s.outermostPackage),
+        us(b, b.s.outermostPackage),
+        20,
+      ),
+    );
+    process.stdout.write(
+      compare(
+        'Functions, self time (ours)',
+        'µs/req',
+        us(o, new Map(top(o.s.selfByFunction, 40))),
+        us(b, b.s.selfByFunction),
+        40,
+      ),
+    );
+    process.stdout.write(
+      compare(
+        'Our functions, inclusive time',
+        'µs/req',
+        us(o, new Map(top(o.s.inclusiveByFunction, 40, (k) => k.includes(' ours: ')))),
+        undefined,
+        40,
+      ),
+    );
+    process.stdout.write(
+      compare(
+        'SDK and Express functions, inclusive time (ours vs baseline)',
+        'µs/req',
+        us(o, new Map(top(o.s.inclusiveByFunction, 30, (k) => /@modelcontextprotocol|express|router/.test(k)))),
+        us(b, b.s.inclusiveByFunction),
+        30,
+      ),
+    );
     process.stdout.write(`\nProfiles: ${OUT}/request-ours.cpuprofile, request-baseline.cpuprofile\n`);
   } finally {
     await stopAll([ours?.child, baseline?.child]);
@@ -102,13 +158,17 @@ async function coldStart(standins: Standins, signInPort: number): Promise<void> 
     for (let run = 0; run < RUNS; run++) {
       const dir = join(OUT, `start-${run}`);
       rmSync(dir, { recursive: true, force: true });
-      const sample = await timeOurStart(shape, 'tools/call', { nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${dir}`, '--cpu-prof-interval=200'] });
+      const sample = await timeOurStart(shape, 'tools/call', {
+        nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${dir}`, '--cpu-prof-interval=200'],
+      });
       const file = readdirSync(dir).find((f) => f.endsWith('.cpuprofile'));
       if (!file) throw new Error(`no profile written in ${dir}`);
       const profile = JSON.parse(readFileSync(join(dir, file), 'utf8')) as CpuProfile;
       // Only up to the answer: after it the process idles, then shuts down.
       total.push(summarize(profile, { fromUs: 0, toUs: Number(sample.answeredAt / 1000n) }));
-      log(`start ${run + 1}/${RUNS}: first tools/call after ${Math.round(sample.ms)} ms (CPU ${Math.round(sample.cpuMs)} ms); profile ${dir}/${file}`);
+      log(
+        `start ${run + 1}/${RUNS}: first tools/call after ${Math.round(sample.ms)} ms (CPU ${Math.round(sample.cpuMs)} ms); profile ${dir}/${file}`,
+      );
     }
     const avg = (pick: (s: ProfileSummary) => Map<string, number>) => {
       const m = new Map<string, number>();
@@ -116,10 +176,42 @@ async function coldStart(standins: Standins, signInPort: number): Promise<void> 
       return m;
     };
     const busy = total.reduce((a, s) => a + s.busyMs, 0) / total.length;
-    process.stdout.write(`\nCold start to the first authenticated tools/call (production shape), main thread busy ${busy.toFixed(0)} ms per start (mean of ${RUNS})\n`);
-    process.stdout.write(compare('By outermost package on the stack (loading or running it, with everything it pulls in)', 'ms/start', avg((s) => s.outermostPackage), undefined, 30));
-    process.stdout.write(compare('Self time by owner', 'ms/start', avg((s) => s.selfByOwner), undefined, 30));
-    process.stdout.write(compare('Our functions, inclusive time', 'ms/start', new Map(top(avg((s) => s.inclusiveByFunction), 30, (k) => k.includes(' ours: '))), undefined, 30));
+    process.stdout.write(
+      `\nCold start to the first authenticated tools/call (production shape), main thread busy ${busy.toFixed(0)} ms per start (mean of ${RUNS})\n`,
+    );
+    process.stdout.write(
+      compare(
+        'By outermost package on the stack (loading or running it, with everything it pulls in)',
+        'ms/start',
+        avg((s) => s.outermostPackage),
+        undefined,
+        30,
+      ),
+    );
+    process.stdout.write(
+      compare(
+        'Self time by owner',
+        'ms/start',
+        avg((s) => s.selfByOwner),
+        undefined,
+        30,
+      ),
+    );
+    process.stdout.write(
+      compare(
+        'Our functions, inclusive time',
+        'ms/start',
+        new Map(
+          top(
+            avg((s) => s.inclusiveByFunction),
+            30,
+            (k) => k.includes(' ours: '),
+          ),
+        ),
+        undefined,
+        30,
+      ),
+    );
     process.stdout.write('\n');
   } finally {
     await shape.close();

@@ -15,7 +15,15 @@ import { signIn } from '../standins/oauth-client.js';
 import { closedLoop, toolCall, type Target } from './lib/load.js';
 import { freePort, log, ROOT, rssMb, sleep, stopAll } from './lib/proc.js';
 import { Report } from './lib/report.js';
-import { compareVariant, ourEnv, startBaseline, startOurs, startStandins, type Server, type Standins } from './lib/servers.js';
+import {
+  compareVariant,
+  ourEnv,
+  startBaseline,
+  startOurs,
+  startStandins,
+  type Server,
+  type Standins,
+} from './lib/servers.js';
 import { round1 } from './lib/stats.js';
 import { measureColdStart } from './sections/cold-start.js';
 import { measureDependencies } from './sections/deps.js';
@@ -29,7 +37,8 @@ const onlyArg = process.argv.find((a) => a.startsWith('--only='))?.slice('--only
 /** `--compare-dist=<dir in the repository>` and/or `--compare-env=K=V,…`: another variant measured in the same rotation. */
 const COMPARE = compareVariant(process.argv);
 const ONLY = new Set<Section>(onlyArg ? (onlyArg.split(',') as Section[]) : SECTIONS);
-for (const s of ONLY) if (!SECTIONS.includes(s)) throw new Error(`unknown section ${s}; sections: ${SECTIONS.join(', ')}`);
+for (const s of ONLY)
+  if (!SECTIONS.includes(s)) throw new Error(`unknown section ${s}; sections: ${SECTIONS.join(', ')}`);
 
 /** The issue's targets (ratios on this machine). */
 const TARGETS = {
@@ -42,15 +51,36 @@ const TARGETS = {
 };
 
 const SETTINGS = QUICK
-  ? { levels: [1, 8, 32], rounds: 3, windowMs: 1000, warmupRequests: 3000, warmupMaxMs: 6000, memoryRequests: 2000, coldRuns: 5, storeOpCalls: 20, deadlineMs: 5 * 60_000 }
-  : { levels: [1, 8, 32], rounds: 5, windowMs: 3000, warmupRequests: 20_000, warmupMaxMs: 60_000, memoryRequests: 10_000, coldRuns: 9, storeOpCalls: 50, deadlineMs: 15 * 60_000 };
+  ? {
+      levels: [1, 8, 32],
+      rounds: 3,
+      windowMs: 1000,
+      warmupRequests: 3000,
+      warmupMaxMs: 6000,
+      memoryRequests: 2000,
+      coldRuns: 5,
+      storeOpCalls: 20,
+      deadlineMs: 5 * 60_000,
+    }
+  : {
+      levels: [1, 8, 32],
+      rounds: 5,
+      windowMs: 3000,
+      warmupRequests: 20_000,
+      warmupMaxMs: 60_000,
+      memoryRequests: 10_000,
+      coldRuns: 9,
+      storeOpCalls: 50,
+      deadlineMs: 15 * 60_000,
+    };
 
 const QUERY = { name: 'search_contacts', args: { query: 'Bob', maxResults: 10 }, expect: 'Bob' };
 
 function newestMtime(dir: string): number {
   let newest = 0;
   for (const entry of readdirSync(dir, { withFileTypes: true, recursive: true })) {
-    if (entry.isFile() && entry.name.endsWith('.ts')) newest = Math.max(newest, statSync(join(entry.parentPath, entry.name)).mtimeMs);
+    if (entry.isFile() && entry.name.endsWith('.ts'))
+      newest = Math.max(newest, statSync(join(entry.parentPath, entry.name)).mtimeMs);
   }
   return newest;
 }
@@ -65,10 +95,18 @@ function buildIfStale(): void {
   }
   if (!process.argv.includes('--build') && built > newestMtime(join(ROOT, 'src'))) return log('dist/ is up to date');
   log('building dist/ …');
-  execFileSync(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'], { cwd: ROOT, stdio: 'inherit' });
+  execFileSync(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'], {
+    cwd: ROOT,
+    stdio: 'inherit',
+  });
 }
 
-async function throughputAndMemory(report: Report, standins: Standins, port: number, comparePort: number): Promise<LevelSummary[]> {
+async function throughputAndMemory(
+  report: Report,
+  standins: Standins,
+  port: number,
+  comparePort: number,
+): Promise<LevelSummary[]> {
   let ours: Server | undefined;
   let baseline: Server | undefined;
   let control: Server | undefined;
@@ -84,7 +122,14 @@ async function throughputAndMemory(report: Report, standins: Standins, port: num
     if (first.errors) throw new Error(`our server did not answer the tool call: ${first.firstError}`);
     await sleep(1000);
     const idle = rssMb(ours.child.pid);
-    report.add({ section: 'Footprint', metric: 'idle RSS after a sign-in and a tool call', value: round1(idle), unit: 'MB', target: `≤ ${TARGETS.maxIdleRssMb} MB`, verdict: idle <= TARGETS.maxIdleRssMb ? 'met' : 'MISSED' });
+    report.add({
+      section: 'Footprint',
+      metric: 'idle RSS after a sign-in and a tool call',
+      value: round1(idle),
+      unit: 'MB',
+      target: `≤ ${TARGETS.maxIdleRssMb} MB`,
+      verdict: idle <= TARGETS.maxIdleRssMb ? 'met' : 'MISSED',
+    });
 
     const googleToken = await standins.googleAccessToken();
     baseline = await startBaseline(standins, googleToken);
@@ -94,18 +139,32 @@ async function throughputAndMemory(report: Report, standins: Standins, port: num
       // Its own sign-in: with the memory store, each server only knows the grants made through it.
       compare = await startOurs(ourEnv({ port: comparePort, standins }), [], COMPARE);
       const signedIn = await signIn(compare.url, { loginHint: 'alice@example.com' });
-      compareTarget = { target: toolCall(`${compare.url}/mcp`, signedIn.tokens.access_token, QUERY.name, QUERY.args, QUERY.expect), pid: compare.child.pid };
+      compareTarget = {
+        target: toolCall(`${compare.url}/mcp`, signedIn.tokens.access_token, QUERY.name, QUERY.args, QUERY.expect),
+        pid: compare.child.pid,
+      };
     }
     const summaries = await measureThroughput(
       report,
       {
         ours: { target: oursTarget, pid: ours.child.pid },
-        baseline: { target: toolCall(`${baseline.url}/mcp`, undefined, QUERY.name, QUERY.args, QUERY.expect), pid: baseline.child.pid },
-        control: { target: toolCall(`${control.url}/mcp`, undefined, QUERY.name, QUERY.args, QUERY.expect), pid: control.child.pid },
+        baseline: {
+          target: toolCall(`${baseline.url}/mcp`, undefined, QUERY.name, QUERY.args, QUERY.expect),
+          pid: baseline.child.pid,
+        },
+        control: {
+          target: toolCall(`${control.url}/mcp`, undefined, QUERY.name, QUERY.args, QUERY.expect),
+          pid: control.child.pid,
+        },
         ...(compareTarget ? { compare: compareTarget } : {}),
       },
       standins,
-      { ...SETTINGS, minThroughputRatio: TARGETS.minThroughputRatio, maxP99Ratio: TARGETS.maxP99Ratio, compareLabel: COMPARE?.label },
+      {
+        ...SETTINGS,
+        minThroughputRatio: TARGETS.minThroughputRatio,
+        maxP99Ratio: TARGETS.maxP99Ratio,
+        compareLabel: COMPARE?.label,
+      },
     );
 
     // RSS growth over many requests, after the warm-up and the measured windows brought the heap to its working size.
@@ -137,7 +196,9 @@ async function main(): Promise<void> {
   const throughputPort = await freePort();
   const signInPort = await freePort();
   const comparePort = await freePort();
-  const standins = await startStandins([throughputPort, signInPort, comparePort].map((p) => `http://127.0.0.1:${p}/oauth/google/callback`));
+  const standins = await startStandins(
+    [throughputPort, signInPort, comparePort].map((p) => `http://127.0.0.1:${p}/oauth/google/callback`),
+  );
   let levels: LevelSummary[] = [];
   try {
     if (ONLY.has('store-ops')) {
@@ -150,7 +211,12 @@ async function main(): Promise<void> {
     }
     if (ONLY.has('cold-start')) {
       log('cold start …');
-      await measureColdStart(report, standins, { runs: SETTINGS.coldRuns, maxRatio: TARGETS.maxColdStartRatio, signInPort, compare: COMPARE });
+      await measureColdStart(report, standins, {
+        runs: SETTINGS.coldRuns,
+        maxRatio: TARGETS.maxColdStartRatio,
+        signInPort,
+        compare: COMPARE,
+      });
     }
     if (ONLY.has('deps')) {
       log('dependency size …');
@@ -173,7 +239,9 @@ async function main(): Promise<void> {
   };
   writeFileSync(join(ROOT, 'bench/results.json'), `${JSON.stringify(out, null, 2)}\n`);
   process.stdout.write(`${report.table()}\n\n`);
-  process.stdout.write(`Node ${process.version}; ${QUICK ? 'quick mode; ' : ''}${out.seconds} s; load average ${load0.toFixed(1)} → ${load1.toFixed(1)} on ${(await import('node:os')).availableParallelism()} CPUs. Results in bench/results.json.\n`);
+  process.stdout.write(
+    `Node ${process.version}; ${QUICK ? 'quick mode; ' : ''}${out.seconds} s; load average ${load0.toFixed(1)} → ${load1.toFixed(1)} on ${(await import('node:os')).availableParallelism()} CPUs. Results in bench/results.json.\n`,
+  );
 }
 
 const deadline = setTimeout(() => {

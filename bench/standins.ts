@@ -18,14 +18,22 @@ import type { Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { startGoogleStandin } from '../standins/google.js';
 import { startPeopleStandin } from '../standins/people.js';
-import { STANDIN_GOOGLE_CLIENT_ID as GOOGLE_CLIENT_ID, STANDIN_GOOGLE_CLIENT_SECRET as GOOGLE_CLIENT_SECRET } from '../standins/wiring.js';
+import {
+  STANDIN_GOOGLE_CLIENT_ID as GOOGLE_CLIENT_ID,
+  STANDIN_GOOGLE_CLIENT_SECRET as GOOGLE_CLIENT_SECRET,
+} from '../standins/wiring.js';
 
 /** The stand-in records every request for tests; the bench sends hundreds of thousands. */
 const TRIM_RECORDS_EVERY_MS = 1000;
 
 const { redirectUris } = JSON.parse(process.env.BENCH_STANDINS ?? '{"redirectUris":[]}') as { redirectUris: string[] };
-const google = await startGoogleStandin({ clients: [{ client_id: GOOGLE_CLIENT_ID, client_secret: GOOGLE_CLIENT_SECRET, redirect_uris: redirectUris }] });
-const people = await startPeopleStandin({ verifyToken: (t) => google.verifyAccessToken(t), users: google.users.filter((u) => u.emailVerified) });
+const google = await startGoogleStandin({
+  clients: [{ client_id: GOOGLE_CLIENT_ID, client_secret: GOOGLE_CLIENT_SECRET, redirect_uris: redirectUris }],
+});
+const people = await startPeopleStandin({
+  verifyToken: (t) => google.verifyAccessToken(t),
+  users: google.users.filter((u) => u.emailVerified),
+});
 
 // Every TCP connection the People stand-in accepts (Node publishes accepted sockets on this channel).
 let peopleConnections = 0;
@@ -64,4 +72,6 @@ process.on('SIGINT', () => void shutdown());
 process.stdin.on('end', () => void shutdown());
 process.stdin.resume();
 
-process.stdout.write(`STANDINS ${JSON.stringify({ google: google.url, people: people.url, control: `http://127.0.0.1:${(control.address() as AddressInfo).port}` })}\n`);
+process.stdout.write(
+  `STANDINS ${JSON.stringify({ google: google.url, people: people.url, control: `http://127.0.0.1:${(control.address() as AddressInfo).port}` })}\n`,
+);

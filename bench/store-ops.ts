@@ -23,9 +23,19 @@ export async function measureStoreOps(calls = 10): Promise<StoreOps> {
     const { client, tokens } = await signIn(h.baseUrl, { loginHint: 'bob@acme.test' });
     const signInOps = counting.counts();
     counting.reset();
-    const r = await tokenRequest(h.baseUrl, { grant_type: 'refresh_token', refresh_token: tokens.refresh_token, ...clientAuth(client) });
+    const r = await tokenRequest(h.baseUrl, {
+      grant_type: 'refresh_token',
+      refresh_token: tokens.refresh_token,
+      ...clientAuth(client),
+    });
     const refresh = counting.counts();
-    const call = () => mcpPost(h.mcpUrl, r.body.access_token, { jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'search_contacts', arguments: { query: 'Bob' } } }).then((x) => x.text());
+    const call = () =>
+      mcpPost(h.mcpUrl, r.body.access_token, {
+        jsonrpc: '2.0',
+        id: 1,
+        method: 'tools/call',
+        params: { name: 'search_contacts', arguments: { query: 'Bob' } },
+      }).then((x) => x.text());
     await call();
     counting.reset();
     for (let i = 0; i < calls; i++) await call();

@@ -140,7 +140,12 @@ class Extractor {
   }
 
   /** Terraform type name -> class fqn, for resources and data sources, from the classes' doc links. */
-  classesByTerraformType(): { resources: Map<string, string>; dataSources: Map<string, string>; provider?: string; version?: string } {
+  classesByTerraformType(): {
+    resources: Map<string, string>;
+    dataSources: Map<string, string>;
+    provider?: string;
+    version?: string;
+  } {
     const resources = new Map<string, string>();
     const dataSources = new Map<string, string>();
     let provider: string | undefined;
@@ -148,7 +153,10 @@ class Extractor {
     for (const type of Object.values(this.assembly.types)) {
       if (type.kind !== 'class') continue;
       if (type.base === 'cdktf.TerraformProvider') provider = type.fqn;
-      const link = /\{@link https:\/\/registry\.terraform\.io\/providers\/[^/]+\/[^/]+\/([0-9.]+)\/docs(?:\/(resources|data-sources)\/\S+)? (\S+)\}/.exec(type.docs?.summary ?? '');
+      const link =
+        /\{@link https:\/\/registry\.terraform\.io\/providers\/[^/]+\/[^/]+\/([0-9.]+)\/docs(?:\/(resources|data-sources)\/\S+)? (\S+)\}/.exec(
+          type.docs?.summary ?? '',
+        );
       if (!link) continue;
       version ??= link[1];
       if (type.base === 'cdktf.TerraformResource' && link[2] === 'resources') resources.set(link[3]!, type.fqn);
@@ -169,7 +177,9 @@ function sortBlock<T extends BlockSchema>(schema: T): T {
 async function main(): Promise<void> {
   const nodeModules = process.argv[2];
   if (!nodeModules) {
-    console.error('usage: npx tsx scripts/extract-provider-schema.ts <node_modules dir holding @cdktf/provider-google and @cdktf/provider-random>');
+    console.error(
+      'usage: npx tsx scripts/extract-provider-schema.ts <node_modules dir holding @cdktf/provider-google and @cdktf/provider-random>',
+    );
     process.exit(2);
   }
   const config = await loadTerraform();
@@ -209,7 +219,8 @@ async function main(): Promise<void> {
         missing.delete(`data ${type}`);
       }
     }
-    for (const mismatch of extractor.mismatches) console.warn(`note: doc anchor differs from camelCase name: ${mismatch}`);
+    for (const mismatch of extractor.mismatches)
+      console.warn(`note: doc anchor differs from camelCase name: ${mismatch}`);
   }
   if (missing.size > 0) throw new Error(`not found in any provider package: ${[...missing].join(', ')}`);
 
@@ -219,7 +230,9 @@ async function main(): Promise<void> {
   output.resources = sortObject(output.resources);
   output.data_sources = sortObject(output.data_sources);
   writeFileSync(providerSchemaPath, `${JSON.stringify(output, null, 1)}\n`);
-  console.log(`wrote ${providerSchemaPath}: ${used.resources.length} resource types, ${used.dataSources.length} data source types`);
+  console.log(
+    `wrote ${providerSchemaPath}: ${used.resources.length} resource types, ${used.dataSources.length} data source types`,
+  );
 }
 
 await main();

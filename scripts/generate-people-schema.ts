@@ -54,7 +54,8 @@ export function generatePeopleSchema(): Schema {
   const require = createRequire(import.meta.url);
   const peopleDir = path.dirname(require.resolve('@googleapis/people/package.json'));
   const dts = path.join(peopleDir, 'build', 'v1.d.ts');
-  const version = (JSON.parse(readFileSync(path.join(peopleDir, 'package.json'), 'utf8')) as { version: string }).version;
+  const version = (JSON.parse(readFileSync(path.join(peopleDir, 'package.json'), 'utf8')) as { version: string })
+    .version;
 
   const generator = createGenerator({
     path: dts,
@@ -99,7 +100,9 @@ function main(): void {
       /* missing file counts as stale */
     }
     if (current !== text) {
-      process.stderr.write(`${path.relative(process.cwd(), outFile)} is stale: run npx tsx scripts/generate-people-schema.ts\n`);
+      process.stderr.write(
+        `${path.relative(process.cwd(), outFile)} is stale: run npx tsx scripts/generate-people-schema.ts\n`,
+      );
       process.exit(1);
     }
     return;

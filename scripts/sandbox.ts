@@ -103,7 +103,10 @@ export function sandboxBanner(sandbox: Sandbox): string {
     MCP URL (paste into your client):  ${config.mcpUrl}
     Landing page:                      ${baseUrl}/
     Your connected apps:               ${baseUrl}/account
-    Stand-in Google sign-in:           ${google.url}  (pick a sample user: ${google.users.filter((u) => u.emailVerified).map((u) => u.email).join(', ')})
+    Stand-in Google sign-in:           ${google.url}  (pick a sample user: ${google.users
+      .filter((u) => u.emailVerified)
+      .map((u) => u.email)
+      .join(', ')})
     Store:                             ${storeKind}${config.readOnly ? ' (read-only mode)' : ''}
     Client ID metadata documents:      ${cimd}
 
@@ -127,7 +130,8 @@ function arg(name: string): string | undefined {
 
 async function main() {
   const storeKind = arg('store') ?? process.env.STORE ?? 'memory';
-  if (storeKind !== 'memory' && storeKind !== 'firestore') throw new Error(`--store must be memory or firestore (got "${storeKind}")`);
+  if (storeKind !== 'memory' && storeKind !== 'firestore')
+    throw new Error(`--store must be memory or firestore (got "${storeKind}")`);
   const cimd = (arg('cimd') ?? 'on').toLowerCase();
   if (!['on', 'off', 'true', 'false'].includes(cimd)) throw new Error(`--cimd must be on or off (got "${cimd}")`);
   const sandbox = await startSandbox({

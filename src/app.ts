@@ -92,7 +92,16 @@ export function createApp(deps: AppDeps): App {
       // and it starts a fresh sign-in instead of looping on 401s.
       const grantIds = await revokeAccount(store, googleTokens, accountId, { revokeAtGoogle: false });
       grantIds.forEach(onGrantRevoked);
-      log().warn({ event: 'grant.revoked', reason: 'google_invalid_grant', accountId, email: googleTokens.knownEmail(accountId), grants: grantIds.length }, 'Google sign-in revoked; grants ended');
+      log().warn(
+        {
+          event: 'grant.revoked',
+          reason: 'google_invalid_grant',
+          accountId,
+          email: googleTokens.knownEmail(accountId),
+          grants: grantIds.length,
+        },
+        'Google sign-in revoked; grants ended',
+      );
     },
   });
   const trash = new ContactTrash(store, keys, config.trashDays);
@@ -116,7 +125,10 @@ export function createApp(deps: AppDeps): App {
     res.on('finish', () => {
       const ms = Number(process.hrtime.bigint() - started) / 1e6;
       const level = res.statusCode >= 500 ? 'error' : 'debug';
-      reqLogger[level]({ route: routeOf(req.path), method: req.method, status: res.statusCode, latencyMs: Math.round(ms * 10) / 10 }, 'request');
+      reqLogger[level](
+        { route: routeOf(req.path), method: req.method, status: res.statusCode, latencyMs: Math.round(ms * 10) / 10 },
+        'request',
+      );
     });
     withRequestLogger(reqLogger, next);
   });
@@ -143,14 +155,23 @@ export function createApp(deps: AppDeps): App {
       200,
       'Google Contacts for Claude',
       html`<div class="card">
-<h1>Google Contacts for Claude</h1>
-<p>This server lets Claude and other MCP clients search and manage your Google Contacts after you sign in with Google.</p>
-<p>To connect, add a custom connector in Claude (Settings → Connectors → Add custom connector) and paste this URL:</p>
-<code class="url">${config.mcpUrl}</code>
-<p>Already connected? <a href="/account">See and disconnect your connected apps</a>.</p>
-<p class="muted">${config.readOnly ? 'This server is read-only: it can look up contacts but not change them.' : 'Claude will be able to read, create, update and delete contacts and groups.'} Your Google tokens stay on this server and are never given to Claude.</p>
-${config.allowedDomains.length || config.allowedEmails.length ? html`<p class="muted">Only accounts your administrator allowed can sign in.</p>` : raw('')}
-</div>`,
+        <h1>Google Contacts for Claude</h1>
+        <p>
+          This server lets Claude and other MCP clients search and manage your Google Contacts after you sign in with
+          Google.
+        </p>
+        <p>
+          To connect, add a custom connector in Claude (Settings → Connectors → Add custom connector) and paste this
+          URL:
+        </p>
+        <code class="url">${config.mcpUrl}</code>
+        <p>Already connected? <a href="/account">See and disconnect your connected apps</a>.</p>
+        <p class="muted">
+          ${config.readOnly ? 'This server is read-only: it can look up contacts but not change them.' : 'Claude will be able to read, create, update and delete contacts and groups.'}
+          Your Google tokens stay on this server and are never given to Claude.
+        </p>
+        ${config.allowedDomains.length || config.allowedEmails.length ? html`<p class="muted">Only accounts your administrator allowed can sign in.</p>` : raw('')}
+      </div>`,
     );
   });
 
@@ -171,7 +192,13 @@ ${config.allowedDomains.length || config.allowedEmails.length ? html`<p class="m
   // RFC 8414 metadata: oidc-provider serves /.well-known/openid-configuration; the other names and the
   // path-inserted variants some clients try (issuer "with a path") get the same document.
   app.get(
-    ['/.well-known/oauth-authorization-server', '/.well-known/oauth-authorization-server/mcp', '/.well-known/openid-configuration/mcp', '/mcp/.well-known/openid-configuration', '/mcp/.well-known/oauth-authorization-server'],
+    [
+      '/.well-known/oauth-authorization-server',
+      '/.well-known/oauth-authorization-server/mcp',
+      '/.well-known/openid-configuration/mcp',
+      '/mcp/.well-known/openid-configuration',
+      '/mcp/.well-known/oauth-authorization-server',
+    ],
     (req: Request, _res: Response, next: NextFunction) => {
       req.url = '/.well-known/openid-configuration';
       next();
@@ -182,10 +209,38 @@ ${config.allowedDomains.length || config.allowedEmails.length ? html`<p class="m
   app.get('/authorize', normalizeAuthorizeScope([...OIDC_SCOPES, scope], scope, config.mcpUrl));
   // oidc-provider reads these bodies itself and would answer an oversized one 400 without draining it.
   app.post(['/revoke', '/introspect'], limitOAuthBody(OAUTH_FORM_MAX_BYTES, 'Request'));
-  app.post('/token', createTokenRateLimit({ perClientPerMinute: config.tokenRequestsPerClientPerMinute, globalPerMinute: config.tokenRequestsPerMinute, mcpUrl: config.mcpUrl, knownScopes: [...OIDC_SCOPES, scope] }));
+  app.post(
+    '/token',
+    createTokenRateLimit({
+      perClientPerMinute: config.tokenRequestsPerClientPerMinute,
+      globalPerMinute: config.tokenRequestsPerMinute,
+      mcpUrl: config.mcpUrl,
+      knownScopes: [...OIDC_SCOPES, scope],
+    }),
+  );
 
-  app.use(createMcpRouter({ config, verifier, people, trash, scope, tools: deps.tools, allowedOrigins: config.allowedOrigins }));
-  app.use(createAccountRouter({ config, store, keys, google, googleTokens, provider: getAuthorizationServer, onGrantRevoked }));
+  app.use(
+    createMcpRouter({
+      config,
+      verifier,
+      people,
+      trash,
+      scope,
+      tools: deps.tools,
+      allowedOrigins: config.allowedOrigins,
+    }),
+  );
+  app.use(
+    createAccountRouter({
+      config,
+      store,
+      keys,
+      google,
+      googleTokens,
+      provider: getAuthorizationServer,
+      onGrantRevoked,
+    }),
+  );
   app.use(createInteractionRouter({ config, provider: getAuthorizationServer, store, keys, google, googleTokens }));
 
   // oidc-provider derives endpoint URLs from the request's host and scheme; pin them to BASE_URL so the
@@ -194,7 +249,10 @@ ${config.allowedDomains.length || config.allowedEmails.length ? html`<p class="m
   app.use(async (req: Request, res: Response) => {
     req.headers['x-forwarded-host'] = publicBase.host;
     req.headers['x-forwarded-proto'] = publicBase.protocol.replace(':', '');
-    providerCallback ??= (await getAuthorizationServer()).callback() as unknown as (req: Request, res: Response) => unknown;
+    providerCallback ??= (await getAuthorizationServer()).callback() as unknown as (
+      req: Request,
+      res: Response,
+    ) => unknown;
     await providerCallback(req, res);
   });
 
@@ -206,7 +264,8 @@ ${config.allowedDomains.length || config.allowedEmails.length ? html`<p class="m
       storeUnavailable().send(res);
       return;
     }
-    const status = (err as { status?: number; statusCode?: number }).status ?? (err as { statusCode?: number }).statusCode;
+    const status =
+      (err as { status?: number; statusCode?: number }).status ?? (err as { statusCode?: number }).statusCode;
     if (typeof status === 'number' && status >= 400 && status < 500) {
       new OAuthHttpError(status, 'invalid_request', (err as Error).message?.slice(0, 200) ?? 'Bad request').send(res);
       return;
@@ -219,5 +278,15 @@ ${config.allowedDomains.length || config.allowedEmails.length ? html`<p class="m
     await people.api().catch(() => undefined);
   };
 
-  return { app, authorizationServer: getAuthorizationServer, keys, googleTokens, people, verifier, trash, pending, warmUp };
+  return {
+    app,
+    authorizationServer: getAuthorizationServer,
+    keys,
+    googleTokens,
+    people,
+    verifier,
+    trash,
+    pending,
+    warmUp,
+  };
 }

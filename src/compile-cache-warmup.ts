@@ -26,8 +26,13 @@ if (!dir) {
   process.exit(2);
 }
 const enabled = module.enableCompileCache(dir);
-if (enabled.status === module.constants.compileCacheStatus.FAILED || enabled.status === module.constants.compileCacheStatus.DISABLED) {
-  process.stderr.write(`compile-cache-warmup: the compile cache is not usable in ${dir}: ${enabled.message ?? 'disabled'}\n`);
+if (
+  enabled.status === module.constants.compileCacheStatus.FAILED ||
+  enabled.status === module.constants.compileCacheStatus.DISABLED
+) {
+  process.stderr.write(
+    `compile-cache-warmup: the compile cache is not usable in ${dir}: ${enabled.message ?? 'disabled'}\n`,
+  );
   process.exit(1);
 }
 
@@ -48,5 +53,7 @@ await import('google-auth-library');
 await import('@googleapis/people');
 
 module.flushCompileCache();
-process.stdout.write(`compile-cache-warmup: ${enabled.directory ?? dir} filled in ${Date.now() - started} ms (uid ${process.getuid?.() ?? '?'})\n`);
+process.stdout.write(
+  `compile-cache-warmup: ${enabled.directory ?? dir} filled in ${Date.now() - started} ms (uid ${process.getuid?.() ?? '?'})\n`,
+);
 process.exit(0);

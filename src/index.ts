@@ -13,6 +13,8 @@ try {
 
 const { main } = await import('./main.js');
 main().catch((err: unknown) => {
-  process.stderr.write(`${JSON.stringify({ severity: 'CRITICAL', message: 'startup failed', error: (err as Error).message })}\n`);
+  process.stderr.write(
+    `${JSON.stringify({ severity: 'CRITICAL', message: 'startup failed', error: (err as Error).message })}\n`,
+  );
   process.exit(1);
 });

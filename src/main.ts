@@ -16,7 +16,9 @@ export async function main(): Promise<void> {
     config = loadConfig(await resolveSecretReferences(process.env));
   } catch (err) {
     if (err instanceof ConfigError) {
-      process.stderr.write(`${JSON.stringify({ severity: 'CRITICAL', message: err.message, problems: err.problems })}\n`);
+      process.stderr.write(
+        `${JSON.stringify({ severity: 'CRITICAL', message: err.message, problems: err.problems })}\n`,
+      );
       process.exit(78);
     }
     throw err;
@@ -29,7 +31,11 @@ export async function main(): Promise<void> {
       'ALLOWED_DOMAINS and ALLOWED_EMAILS are empty: ANY verified Google account can sign in and use this server. Set one of them to restrict access.',
     );
   }
-  if (config.allowLoopbackHttp) logger.warn({ event: 'config.loopback_http' }, 'DANGEROUSLY_ALLOW_LOOPBACK_HTTP=true: plain-http loopback URLs are accepted (sandbox/tests only)');
+  if (config.allowLoopbackHttp)
+    logger.warn(
+      { event: 'config.loopback_http' },
+      'DANGEROUSLY_ALLOW_LOOPBACK_HTTP=true: plain-http loopback URLs are accepted (sandbox/tests only)',
+    );
 
   const store = await createStore(config);
   // Checked in the background: a slow or absent database must not stop the server from answering
@@ -50,15 +56,28 @@ export async function main(): Promise<void> {
   server.headersTimeout = 66_000;
   server.requestTimeout = 0; // Cloud Run enforces the request timeout.
   server.listen(config.port, () => {
-    logger.info({ event: 'server.started', port: config.port, mcpUrl: config.mcpUrl, store: config.store, readOnly: config.readOnly }, `listening on ${config.port}; MCP URL ${config.mcpUrl}`);
+    logger.info(
+      {
+        event: 'server.started',
+        port: config.port,
+        mcpUrl: config.mcpUrl,
+        store: config.store,
+        readOnly: config.readOnly,
+      },
+      `listening on ${config.port}; MCP URL ${config.mcpUrl}`,
+    );
     // After listen, not before: /healthz (the startup probe) answers as early as it can, and the first
     // tool call finds the People client loaded, or loading while it waits for its Firestore reads.
     const warmStarted = performance.now();
-    void warmUp().then(() => logger.debug({ event: 'server.warm', ms: Math.round(performance.now() - warmStarted) }, 'first-request dependencies loaded'));
+    void warmUp().then(() =>
+      logger.debug(
+        { event: 'server.warm', ms: Math.round(performance.now() - warmStarted) },
+        'first-request dependencies loaded',
+      ),
+    );
   });
 
   const stop = createShutdown({ server, store, logger, exit: (code) => process.exit(code) });
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
 }
-

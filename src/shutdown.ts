@@ -66,7 +66,9 @@ export function createShutdown(deps: {
     logger.info({ event: 'server.stopping', signal }, 'stopping: no new connections; draining in-flight requests');
 
     setTimeout(() => {
-      process.stderr.write(`${JSON.stringify({ severity: 'ERROR', event: 'server.shutdown_deadline', message: `shutdown did not finish within ${timings.deadlineMs} ms; exiting now` })}\n`);
+      process.stderr.write(
+        `${JSON.stringify({ severity: 'ERROR', event: 'server.shutdown_deadline', message: `shutdown did not finish within ${timings.deadlineMs} ms; exiting now` })}\n`,
+      );
       exit(1);
     }, timings.deadlineMs).unref();
 
@@ -81,12 +83,28 @@ export function createShutdown(deps: {
       if (drain === 'timeout') {
         // A client that never finishes its request (or a hung upstream call) must not keep the instance
         // past Cloud Run's SIGKILL: cut what is left.
-        logger.warn({ event: 'server.drain_timeout', drainMs: timings.drainMs }, `in-flight requests still open after ${timings.drainMs} ms; closing their connections`);
+        logger.warn(
+          { event: 'server.drain_timeout', drainMs: timings.drainMs },
+          `in-flight requests still open after ${timings.drainMs} ms; closing their connections`,
+        );
         server.closeAllConnections();
       }
       const storeClose = await within(timings.storeCloseMs, store.close());
-      if (storeClose === 'timeout') logger.warn({ event: 'store.close_timeout', storeCloseMs: timings.storeCloseMs }, 'the store did not close in time');
-      logger.info({ event: 'server.stopped', signal, ms: Date.now() - started, drained: drain === 'done', storeClosed: storeClose === 'done' }, 'stopped');
+      if (storeClose === 'timeout')
+        logger.warn(
+          { event: 'store.close_timeout', storeCloseMs: timings.storeCloseMs },
+          'the store did not close in time',
+        );
+      logger.info(
+        {
+          event: 'server.stopped',
+          signal,
+          ms: Date.now() - started,
+          drained: drain === 'done',
+          storeClosed: storeClose === 'done',
+        },
+        'stopped',
+      );
       logger.flush(() => exit(0));
     })();
   };

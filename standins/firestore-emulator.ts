@@ -23,7 +23,8 @@ import { Firestore, type DocumentData, type Settings } from '@google-cloud/fires
 import { decodeKey } from '../src/storage/firestore.js';
 
 /** Where Debian's google-cloud-cli-firestore-emulator package puts the jar; FIRESTORE_EMULATOR_JAR overrides. */
-export const DEFAULT_FIRESTORE_EMULATOR_JAR = '/usr/lib/google-cloud-sdk/platform/cloud-firestore-emulator/cloud-firestore-emulator.jar';
+export const DEFAULT_FIRESTORE_EMULATOR_JAR =
+  '/usr/lib/google-cloud-sdk/platform/cloud-firestore-emulator/cloud-firestore-emulator.jar';
 const jarPath = () => process.env.FIRESTORE_EMULATOR_JAR || DEFAULT_FIRESTORE_EMULATOR_JAR;
 const MAIN_CLASS = 'com.google.cloud.datastore.emulator.firestore.CloudFirestore';
 const INSTALL_HINT =
@@ -184,7 +185,9 @@ async function waitReady(port: number, run: Running, spawnError: () => Error | u
     const err = spawnError();
     if (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
-        throw new Error(`Cannot start the Firestore emulator: \`java\` is not installed or not on PATH. ${INSTALL_HINT}`);
+        throw new Error(
+          `Cannot start the Firestore emulator: \`java\` is not installed or not on PATH. ${INSTALL_HINT}`,
+        );
       }
       throw new Error(`Cannot start the Firestore emulator: ${err.message}. ${INSTALL_HINT}`);
     }
@@ -202,7 +205,9 @@ async function waitReady(port: number, run: Running, spawnError: () => Error | u
     await new Promise((r) => setTimeout(r, 100));
   }
   killGroup(run.child, 'SIGKILL');
-  throw new Error(`The Firestore emulator did not answer "Ok" on 127.0.0.1:${port} within ${READY_TIMEOUT_MS} ms. Output:\n${run.output()}`);
+  throw new Error(
+    `The Firestore emulator did not answer "Ok" on 127.0.0.1:${port} within ${READY_TIMEOUT_MS} ms. Output:\n${run.output()}`,
+  );
 }
 
 /**
@@ -264,7 +269,10 @@ async function launch(port: number, extraArgs: string[]): Promise<{ run: Running
 }
 
 /** Starts the emulator on a given 127.0.0.1 port (for restart-on-the-same-port scenarios). */
-export async function startFirestoreEmulatorOnPort(port: number, opts: { projectId?: string } = {}): Promise<FirestoreEmulator> {
+export async function startFirestoreEmulatorOnPort(
+  port: number,
+  opts: { projectId?: string } = {},
+): Promise<FirestoreEmulator> {
   checkInstalled();
   const started = await launch(port, []);
   return handle(port, started, opts.projectId ?? `demo-test-${randomBytes(4).toString('hex')}`);
@@ -308,8 +316,11 @@ function handle(port: number, first: { run: Running; startupMs: number }, projec
         body: JSON.stringify({ database: `projects/${projectId}/databases/(default)`, export_directory: dir }),
         signal: AbortSignal.timeout(30_000),
       });
-      if (!res.ok) throw new Error(`exporting the Firestore emulator data failed: HTTP ${res.status} ${await res.text()}`);
-      const meta = (readdirSync(dir, { recursive: true }) as string[]).find((f) => f.endsWith('.overall_export_metadata'));
+      if (!res.ok)
+        throw new Error(`exporting the Firestore emulator data failed: HTTP ${res.status} ${await res.text()}`);
+      const meta = (readdirSync(dir, { recursive: true }) as string[]).find((f) =>
+        f.endsWith('.overall_export_metadata'),
+      );
       if (!meta) throw new Error(`the Firestore emulator export wrote no metadata file in ${dir}`);
       return { dir, metadata: join(dir, meta) };
     } catch (err) {
@@ -331,7 +342,14 @@ function handle(port: number, first: { run: Running; startupMs: number }, projec
       delete process.env.FIRESTORE_EMULATOR_HOST;
       try {
         // universeDomain: without it the client asks Application Default Credentials (a metadata-server lookup).
-        const db = new Firestore({ projectId, host, ssl: false, ignoreUndefinedProperties: true, universeDomain: 'googleapis.com', ...settings });
+        const db = new Firestore({
+          projectId,
+          host,
+          ssl: false,
+          ignoreUndefinedProperties: true,
+          universeDomain: 'googleapis.com',
+          ...settings,
+        });
         clients.push(db);
         return db;
       } finally {
@@ -351,7 +369,8 @@ function handle(port: number, first: { run: Running; startupMs: number }, projec
         const out: Array<{ collection: string; id: string; key: string; fields: DocumentData }> = [];
         for (const col of await db.listCollections()) {
           const snap = await col.get();
-          for (const doc of snap.docs) out.push({ collection: col.id, id: doc.id, key: decodeKey(doc.id), fields: doc.data() });
+          for (const doc of snap.docs)
+            out.push({ collection: col.id, id: doc.id, key: decodeKey(doc.id), fields: doc.data() });
         }
         return out;
       } finally {
@@ -375,7 +394,10 @@ function handle(port: number, first: { run: Running; startupMs: number }, projec
         dropExport();
         saved = await exportData();
       }
-      if (opts.keepData && !saved) throw new Error('restart({ keepData: true }) after stop() needs stop({ keepData: true }) to have saved the data');
+      if (opts.keepData && !saved)
+        throw new Error(
+          'restart({ keepData: true }) after stop() needs stop({ keepData: true }) to have saved the data',
+        );
       const extra = saved && opts.keepData !== false ? [`--import-data=${saved.metadata}`] : [];
       if (run) await stopRunning(run);
       run = undefined;

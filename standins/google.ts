@@ -152,16 +152,39 @@ const OIDC_SCOPES = ['openid', 'email', 'profile'];
 
 /** Google API scopes the stand-in accepts without `extraScopes` (the suffix after .../auth/). */
 export const KNOWN_GOOGLE_SCOPES: readonly string[] = [
-  'userinfo.email', 'userinfo.profile',
-  'contacts', 'contacts.readonly', 'contacts.other.readonly', 'directory.readonly',
-  'user.addresses.read', 'user.birthday.read', 'user.emails.read', 'user.gender.read',
-  'user.organization.read', 'user.phonenumbers.read',
-  'admin.directory.user.readonly', 'admin.directory.group.readonly',
-  'calendar', 'calendar.readonly', 'calendar.events', 'calendar.events.readonly',
-  'drive', 'drive.readonly', 'drive.file', 'drive.metadata.readonly',
-  'gmail.readonly', 'gmail.send', 'gmail.modify', 'gmail.labels',
-  'spreadsheets', 'spreadsheets.readonly', 'documents', 'documents.readonly',
-  'tasks', 'tasks.readonly', 'cloud-platform',
+  'userinfo.email',
+  'userinfo.profile',
+  'contacts',
+  'contacts.readonly',
+  'contacts.other.readonly',
+  'directory.readonly',
+  'user.addresses.read',
+  'user.birthday.read',
+  'user.emails.read',
+  'user.gender.read',
+  'user.organization.read',
+  'user.phonenumbers.read',
+  'admin.directory.user.readonly',
+  'admin.directory.group.readonly',
+  'calendar',
+  'calendar.readonly',
+  'calendar.events',
+  'calendar.events.readonly',
+  'drive',
+  'drive.readonly',
+  'drive.file',
+  'drive.metadata.readonly',
+  'gmail.readonly',
+  'gmail.send',
+  'gmail.modify',
+  'gmail.labels',
+  'spreadsheets',
+  'spreadsheets.readonly',
+  'documents',
+  'documents.readonly',
+  'tasks',
+  'tasks.readonly',
+  'cloud-platform',
 ].map((name) => `https://www.googleapis.com/auth/${name}`);
 const PROFILE_CLAIMS = ['name', 'given_name', 'family_name', 'picture'];
 const EMAIL_CLAIMS = ['email', 'email_verified'];
@@ -319,7 +342,10 @@ function selfSignedCertificatePem(publicKey: KeyObject, privateKey: KeyObject): 
   );
   const signature = cryptoSign('sha256', tbs, privateKey);
   const der = derSeq(tbs, sha256WithRsa, tlv(0x03, Buffer.from([0]), signature));
-  const b64 = der.toString('base64').replace(/(.{64})/g, '$1\n').replace(/\n$/, '');
+  const b64 = der
+    .toString('base64')
+    .replace(/(.{64})/g, '$1\n')
+    .replace(/\n$/, '');
   const pem = `-----BEGIN CERTIFICATE-----\n${b64}\n-----END CERTIFICATE-----\n`;
   new X509Certificate(pem); // throws if the encoding is wrong
   return pem;
@@ -391,7 +417,9 @@ export async function startGoogleStandin(opts: GoogleStandinOptions): Promise<Go
 
   const { publicKey, privateKey } = await new Promise<{ publicKey: KeyObject; privateKey: KeyObject }>(
     (resolve, reject) => {
-      generateKeyPair('rsa', { modulusLength: 2048 }, (err, pub, priv) => (err ? reject(err) : resolve({ publicKey: pub, privateKey: priv })));
+      generateKeyPair('rsa', { modulusLength: 2048 }, (err, pub, priv) =>
+        err ? reject(err) : resolve({ publicKey: pub, privateKey: priv }),
+      );
     },
   );
   const kid = randomBytes(20).toString('hex');
@@ -621,7 +649,8 @@ export async function startGoogleStandin(opts: GoogleStandinOptions): Promise<Go
     const params = (ctx.oidc?.params ?? {}) as Record<string, unknown>;
     const grantType = typeof params.grant_type === 'string' ? params.grant_type : '';
     record.grant_type = grantType;
-    record.client_id = ctx.oidc?.client?.clientId ?? (typeof params.client_id === 'string' ? params.client_id : undefined);
+    record.client_id =
+      ctx.oidc?.client?.clientId ?? (typeof params.client_id === 'string' ? params.client_id : undefined);
     const body = koaCtx.body as Record<string, unknown> | undefined;
     if (koaCtx.status === 200 && body && typeof body === 'object') {
       if (grantType === 'refresh_token') {
@@ -646,7 +675,10 @@ export async function startGoogleStandin(opts: GoogleStandinOptions): Promise<Go
     const location = koaCtx.response.get('location');
     if (!location) return;
     const target = new URL(location, issuer);
-    if (target.origin === issuer && (target.pathname.startsWith('/interaction/') || target.pathname.startsWith(`${AUTH_PATH}/`))) {
+    if (
+      target.origin === issuer &&
+      (target.pathname.startsWith('/interaction/') || target.pathname.startsWith(`${AUTH_PATH}/`))
+    ) {
       return;
     }
     const error = target.searchParams.get('error');
@@ -678,7 +710,20 @@ export async function startGoogleStandin(opts: GoogleStandinOptions): Promise<Go
     const body = koaCtx.body as Record<string, unknown>;
     body.revocation_endpoint = `${issuer}/revoke`;
     body.scopes_supported = ['openid', 'email', 'profile'];
-    body.claims_supported = ['aud', 'email', 'email_verified', 'exp', 'family_name', 'given_name', 'hd', 'iat', 'iss', 'name', 'picture', 'sub'];
+    body.claims_supported = [
+      'aud',
+      'email',
+      'email_verified',
+      'exp',
+      'family_name',
+      'given_name',
+      'hd',
+      'iat',
+      'iss',
+      'name',
+      'picture',
+      'sub',
+    ];
     body.code_challenge_methods_supported = ['S256'];
     body.token_endpoint_auth_methods_supported = ['client_secret_post', 'client_secret_basic'];
   });
@@ -688,7 +733,11 @@ export async function startGoogleStandin(opts: GoogleStandinOptions): Promise<Go
   // -------------------------------------------------------------------------------------------
   // Sign-in step.
 
-  const finish = async (req: IncomingMessage, res: ServerResponse, result: Parameters<Provider['interactionFinished']>[2]): Promise<void> => {
+  const finish = async (
+    req: IncomingMessage,
+    res: ServerResponse,
+    result: Parameters<Provider['interactionFinished']>[2],
+  ): Promise<void> => {
     await provider.interactionFinished(req, res, result, { mergeWithLastSubmission: false });
   };
 
@@ -697,7 +746,12 @@ export async function startGoogleStandin(opts: GoogleStandinOptions): Promise<Go
   const consentedBefore = new Map<string, Set<string>>();
 
   /** `unticked`: scopes the user unticked on the interactive page; undefined: take nextUntickedScopes. */
-  const signIn = async (req: IncomingMessage, res: ServerResponse, email: string, unticked?: ReadonlySet<string>): Promise<void> => {
+  const signIn = async (
+    req: IncomingMessage,
+    res: ServerResponse,
+    email: string,
+    unticked?: ReadonlySet<string>,
+  ): Promise<void> => {
     const details = await provider.interactionDetails(req, res);
     const params = details.params as Record<string, unknown>;
     const user = userByEmail(email);
@@ -722,7 +776,10 @@ export async function startGoogleStandin(opts: GoogleStandinOptions): Promise<Go
     const grantId = await grant.save();
     const consentKey = `${user.sub}\n${clientId}`;
     const before = consentedBefore.get(consentKey);
-    const consentShown = !opts.refreshTokenOnlyOnConsent || !before || requested.some((sc) => !OIDC_SCOPES.includes(sc) && !before.has(sc)) ||
+    const consentShown =
+      !opts.refreshTokenOnlyOnConsent ||
+      !before ||
+      requested.some((sc) => !OIDC_SCOPES.includes(sc) && !before.has(sc)) ||
       stringParam(params.prompt).split(' ').includes('consent');
     consentedBefore.set(consentKey, new Set([...(before ?? []), ...granted]));
     grants.set(grantId, { accountId: user.sub, clientId, offline: params.access_type === 'offline' && consentShown });
@@ -741,13 +798,16 @@ export async function startGoogleStandin(opts: GoogleStandinOptions): Promise<Go
     const scopes = stringParam(params.scope).split(' ').filter(Boolean);
     // Google's granular consent: every API scope has a box (ticked by default); openid/email/profile have none.
     const boxes = scopes
-      .map((sc) => OIDC_SCOPES.includes(sc)
-        ? `<li><code>${escapeHtml(sc)}</code></li>`
-        : `<li><label><input type="checkbox" name="grant" value="${escapeHtml(sc)}" checked> <code>${escapeHtml(sc)}</code></label></li>`)
+      .map((sc) =>
+        OIDC_SCOPES.includes(sc)
+          ? `<li><code>${escapeHtml(sc)}</code></li>`
+          : `<li><label><input type="checkbox" name="grant" value="${escapeHtml(sc)}" checked> <code>${escapeHtml(sc)}</code></label></li>`,
+      )
       .join('');
     const buttons = users
       .map(
-        (u) => `<button type="submit" name="email" value="${escapeHtml(u.email)}"${u.email === hint ? ' autofocus' : ''}>${escapeHtml(u.name)} &lt;${escapeHtml(u.email)}&gt;` +
+        (u) =>
+          `<button type="submit" name="email" value="${escapeHtml(u.email)}"${u.email === hint ? ' autofocus' : ''}>${escapeHtml(u.name)} &lt;${escapeHtml(u.email)}&gt;` +
           `${u.hd ? ' (Workspace)' : ''}${u.emailVerified ? '' : ' (unverified)'}</button>`,
       )
       .join('\n');
@@ -807,7 +867,11 @@ ${buttons}
     if (form.has('granular')) {
       const details = await provider.interactionDetails(req, res);
       const ticked = new Set(form.getAll('grant'));
-      unticked = new Set(stringParam((details.params as Record<string, unknown>).scope).split(' ').filter((sc) => sc && !OIDC_SCOPES.includes(sc) && !ticked.has(sc)));
+      unticked = new Set(
+        stringParam((details.params as Record<string, unknown>).scope)
+          .split(' ')
+          .filter((sc) => sc && !OIDC_SCOPES.includes(sc) && !ticked.has(sc)),
+      );
     }
     await signIn(req, res, form.get('email') ?? '', unticked);
   };
@@ -835,18 +899,19 @@ ${buttons}
       const location = r.headers.get('location');
       if (!location || (r.status !== 302 && r.status !== 303)) break;
       const next = new URL(location, issuer);
-      const internal = next.origin === issuer &&
+      const internal =
+        next.origin === issuer &&
         (next.pathname.startsWith('/interaction/') || next.pathname.startsWith(`${AUTH_PATH}/`));
       if (!internal) break;
       absorb(r);
       await r.body?.cancel();
       r = next.pathname.startsWith('/interaction/')
         ? await fetch(next, {
-          method: 'POST',
-          redirect: 'manual',
-          headers: { ...headers(), 'content-type': 'application/x-www-form-urlencoded' },
-          body: 'auto=1',
-        })
+            method: 'POST',
+            redirect: 'manual',
+            headers: { ...headers(), 'content-type': 'application/x-www-form-urlencoded' },
+            body: 'auto=1',
+          })
         : await fetch(next, { redirect: 'manual', headers: headers() });
     }
     const out: Record<string, string> = { 'cache-control': 'no-store' };
@@ -874,7 +939,9 @@ ${buttons}
       sendJson(res, 400, { error: 'invalid_token', error_description: 'Invalid Value' });
       return;
     }
-    const scopes = String(payload.scope ?? '').split(' ').filter(Boolean);
+    const scopes = String(payload.scope ?? '')
+      .split(' ')
+      .filter(Boolean);
     const exp = Number(payload.exp);
     const withEmail = scopes.includes('email') || scopes.includes(`${GOOGLE_SCOPE_PREFIX}userinfo.email`);
     sendJson(res, 200, {
@@ -917,7 +984,7 @@ ${buttons}
       return;
     }
     const initial = escapeHtml(user.givenName.slice(0, 1).toUpperCase() || '?');
-    const hue = parseInt(createHash('sha256').update(user.sub).digest('hex').slice(0, 2), 16) * 360 / 256;
+    const hue = (parseInt(createHash('sha256').update(user.sub).digest('hex').slice(0, 2), 16) * 360) / 256;
     const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="96" height="96" viewBox="0 0 96 96"><circle cx="48" cy="48" r="48" fill="hsl(${hue.toFixed(0)},55%,45%)"/><text x="48" y="62" font-family="sans-serif" font-size="44" fill="#fff" text-anchor="middle">${initial}</text></svg>`;
     res.writeHead(200, { 'content-type': 'image/svg+xml', 'cache-control': 'public, max-age=3600' });
     res.end(svg);
@@ -954,7 +1021,11 @@ ${buttons}
       const invalid = (url.searchParams.get('scope') ?? '').split(' ').filter((sc) => sc && !supportedScopes.has(sc));
       if (invalid.length > 0) {
         // Like Google: an error page for the user, no redirect to the client.
-        sendHtml(res, 400, `<!DOCTYPE html><html><head><meta charset="utf-8"><title>Error 400 (OAuth2 Error)</title></head><body><h1>Access blocked: authorization error</h1><p>Error 400: invalid_scope</p><p>Some requested scopes were invalid. {invalid=[${escapeHtml(invalid.join(', '))}]} (unknown to the Google stand-in: pass them in extraScopes)</p></body></html>`);
+        sendHtml(
+          res,
+          400,
+          `<!DOCTYPE html><html><head><meta charset="utf-8"><title>Error 400 (OAuth2 Error)</title></head><body><h1>Access blocked: authorization error</h1><p>Error 400: invalid_scope</p><p>Some requested scopes were invalid. {invalid=[${escapeHtml(invalid.join(', '))}]} (unknown to the Google stand-in: pass them in extraScopes)</p></body></html>`,
+        );
         return;
       }
       if (!interactive) {
@@ -1016,7 +1087,8 @@ ${buttons}
     },
     set nextUntickedScopes(scopes: string[]) {
       const boxless = scopes.filter((sc) => OIDC_SCOPES.includes(sc));
-      if (boxless.length > 0) throw new Error(`google stand-in: Google's consent screen has no box for ${boxless.join(', ')}`);
+      if (boxless.length > 0)
+        throw new Error(`google stand-in: Google's consent screen has no box for ${boxless.join(', ')}`);
       nextUnticked = [...scopes];
     },
     authorizeRequests,
@@ -1028,7 +1100,13 @@ ${buttons}
       const payload = liveToken('AccessToken', token);
       const user = payload?.accountId ? userBySub(payload.accountId) : undefined;
       if (!payload || !user) return null;
-      return { sub: user.sub, email: user.email, scopes: String(payload.scope ?? '').split(' ').filter(Boolean) };
+      return {
+        sub: user.sub,
+        email: user.email,
+        scopes: String(payload.scope ?? '')
+          .split(' ')
+          .filter(Boolean),
+      };
     },
     clearTokenFaults() {
       faults.length = 0;
@@ -1038,9 +1116,11 @@ ${buttons}
       if (!Number.isInteger(count) || count < 1) throw new Error('google stand-in: count must be a positive integer');
       faults.push({
         status: fault.status,
-        body: fault.body ?? (fault.status >= 500
-          ? { error: 'internal_failure', error_description: 'Backend Error' }
-          : { error: 'invalid_request' }),
+        body:
+          fault.body ??
+          (fault.status >= 500
+            ? { error: 'internal_failure', error_description: 'Backend Error' }
+            : { error: 'invalid_request' }),
         delayMs: fault.delayMs ?? 0,
         remaining: count,
       });

@@ -19,8 +19,15 @@ export function pkce(): { verifier: string; challenge: string } {
   return { verifier, challenge: createHash('sha256').update(verifier).digest('base64url') };
 }
 
-export async function register(baseUrl: string, meta: Record<string, unknown>): Promise<{ status: number; body: Registered & { error?: string; error_description?: string } }> {
-  const res = await fetch(`${baseUrl}/register`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(meta) });
+export async function register(
+  baseUrl: string,
+  meta: Record<string, unknown>,
+): Promise<{ status: number; body: Registered & { error?: string; error_description?: string } }> {
+  const res = await fetch(`${baseUrl}/register`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(meta),
+  });
   return { status: res.status, body: (await res.json()) as Registered & { error?: string } };
 }
 
@@ -52,7 +59,15 @@ export interface AuthorizationResult {
 export async function authorize(
   baseUrl: string,
   client: { client_id: string; redirect_uri: string },
-  opts: { challenge: string; state?: string; scope?: string; resource?: string; ua?: UserAgent; decision?: 'approve' | 'deny'; extra?: Record<string, string> },
+  opts: {
+    challenge: string;
+    state?: string;
+    scope?: string;
+    resource?: string;
+    ua?: UserAgent;
+    decision?: 'approve' | 'deny';
+    extra?: Record<string, string>;
+  },
 ): Promise<AuthorizationResult> {
   const ua = opts.ua ?? new UserAgent();
   const url = authorizeUrl(baseUrl, {
@@ -67,7 +82,10 @@ export async function authorize(
     ...opts.extra,
   });
   const result = await ua.run(url, client.redirect_uri, () => opts.decision ?? 'approve');
-  if (!result.finalUrl) throw new Error(`authorization stopped at ${result.stoppedAt?.status} ${result.stoppedAt?.url}: ${result.stoppedAt?.html.slice(0, 300)}`);
+  if (!result.finalUrl)
+    throw new Error(
+      `authorization stopped at ${result.stoppedAt?.status} ${result.stoppedAt?.url}: ${result.stoppedAt?.html.slice(0, 300)}`,
+    );
   return { params: new URL(result.finalUrl).searchParams, ua };
 }
 
@@ -81,10 +99,17 @@ export interface TokenResponse {
   error_description?: string;
 }
 
-export async function tokenRequest(baseUrl: string, params: Record<string, string | undefined>): Promise<{ status: number; body: TokenResponse }> {
+export async function tokenRequest(
+  baseUrl: string,
+  params: Record<string, string | undefined>,
+): Promise<{ status: number; body: TokenResponse }> {
   const body = new URLSearchParams();
   for (const [k, v] of Object.entries(params)) if (v !== undefined) body.set(k, v);
-  const res = await fetch(`${baseUrl}/token`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body });
+  const res = await fetch(`${baseUrl}/token`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body,
+  });
   return { status: res.status, body: (await res.json()) as TokenResponse };
 }
 
@@ -93,20 +118,38 @@ export function clientAuth(client: Registered): Record<string, string | undefine
 }
 
 /** Registers a Claude-like client and signs in: returns the client and its first tokens. */
-export async function signIn(baseUrl: string, opts: { loginHint?: string; registration?: Record<string, unknown>; ua?: UserAgent } = {}) {
+export async function signIn(
+  baseUrl: string,
+  opts: { loginHint?: string; registration?: Record<string, unknown>; ua?: UserAgent } = {},
+) {
   const reg = await register(baseUrl, claudeRegistration(opts.registration));
   if (reg.status !== 201) throw new Error(`registration failed: ${JSON.stringify(reg.body)}`);
   const client = reg.body;
   const { verifier, challenge } = pkce();
-  const { params, ua } = await authorize(baseUrl, { client_id: client.client_id, redirect_uri: client.redirect_uris[0]! }, { challenge, ua: opts.ua, extra: opts.loginHint ? { login_hint: opts.loginHint } : undefined });
+  const { params, ua } = await authorize(
+    baseUrl,
+    { client_id: client.client_id, redirect_uri: client.redirect_uris[0]! },
+    { challenge, ua: opts.ua, extra: opts.loginHint ? { login_hint: opts.loginHint } : undefined },
+  );
   const code = params.get('code');
   if (!code) throw new Error(`no code: ${params.toString()}`);
-  const tokens = await tokenRequest(baseUrl, { grant_type: 'authorization_code', code, code_verifier: verifier, redirect_uri: client.redirect_uris[0], ...clientAuth(client) });
+  const tokens = await tokenRequest(baseUrl, {
+    grant_type: 'authorization_code',
+    code,
+    code_verifier: verifier,
+    redirect_uri: client.redirect_uris[0],
+    ...clientAuth(client),
+  });
   if (tokens.status !== 200) throw new Error(`token exchange failed: ${JSON.stringify(tokens.body)}`);
   return { client, tokens: tokens.body, ua, code };
 }
 
-export async function mcpPost(mcpUrl: string, token: string | undefined, message: unknown, headers: Record<string, string> = {}): Promise<Response> {
+export async function mcpPost(
+  mcpUrl: string,
+  token: string | undefined,
+  message: unknown,
+  headers: Record<string, string> = {},
+): Promise<Response> {
   return fetch(mcpUrl, {
     method: 'POST',
     headers: {

@@ -38,7 +38,10 @@ export class UserAgent {
     }
   }
 
-  async request(url: string, init: { method?: string; body?: URLSearchParams; headers?: Record<string, string> } = {}): Promise<Response> {
+  async request(
+    url: string,
+    init: { method?: string; body?: URLSearchParams; headers?: Record<string, string> } = {},
+  ): Promise<Response> {
     const u = new URL(url);
     const headers: Record<string, string> = { ...(init.headers ?? {}) };
     const cookie = this.cookieHeader(u);
@@ -82,7 +85,8 @@ export class UserAgent {
         const choice = decide(html, url);
         if (choice === 'stop') return { stoppedAt: { url, status: res.status, html } };
         const body = new URLSearchParams();
-        for (const m of html.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)"/g)) body.set(m[1]!, decodeEntities(m[2]!));
+        for (const m of html.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)"/g))
+          body.set(m[1]!, decodeEntities(m[2]!));
         body.set('decision', choice);
         url = new URL(decodeEntities(form[1]!), url).toString();
         init = { method: 'POST', body };
@@ -90,10 +94,17 @@ export class UserAgent {
       }
       return { stoppedAt: { url, status: res.status, html } };
     }
-    throw new Error(`no redirect to the client after ${maxHops} hops: ${this.hops.map((h) => `${h.status} ${h.url}`).join(' → ')}`);
+    throw new Error(
+      `no redirect to the client after ${maxHops} hops: ${this.hops.map((h) => `${h.status} ${h.url}`).join(' → ')}`,
+    );
   }
 }
 
 export function decodeEntities(s: string): string {
-  return s.replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
+  return s
+    .replace(/&quot;/g, '"')
+    .replace(/&#39;/g, "'")
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&amp;/g, '&');
 }

@@ -5,7 +5,11 @@
  */
 
 export interface CpuProfile {
-  nodes: Array<{ id: number; callFrame: { functionName: string; url: string; lineNumber: number; columnNumber: number }; children?: number[] }>;
+  nodes: Array<{
+    id: number;
+    callFrame: { functionName: string; url: string; lineNumber: number; columnNumber: number };
+    children?: number[];
+  }>;
   startTime: number;
   endTime: number;
   samples: number[];
@@ -21,7 +25,13 @@ export function ownerOf(url: string, functionName: string): string {
     return rest[0]!.startsWith('@') ? `${rest[0]}/${rest[1]}` : rest[0]!;
   }
   if (url.startsWith('node:internal/modules') || url.startsWith('node:internal/vm')) return 'node: module loader';
-  if (url.startsWith('node:')) return `node: ${url.slice('node:'.length).replace(/^internal\//, '').split('/')[0]}`;
+  if (url.startsWith('node:'))
+    return `node: ${
+      url
+        .slice('node:'.length)
+        .replace(/^internal\//, '')
+        .split('/')[0]
+    }`;
   const dist = url.indexOf('/dist/');
   if (dist >= 0) return `ours: ${url.slice(dist + 1)}`;
   const bench = url.indexOf('/bench/');
@@ -70,7 +80,14 @@ export function summarize(profile: CpuProfile, window?: { fromUs: number; toUs: 
     return s;
   };
 
-  const out: ProfileSummary = { totalMs: 0, busyMs: 0, selfByOwner: new Map(), outermostPackage: new Map(), selfByFunction: new Map(), inclusiveByFunction: new Map() };
+  const out: ProfileSummary = {
+    totalMs: 0,
+    busyMs: 0,
+    selfByOwner: new Map(),
+    outermostPackage: new Map(),
+    selfByFunction: new Map(),
+    inclusiveByFunction: new Map(),
+  };
   let t = profile.startTime;
   for (let i = 0; i < profile.samples.length; i++) {
     t += profile.timeDeltas[i] ?? 0;
@@ -99,6 +116,13 @@ export function summarize(profile: CpuProfile, window?: { fromUs: number; toUs: 
 }
 
 /** The `n` largest entries, as [key, value] pairs. */
-export function top(m: Map<string, number>, n: number, filter: (k: string) => boolean = () => true): Array<[string, number]> {
-  return [...m.entries()].filter(([k]) => filter(k)).sort((a, b) => b[1] - a[1]).slice(0, n);
+export function top(
+  m: Map<string, number>,
+  n: number,
+  filter: (k: string) => boolean = () => true,
+): Array<[string, number]> {
+  return [...m.entries()]
+    .filter(([k]) => filter(k))
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, n);
 }

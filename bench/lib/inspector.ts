@@ -29,7 +29,9 @@ export class InspectorSession {
     const ws = new WebSocket(url);
     await new Promise<void>((resolve, reject) => {
       ws.addEventListener('open', () => resolve(), { once: true });
-      ws.addEventListener('error', () => reject(new Error(`cannot connect to the inspector at ${url}`)), { once: true });
+      ws.addEventListener('error', () => reject(new Error(`cannot connect to the inspector at ${url}`)), {
+        once: true,
+      });
     });
     return new InspectorSession(ws);
   }
@@ -55,7 +57,7 @@ export class InspectorSession {
     }
     const { profile } = await this.send<{ profile: CpuProfile }>('Profiler.stop');
     await this.send('Profiler.disable');
-    if (failure) throw failure instanceof Error ? failure : new Error(String(failure));
+    if (failure) throw failure instanceof Error ? failure : new Error('the CPU profiler failed', { cause: failure });
     return profile;
   }
 

@@ -29,7 +29,13 @@ export interface LoadResult {
 }
 
 /** A JSON-RPC tools/call on the 2025-11-25 wire (what Claude speaks today). */
-export function toolCall(url: string, token: string | undefined, name: string, args: Record<string, unknown>, expect: string): Target {
+export function toolCall(
+  url: string,
+  token: string | undefined,
+  name: string,
+  args: Record<string, unknown>,
+  expect: string,
+): Target {
   return {
     url,
     headers: {
@@ -46,11 +52,24 @@ export function toolCall(url: string, token: string | undefined, name: string, a
 function send(agent: Agent, target: Target, u: URL): Promise<{ status: number; body: string; reused: boolean }> {
   return new Promise((resolve, reject) => {
     const req = request(
-      { agent, host: u.hostname, port: u.port, path: u.pathname, method: 'POST', headers: { ...target.headers, 'content-length': Buffer.byteLength(target.body) } },
+      {
+        agent,
+        host: u.hostname,
+        port: u.port,
+        path: u.pathname,
+        method: 'POST',
+        headers: { ...target.headers, 'content-length': Buffer.byteLength(target.body) },
+      },
       (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8'), reused: req.reusedSocket }));
+        res.on('end', () =>
+          resolve({
+            status: res.statusCode ?? 0,
+            body: Buffer.concat(chunks).toString('utf8'),
+            reused: req.reusedSocket,
+          }),
+        );
         res.on('error', reject);
       },
     );
@@ -63,8 +82,12 @@ function send(agent: Agent, target: Target, u: URL): Promise<{ status: number; b
  * Runs until `durationMs` has passed (each client finishes the request it is in) or, with `requests`,
  * until that many were sent. Bounded either way: one of the two must be given.
  */
-export async function closedLoop(target: Target, opts: { concurrency: number; durationMs?: number; requests?: number }): Promise<LoadResult> {
-  if (opts.durationMs === undefined && opts.requests === undefined) throw new Error('closedLoop needs durationMs or requests');
+export async function closedLoop(
+  target: Target,
+  opts: { concurrency: number; durationMs?: number; requests?: number },
+): Promise<LoadResult> {
+  if (opts.durationMs === undefined && opts.requests === undefined)
+    throw new Error('closedLoop needs durationMs or requests');
   const u = new URL(target.url);
   const agent = new Agent({ keepAlive: true, maxSockets: opts.concurrency, keepAliveMsecs: 1000 });
   const latencies: number[] = [];
@@ -100,5 +123,12 @@ export async function closedLoop(target: Target, opts: { concurrency: number; du
   } finally {
     agent.destroy();
   }
-  return { count: latencies.length, errors, firstError, latencies, elapsedMs: performance.now() - started, connections };
+  return {
+    count: latencies.length,
+    errors,
+    firstError,
+    latencies,
+    elapsedMs: performance.now() - started,
+    connections,
+  };
 }

@@ -48,7 +48,12 @@ export function rssMb(pid: number): number {
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /** Polls `probe` every `everyMs` until it returns a value (not undefined); throws after `deadlineMs`. */
-export async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, deadlineMs: number, everyMs = 5): Promise<T> {
+export async function waitFor<T>(
+  what: string,
+  probe: () => Promise<T | undefined>,
+  deadlineMs: number,
+  everyMs = 5,
+): Promise<T> {
   const until = Date.now() + deadlineMs;
   let last: unknown;
   while (Date.now() < until) {
@@ -60,7 +65,9 @@ export async function waitFor<T>(what: string, probe: () => Promise<T | undefine
     }
     await sleep(everyMs);
   }
-  throw new Error(`${what}: no answer within ${deadlineMs} ms${last ? ` (last error: ${(last as Error).message})` : ''}`);
+  throw new Error(
+    `${what}: no answer within ${deadlineMs} ms${last ? ` (last error: ${(last as Error).message})` : ''}`,
+  );
 }
 
 /** Children still running: killed when the bench exits, however it exits (deadline, error, Ctrl-C). */
@@ -81,11 +88,19 @@ export interface Child {
 }
 
 /** Spawns a process with its output kept (last 4 kB) for diagnostics; never inherits the bench's stdio. */
-export function start(command: string, args: string[], options: SpawnOptions & { onLine?: (line: string) => void; stdinPipe?: boolean } = {}): Child {
+export function start(
+  command: string,
+  args: string[],
+  options: SpawnOptions & { onLine?: (line: string) => void; stdinPipe?: boolean } = {},
+): Child {
   const { onLine, stdinPipe, ...spawnOptions } = options;
   const startedAt = performance.now();
   // A piped stdin closes when the bench dies, however it dies: children that watch it exit too.
-  const proc = spawn(command, args, { cwd: ROOT, ...spawnOptions, stdio: [stdinPipe ? 'pipe' : 'ignore', 'pipe', 'pipe'] });
+  const proc = spawn(command, args, {
+    cwd: ROOT,
+    ...spawnOptions,
+    stdio: [stdinPipe ? 'pipe' : 'ignore', 'pipe', 'pipe'],
+  });
   let tail = '';
   let partial = '';
   const keep = (chunk: Buffer) => {

@@ -3,7 +3,11 @@
  * our production entry (`node dist/index.js`), the lean baseline (bench/baseline-mcp.ts) and the Express
  * hello world (bench/hello.mjs).
  */
-import { STANDIN_ACCESS_TOKEN_SECRET as TEST_SECRET, STANDIN_GOOGLE_CLIENT_ID as GOOGLE_CLIENT_ID, STANDIN_GOOGLE_CLIENT_SECRET as GOOGLE_CLIENT_SECRET } from '../../standins/wiring.js';
+import {
+  STANDIN_ACCESS_TOKEN_SECRET as TEST_SECRET,
+  STANDIN_GOOGLE_CLIENT_ID as GOOGLE_CLIENT_ID,
+  STANDIN_GOOGLE_CLIENT_SECRET as GOOGLE_CLIENT_SECRET,
+} from '../../standins/wiring.js';
 import { freePort, start, stop, waitFor, type Child } from './proc.js';
 
 const START_DEADLINE_MS = 60_000;
@@ -27,7 +31,8 @@ export async function startStandins(redirectUris: string[]): Promise<Standins> {
     env: { PATH: process.env.PATH, NODE_ENV: 'production', BENCH_STANDINS: JSON.stringify({ redirectUris }) },
     stdinPipe: true,
     onLine: (line) => {
-      if (line.startsWith('STANDINS ')) announced?.(JSON.parse(line.slice('STANDINS '.length)) as { google: string; people: string; control: string });
+      if (line.startsWith('STANDINS '))
+        announced?.(JSON.parse(line.slice('STANDINS '.length)) as { google: string; people: string; control: string });
     },
   });
   const urls = await Promise.race([
@@ -35,7 +40,12 @@ export async function startStandins(redirectUris: string[]): Promise<Standins> {
     child.exited.then(() => {
       throw new Error(`the stand-ins exited during start-up:\n${child.output()}`);
     }),
-    new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`the stand-ins did not start within ${START_DEADLINE_MS} ms:\n${child.output()}`)), START_DEADLINE_MS).unref()),
+    new Promise<never>((_, reject) =>
+      setTimeout(
+        () => reject(new Error(`the stand-ins did not start within ${START_DEADLINE_MS} ms:\n${child.output()}`)),
+        START_DEADLINE_MS,
+      ).unref(),
+    ),
   ]);
   const getJson = async <T>(path: string): Promise<T> => (await (await fetch(`${urls.control}${path}`)).json()) as T;
   return {
@@ -48,7 +58,12 @@ export async function startStandins(redirectUris: string[]): Promise<Standins> {
       const res = await fetch(`${urls.google}/token`, {
         method: 'POST',
         headers: { 'content-type': 'application/x-www-form-urlencoded' },
-        body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: refreshToken, client_id: GOOGLE_CLIENT_ID, client_secret: GOOGLE_CLIENT_SECRET }),
+        body: new URLSearchParams({
+          grant_type: 'refresh_token',
+          refresh_token: refreshToken,
+          client_id: GOOGLE_CLIENT_ID,
+          client_secret: GOOGLE_CLIENT_SECRET,
+        }),
       });
       const body = (await res.json()) as { access_token?: string };
       if (!body.access_token) throw new Error(`the Google stand-in refused the refresh: ${JSON.stringify(body)}`);
@@ -59,7 +74,12 @@ export async function startStandins(redirectUris: string[]): Promise<Standins> {
 }
 
 /** The environment our server gets (production mode, warnings only in the log). */
-export function ourEnv(opts: { port: number; baseUrl?: string; standins: Standins; extra?: Record<string, string> }): NodeJS.ProcessEnv {
+export function ourEnv(opts: {
+  port: number;
+  baseUrl?: string;
+  standins: Standins;
+  extra?: Record<string, string>;
+}): NodeJS.ProcessEnv {
   return {
     PATH: process.env.PATH,
     NODE_ENV: 'production',
@@ -97,7 +117,12 @@ export function compareVariant(argv: string[]): Variant | undefined {
   const dist = arg('compare-dist');
   const envArg = arg('compare-env');
   if (!dist && !envArg) return undefined;
-  const env = Object.fromEntries((envArg ?? '').split(',').filter(Boolean).map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]));
+  const env = Object.fromEntries(
+    (envArg ?? '')
+      .split(',')
+      .filter(Boolean)
+      .map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]),
+  );
   return { label: [dist, envArg].filter(Boolean).join(' '), dist: dist ?? 'dist', env };
 }
 
@@ -116,20 +141,46 @@ async function answered(url: string): Promise<true | undefined> {
 }
 
 /** `node dist/index.js` (build dist/ first), ready once /health answers. */
-export async function startOurs(env: NodeJS.ProcessEnv, nodeArgs: string[] = [], variant: Variant = CURRENT): Promise<Server> {
+export async function startOurs(
+  env: NodeJS.ProcessEnv,
+  nodeArgs: string[] = [],
+  variant: Variant = CURRENT,
+): Promise<Server> {
   const port = Number(env.PORT);
   const child = start(process.execPath, [...nodeArgs, `${variant.dist}/index.js`], { env: { ...env, ...variant.env } });
   const url = `http://127.0.0.1:${port}`;
-  await waitFor('our server', () => (child.proc.exitCode !== null ? Promise.reject(new Error(`exited:\n${child.output()}`)) : answered(`${url}/health`)), START_DEADLINE_MS, 20);
+  await waitFor(
+    'our server',
+    () =>
+      child.proc.exitCode !== null
+        ? Promise.reject(new Error(`exited:\n${child.output()}`))
+        : answered(`${url}/health`),
+    START_DEADLINE_MS,
+    20,
+  );
   return { child, port, url };
 }
 
 /** The lean baseline, ready once it answers a tools/list. */
-export async function startBaseline(standins: Standins, googleAccessToken: string, nodeArgs: string[] = []): Promise<Server> {
+export async function startBaseline(
+  standins: Standins,
+  googleAccessToken: string,
+  nodeArgs: string[] = [],
+): Promise<Server> {
   const port = await freePort();
-  const child = start(process.execPath, ['--disable-warning=ExperimentalWarning', ...nodeArgs, 'bench/baseline-mcp.ts'], {
-    env: { PATH: process.env.PATH, NODE_ENV: 'production', PORT: String(port), PEOPLE_API_ROOT_URL: standins.people, GOOGLE_ACCESS_TOKEN: googleAccessToken },
-  });
+  const child = start(
+    process.execPath,
+    ['--disable-warning=ExperimentalWarning', ...nodeArgs, 'bench/baseline-mcp.ts'],
+    {
+      env: {
+        PATH: process.env.PATH,
+        NODE_ENV: 'production',
+        PORT: String(port),
+        PEOPLE_API_ROOT_URL: standins.people,
+        GOOGLE_ACCESS_TOKEN: googleAccessToken,
+      },
+    },
+  );
   const url = `http://127.0.0.1:${port}`;
   await waitFor(
     'the baseline server',
@@ -137,7 +188,11 @@ export async function startBaseline(standins: Standins, googleAccessToken: strin
       if (child.proc.exitCode !== null) throw new Error(`exited:\n${child.output()}`);
       const res = await fetch(`${url}/mcp`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-protocol-version': '2025-11-25' },
+        headers: {
+          'content-type': 'application/json',
+          accept: 'application/json, text/event-stream',
+          'mcp-protocol-version': '2025-11-25',
+        },
         body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list', params: {} }),
       });
       await res.arrayBuffer();

@@ -48,7 +48,14 @@ function once(url: string, target?: Target): Promise<{ status: number; body: str
   const u = new URL(url);
   return new Promise((resolve, reject) => {
     const req = request(
-      { host: u.hostname, port: u.port, path: u.pathname, method: target ? 'POST' : 'GET', agent: false, headers: target ? { ...target.headers, 'content-length': Buffer.byteLength(target.body) } : {} },
+      {
+        host: u.hostname,
+        port: u.port,
+        path: u.pathname,
+        method: target ? 'POST' : 'GET',
+        agent: false,
+        headers: target ? { ...target.headers, 'content-length': Buffer.byteLength(target.body) } : {},
+      },
       (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
@@ -82,7 +89,8 @@ async function timeStart(child: Child, url: string, target?: Target): Promise<Sa
         const r = await once(url, target);
         const at = performance.now();
         const answeredAt = process.hrtime.bigint();
-        if (target && !target.ok(r.status, r.body)) throw new Error(`unexpected answer ${r.status}: ${r.body.slice(0, 300)}`);
+        if (target && !target.ok(r.status, r.body))
+          throw new Error(`unexpected answer ${r.status}: ${r.body.slice(0, 300)}`);
         if (!target && r.status !== 200) return undefined;
         return { ms: at - child.startedAt, cpuMs: cpuMs(child.pid), answeredAt };
       },
@@ -103,19 +111,36 @@ export interface ProductionShape {
   close(): Promise<void>;
 }
 
-export async function productionShape(standins: Standins, signInPort: number, variants: Variant[] = [CURRENT]): Promise<ProductionShape> {
+export async function productionShape(
+  standins: Standins,
+  signInPort: number,
+  variants: Variant[] = [CURRENT],
+): Promise<ProductionShape> {
   const emulator = await startFirestoreEmulator();
-  const caches = new Map([...new Set(variants.map((v) => v.dist))].map((d) => [d, mkdtempSync(join(tmpdir(), 'bench-cache-'))]));
+  const caches = new Map(
+    [...new Set(variants.map((v) => v.dist))].map((d) => [d, mkdtempSync(join(tmpdir(), 'bench-cache-'))]),
+  );
   const close = async () => {
     await emulator.stop();
     for (const d of caches.values()) rmSync(d, { recursive: true, force: true });
   };
   try {
     const baseUrl = `http://127.0.0.1:${signInPort}`;
-    const envFor = (port: number, variant = CURRENT) => ourEnv({ port, baseUrl, standins, extra: { ...emulator.env(), STORE: 'firestore', NODE_COMPILE_CACHE: caches.get(variant.dist)!, ...variant.env } });
+    const envFor = (port: number, variant = CURRENT) =>
+      ourEnv({
+        port,
+        baseUrl,
+        standins,
+        extra: { ...emulator.env(), STORE: 'firestore', NODE_COMPILE_CACHE: caches.get(variant.dist)!, ...variant.env },
+      });
     // The image's build step: fill the compile cache with everything production loads.
     for (const [dist, cache] of caches) {
-      execFileSync(process.execPath, [`${dist}/compile-cache-warmup.js`], { cwd: ROOT, env: { PATH: process.env.PATH, NODE_COMPILE_CACHE: cache }, stdio: 'ignore', timeout: 120_000 });
+      execFileSync(process.execPath, [`${dist}/compile-cache-warmup.js`], {
+        cwd: ROOT,
+        env: { PATH: process.env.PATH, NODE_COMPILE_CACHE: cache },
+        stdio: 'ignore',
+        timeout: 120_000,
+      });
     }
     // An earlier process: the user signs in (the grant and their Google tokens go to Firestore), then it exits.
     log('  signing in through an earlier process (STORE=firestore)');
@@ -123,10 +148,15 @@ export async function productionShape(standins: Standins, signInPort: number, va
     let token: string;
     try {
       // A just-started emulator on a busy machine can miss the store's 5 s deadline: try a few times.
-      token = await retry('signing in', 5, async () => (await signIn(baseUrl, { loginHint: 'alice@example.com' })).tokens.access_token!);
+      token = await retry(
+        'signing in',
+        5,
+        async () => (await signIn(baseUrl, { loginHint: 'alice@example.com' })).tokens.access_token!,
+      );
       const check = toolCall(`${baseUrl}/mcp`, token, COLD_QUERY.name, COLD_QUERY.args, COLD_QUERY.expect);
       const r = await once(check.url, check);
-      if (!check.ok(r.status, r.body)) throw new Error(`the earlier process did not answer the tool call: ${r.status} ${r.body.slice(0, 300)}`);
+      if (!check.ok(r.status, r.body))
+        throw new Error(`the earlier process did not answer the tool call: ${r.status} ${r.body.slice(0, 300)}`);
     } finally {
       await stop(earlier.child);
     }
@@ -138,12 +168,24 @@ export async function productionShape(standins: Standins, signInPort: number, va
 }
 
 /** Starts the variant's `index.js` and times its first answer to an authenticated tools/call (or /health). */
-export async function timeOurStart(shape: ProductionShape, what: 'tools/call' | '/health', opts: { variant?: Variant; nodeArgs?: string[] } = {}): Promise<Sample> {
+export async function timeOurStart(
+  shape: ProductionShape,
+  what: 'tools/call' | '/health',
+  opts: { variant?: Variant; nodeArgs?: string[] } = {},
+): Promise<Sample> {
   const variant = opts.variant ?? CURRENT;
   const port = await freePort();
-  const child = start(process.execPath, [...(opts.nodeArgs ?? []), `${variant.dist}/index.js`], { env: shape.envFor(port, variant) });
+  const child = start(process.execPath, [...(opts.nodeArgs ?? []), `${variant.dist}/index.js`], {
+    env: shape.envFor(port, variant),
+  });
   const url = `http://127.0.0.1:${port}`;
-  return what === '/health' ? timeStart(child, `${url}/health`) : timeStart(child, `${url}/mcp`, toolCall(`${url}/mcp`, shape.token, COLD_QUERY.name, COLD_QUERY.args, COLD_QUERY.expect));
+  return what === '/health'
+    ? timeStart(child, `${url}/health`)
+    : timeStart(
+        child,
+        `${url}/mcp`,
+        toolCall(`${url}/mcp`, shape.token, COLD_QUERY.name, COLD_QUERY.args, COLD_QUERY.expect),
+      );
 }
 
 export async function measureColdStart(report: Report, standins: Standins, opts: ColdStartOptions): Promise<void> {
@@ -160,7 +202,9 @@ export async function measureColdStart(report: Report, standins: Standins, opts:
         name: 'hello world',
         run: async () => {
           const port = await freePort();
-          const child = start(process.execPath, ['bench/hello.mjs'], { env: { PATH: process.env.PATH, PORT: String(port), NODE_COMPILE_CACHE: helloCache } });
+          const child = start(process.execPath, ['bench/hello.mjs'], {
+            env: { PATH: process.env.PATH, PORT: String(port), NODE_COMPILE_CACHE: helloCache },
+          });
           return timeStart(child, `http://127.0.0.1:${port}/`);
         },
       },
@@ -174,13 +218,17 @@ export async function measureColdStart(report: Report, standins: Standins, opts:
         if (run >= 0) samples.get(kind.name)!.push(sample);
         await sleep(200);
       }
-      if (run >= 0) log(`  cold start run ${run + 1}/${opts.runs}: ${kinds.map((k) => `${k.name} ${Math.round(samples.get(k.name)!.at(-1)!.ms)} ms`).join(', ')}`);
+      if (run >= 0)
+        log(
+          `  cold start run ${run + 1}/${opts.runs}: ${kinds.map((k) => `${k.name} ${Math.round(samples.get(k.name)!.at(-1)!.ms)} ms`).join(', ')}`,
+        );
     }
 
     const med = (k: string, f: (s: Sample) => number) => median(samples.get(k)!.map(f));
     const hello = med('hello world', (s) => s.ms);
     const helloCpu = med('hello world', (s) => s.cpuMs);
-    const section = 'Cold start (production shape: STORE=firestore on the emulator, compile cache warmed, grant from an earlier process)';
+    const section =
+      'Cold start (production shape: STORE=firestore on the emulator, compile cache warmed, grant from an earlier process)';
     for (const variant of variants) {
       const primary = variant === CURRENT;
       const tool = `tools/call${suffix(variant)}`;

@@ -25,7 +25,11 @@ function duBytes(paths: string[]): number {
 }
 
 function inPlace(): number {
-  const out = execFileSync('npm', ['ls', '--omit=dev', '--all', '--parseable'], { cwd: ROOT, maxBuffer: 16 * MB, stdio: ['ignore', 'pipe', 'ignore'] }).toString();
+  const out = execFileSync('npm', ['ls', '--omit=dev', '--all', '--parseable'], {
+    cwd: ROOT,
+    maxBuffer: 16 * MB,
+    stdio: ['ignore', 'pipe', 'ignore'],
+  }).toString();
   const paths = [...new Set(out.split('\n').filter((p) => p.includes('/node_modules/')))];
   return duBytes(paths);
 }
@@ -35,8 +39,16 @@ function cleanInstall(): number {
   try {
     copyFileSync(join(ROOT, 'package.json'), join(dir, 'package.json'));
     copyFileSync(join(ROOT, 'package-lock.json'), join(dir, 'package-lock.json'));
-    execFileSync('npm', ['ci', '--omit=dev', '--ignore-scripts', '--no-audit', '--no-fund', '--prefer-offline'], { cwd: dir, stdio: 'ignore', timeout: 300_000 });
-    return Number(execFileSync('du', ['-sb', join(dir, 'node_modules')]).toString().split('\t')[0]);
+    execFileSync('npm', ['ci', '--omit=dev', '--ignore-scripts', '--no-audit', '--no-fund', '--prefer-offline'], {
+      cwd: dir,
+      stdio: 'ignore',
+      timeout: 300_000,
+    });
+    return Number(
+      execFileSync('du', ['-sb', join(dir, 'node_modules')])
+        .toString()
+        .split('\t')[0],
+    );
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

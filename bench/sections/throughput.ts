@@ -39,7 +39,13 @@ interface Window {
   result: LoadResult;
 }
 
-async function window(target: Target, pid: number, standins: Standins, concurrency: number, durationMs: number): Promise<Window> {
+async function window(
+  target: Target,
+  pid: number,
+  standins: Standins,
+  concurrency: number,
+  durationMs: number,
+): Promise<Window> {
   const conn0 = await standins.peopleConnections();
   const cpu0 = cpuMs(pid);
   const result = await closedLoop(target, { concurrency, durationMs });
@@ -76,13 +82,18 @@ export interface LevelSummary {
 
 export async function measureThroughput(
   report: Report,
-  targets: Partial<Record<Contender, { target: Target; pid: number }>> & Record<'ours' | 'baseline' | 'control', { target: Target; pid: number }>,
+  targets: Partial<Record<Contender, { target: Target; pid: number }>> &
+    Record<'ours' | 'baseline' | 'control', { target: Target; pid: number }>,
   standins: Standins,
   opts: ThroughputOptions & { compareLabel?: string },
 ): Promise<LevelSummary[]> {
   const ORDER = (['ours', 'baseline', 'control', 'compare'] as const).filter((c) => targets[c]);
   for (const who of ORDER) {
-    const w = await closedLoop(targets[who]!.target, { concurrency: 8, requests: opts.warmupRequests, durationMs: opts.warmupMaxMs });
+    const w = await closedLoop(targets[who]!.target, {
+      concurrency: 8,
+      requests: opts.warmupRequests,
+      durationMs: opts.warmupMaxMs,
+    });
     log(`  warmed up ${who}: ${w.count} requests in ${Math.round(w.elapsedMs)} ms`);
     if (w.errors) throw new Error(`${who} failed during warm-up (${w.errors} errors): ${w.firstError}`);
   }
@@ -95,17 +106,48 @@ export async function measureThroughput(
         windows[who].push(await window(targets[who]!.target, targets[who]!.pid, standins, c, opts.windowMs));
       }
     }
-    const per = <T>(f: (w: Window[]) => T): Record<Contender, T> => ({ ours: f(windows.ours), baseline: f(windows.baseline), control: f(windows.control), compare: f(windows.compare) });
+    const per = <T>(f: (w: Window[]) => T): Record<Contender, T> => ({
+      ours: f(windows.ours),
+      baseline: f(windows.baseline),
+      control: f(windows.control),
+      compare: f(windows.compare),
+    });
     const lat = per((ws) => ws.flatMap((w) => w.result.latencies));
     const sumOf = (ws: Window[], f: (w: Window) => number) => ws.reduce((a, w) => a + f(w), 0);
-    const byRound = (who: Contender, f: (w: Window) => number, over: Contender = 'baseline') => windows[who].map((w, i) => f(w) / f(windows[over][i]!));
+    const byRound = (who: Contender, f: (w: Window) => number, over: Contender = 'baseline') =>
+      windows[who].map((w, i) => f(w) / f(windows[over][i]!));
     const s: LevelSummary = {
       concurrency: c,
       rps: per((ws) => sumOf(ws, (w) => w.result.count) / (sumOf(ws, (w) => w.result.elapsedMs) / 1000)),
-      p50: per((ws) => percentile(ws.flatMap((w) => w.result.latencies), 50)),
-      p99: per((ws) => percentile(ws.flatMap((w) => w.result.latencies), 99)),
-      cpuMsPerRequest: per((ws) => sumOf(ws, (w) => w.cpuMsPerRequest * w.result.count) / Math.max(1, sumOf(ws, (w) => w.result.count))),
-      peopleConnectionsPer1k: per((ws) => sumOf(ws, (w) => (w.peopleConnectionsPer1k * w.result.count) / 1000) / Math.max(1, sumOf(ws, (w) => w.result.count)) * 1000),
+      p50: per((ws) =>
+        percentile(
+          ws.flatMap((w) => w.result.latencies),
+          50,
+        ),
+      ),
+      p99: per((ws) =>
+        percentile(
+          ws.flatMap((w) => w.result.latencies),
+          99,
+        ),
+      ),
+      cpuMsPerRequest: per(
+        (ws) =>
+          sumOf(ws, (w) => w.cpuMsPerRequest * w.result.count) /
+          Math.max(
+            1,
+            sumOf(ws, (w) => w.result.count),
+          ),
+      ),
+      peopleConnectionsPer1k: per(
+        (ws) =>
+          (sumOf(ws, (w) => (w.peopleConnectionsPer1k * w.result.count) / 1000) /
+            Math.max(
+              1,
+              sumOf(ws, (w) => w.result.count),
+            )) *
+          1000,
+      ),
       throughputRatio: spread(byRound('ours', (w) => w.rps)),
       controlThroughputRatio: spread(byRound('control', (w) => w.rps)),
       p50Ratio: percentile(lat.ours, 50) / percentile(lat.baseline, 50),
@@ -115,13 +157,21 @@ export async function measureThroughput(
       cpuRatio: spread(byRound('ours', (w) => w.cpuMsPerRequest)),
       controlCpuRatio: spread(byRound('control', (w) => w.cpuMsPerRequest)),
       versusCompare: targets.compare
-        ? { throughput: spread(byRound('ours', (w) => w.rps, 'compare')), cpu: spread(byRound('ours', (w) => w.cpuMsPerRequest, 'compare')), p99: percentile(lat.ours, 99) / percentile(lat.compare, 99) }
+        ? {
+            throughput: spread(byRound('ours', (w) => w.rps, 'compare')),
+            cpu: spread(byRound('ours', (w) => w.cpuMsPerRequest, 'compare')),
+            p99: percentile(lat.ours, 99) / percentile(lat.compare, 99),
+          }
         : undefined,
       errors: per((ws) => sumOf(ws, (w) => w.result.errors)),
-      firstError: [...windows.ours, ...windows.baseline, ...windows.control, ...windows.compare].find((w) => w.result.firstError)?.result.firstError,
+      firstError: [...windows.ours, ...windows.baseline, ...windows.control, ...windows.compare].find(
+        (w) => w.result.firstError,
+      )?.result.firstError,
     };
     summaries.push(s);
-    log(`  ${c} client(s): ours ${round1(s.rps.ours)} req/s, baseline ${round1(s.rps.baseline)}, control ${round1(s.rps.control)}${targets.compare ? `, compare ${round1(s.rps.compare)}` : ''}; ratio ${ratioText(s.throughputRatio)}, A/A ${ratioText(s.controlThroughputRatio)}`);
+    log(
+      `  ${c} client(s): ours ${round1(s.rps.ours)} req/s, baseline ${round1(s.rps.baseline)}, control ${round1(s.rps.control)}${targets.compare ? `, compare ${round1(s.rps.compare)}` : ''}; ratio ${ratioText(s.throughputRatio)}, A/A ${ratioText(s.controlThroughputRatio)}`,
+    );
     addRows(report, s, opts);
   }
   return summaries;
@@ -131,7 +181,9 @@ function addRows(report: Report, s: LevelSummary, opts: ThroughputOptions & { co
   const section = 'Throughput, latency, CPU (tools/call search_contacts, 2025-11-25 wire, keep-alive, after warm-up)';
   const clients = `${s.concurrency} client${s.concurrency > 1 ? 's' : ''}`;
   const errors = s.errors.ours + s.errors.baseline + s.errors.control + s.errors.compare;
-  const errorNote = errors ? `errors: ours ${s.errors.ours}, baseline ${s.errors.baseline}, control ${s.errors.control}, compare ${s.errors.compare} (${s.firstError ?? ''})` : undefined;
+  const errorNote = errors
+    ? `errors: ours ${s.errors.ours}, baseline ${s.errors.baseline}, control ${s.errors.control}, compare ${s.errors.compare} (${s.firstError ?? ''})`
+    : undefined;
   const noisy = (x: number) => x < 0.9 || x > 1.1;
   report.add({
     section,
@@ -154,7 +206,16 @@ function addRows(report: Report, s: LevelSummary, opts: ThroughputOptions & { co
     target: '≈ 1 (noise)',
     verdict: noisy(s.controlThroughputRatio.median) ? 'NOISY' : 'info',
   });
-  report.add({ section, metric: `p50 latency, ${clients}`, value: round2(s.p50.ours), unit: 'ms', baseline: round2(s.p50.baseline), ratio: `${s.p50Ratio.toFixed(2)}×`, target: '(reported)', verdict: 'info' });
+  report.add({
+    section,
+    metric: `p50 latency, ${clients}`,
+    value: round2(s.p50.ours),
+    unit: 'ms',
+    baseline: round2(s.p50.baseline),
+    ratio: `${s.p50Ratio.toFixed(2)}×`,
+    target: '(reported)',
+    verdict: 'info',
+  });
   report.add({
     section,
     metric: `p99 latency, ${clients}`,

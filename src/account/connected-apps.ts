@@ -43,11 +43,18 @@ function strings(value: unknown): string[] {
 async function clientFacts(store: Store, clientId: string): Promise<ClientFacts> {
   if (isUrlClientId(clientId)) {
     const stored = await store.get('CimdDocument', cimdDocumentKey(clientId));
-    const doc = stored?.data.url === clientId ? (stored.data.document as Record<string, unknown> | undefined) : undefined;
-    return { name: typeof doc?.client_name === 'string' ? doc.client_name : undefined, redirectUris: strings(doc?.redirect_uris) };
+    const doc =
+      stored?.data.url === clientId ? (stored.data.document as Record<string, unknown> | undefined) : undefined;
+    return {
+      name: typeof doc?.client_name === 'string' ? doc.client_name : undefined,
+      redirectUris: strings(doc?.redirect_uris),
+    };
   }
   const client = await store.get('Client', clientId);
-  return { name: typeof client?.data.client_name === 'string' ? client.data.client_name : undefined, redirectUris: strings(client?.data.redirect_uris) };
+  return {
+    name: typeof client?.data.client_name === 'string' ? client.data.client_name : undefined,
+    redirectUris: strings(client?.data.redirect_uris),
+  };
 }
 
 /** The resource scope the grant gave: read-write unless it only holds contacts.readonly. */
@@ -94,7 +101,11 @@ export async function listConnectedApps(store: Store, accountId: string): Promis
 }
 
 /** The grant, if it exists and belongs to the account (a form names a grant id; the session names the account). */
-export async function findOwnGrant(store: Store, accountId: string, grantId: unknown): Promise<{ grantId: string; accountId: string; clientId: string } | undefined> {
+export async function findOwnGrant(
+  store: Store,
+  accountId: string,
+  grantId: unknown,
+): Promise<{ grantId: string; accountId: string; clientId: string } | undefined> {
   if (typeof grantId !== 'string' || grantId.length === 0 || grantId.length > 200) return undefined;
   const record = await store.get('Grant', grantId);
   if (!record || (record.accountId ?? record.data.accountId) !== accountId) return undefined;

@@ -49,8 +49,18 @@ export class AccountSessions {
   }
 
   issue(res: Response, who: { accountId: string; email: string; hd?: string }): AccountSession {
-    const session: AccountSession = { ...who, sid: randomToken(16), exp: Math.floor(this.now() / 1000) + ACCOUNT_SESSION_TTL_SECONDS };
-    const payload: CookiePayload = { a: session.accountId, e: session.email, ...(session.hd ? { h: session.hd } : {}), s: session.sid, x: session.exp };
+    const session: AccountSession = {
+      ...who,
+      sid: randomToken(16),
+      exp: Math.floor(this.now() / 1000) + ACCOUNT_SESSION_TTL_SECONDS,
+    };
+    const payload: CookiePayload = {
+      a: session.accountId,
+      e: session.email,
+      ...(session.hd ? { h: session.hd } : {}),
+      s: session.sid,
+      x: session.exp,
+    };
     const body = Buffer.from(JSON.stringify(payload)).toString('base64url');
     setCookie(res, ACCOUNT_COOKIE, `${body}.${this.sign(this.keys.cookieKeys[0]!, 'account-session', body)}`, {
       path: ACCOUNT_PATH,
@@ -66,16 +76,29 @@ export class AccountSessions {
     const value = readCookie(req, ACCOUNT_COOKIE);
     if (!value || value.length > 2048) return undefined;
     const [body = '', signature = '', extra] = value.split('.');
-    if (extra !== undefined || !body || !signature || !this.verifies('account-session', body, signature)) return undefined;
+    if (extra !== undefined || !body || !signature || !this.verifies('account-session', body, signature))
+      return undefined;
     let payload: Partial<CookiePayload>;
     try {
       payload = JSON.parse(Buffer.from(body, 'base64url').toString('utf8')) as Partial<CookiePayload>;
     } catch {
       return undefined;
     }
-    if (typeof payload.a !== 'string' || typeof payload.e !== 'string' || typeof payload.s !== 'string' || typeof payload.x !== 'number') return undefined;
+    if (
+      typeof payload.a !== 'string' ||
+      typeof payload.e !== 'string' ||
+      typeof payload.s !== 'string' ||
+      typeof payload.x !== 'number'
+    )
+      return undefined;
     if (payload.x * 1000 <= this.now()) return undefined;
-    return { accountId: payload.a, email: payload.e, hd: typeof payload.h === 'string' ? payload.h : undefined, sid: payload.s, exp: payload.x };
+    return {
+      accountId: payload.a,
+      email: payload.e,
+      hd: typeof payload.h === 'string' ? payload.h : undefined,
+      sid: payload.s,
+      exp: payload.x,
+    };
   }
 
   clear(res: Response): void {
@@ -88,6 +111,11 @@ export class AccountSessions {
   }
 
   checkCsrf(session: AccountSession, presented: unknown): boolean {
-    return typeof presented === 'string' && presented.length > 0 && presented.length < 200 && this.verifies('account-csrf', session.sid, presented);
+    return (
+      typeof presented === 'string' &&
+      presented.length > 0 &&
+      presented.length < 200 &&
+      this.verifies('account-csrf', session.sid, presented)
+    );
   }
 }

@@ -46,7 +46,9 @@ export interface AccountLoginState {
 }
 
 export function isAccountLoginState(value: unknown): value is AccountLoginState {
-  return typeof value === 'object' && value !== null && (value as { purpose?: unknown }).purpose === ACCOUNT_LOGIN_PURPOSE;
+  return (
+    typeof value === 'object' && value !== null && (value as { purpose?: unknown }).purpose === ACCOUNT_LOGIN_PURPOSE
+  );
 }
 
 export interface AccountSignInDeps {
@@ -64,7 +66,11 @@ export function accountSessions(deps: Pick<AccountSignInDeps, 'config' | 'keys'>
 }
 
 /** Redirects to Google for an identity-only sign-in. `chooseAccount`: show Google's account chooser. */
-export async function startAccountSignIn(deps: AccountSignInDeps, res: Response, opts: { chooseAccount: boolean }): Promise<void> {
+export async function startAccountSignIn(
+  deps: AccountSignInDeps,
+  res: Response,
+  opts: { chooseAccount: boolean },
+): Promise<void> {
   const { config, store, keys, google } = deps;
   const state = randomToken(32);
   const binding = randomToken(24);
@@ -72,9 +78,17 @@ export async function startAccountSignIn(deps: AccountSignInDeps, res: Response,
   const nonce = randomToken(16);
   const data: AccountLoginState = { purpose: ACCOUNT_LOGIN_PURPOSE, codeVerifier, nonce, browser: hashValue(binding) };
   // The callback opens every login state with the collection name as associated data.
-  await store.put('GoogleLoginState', hashValue(state), { data: { sealed: keys.encrypt(JSON.stringify(data), KINDS.GoogleLoginState) }, expiresAt: Date.now() + LOGIN_STATE_TTL_MS });
+  await store.put('GoogleLoginState', hashValue(state), {
+    data: { sealed: keys.encrypt(JSON.stringify(data), KINDS.GoogleLoginState) },
+    expiresAt: Date.now() + LOGIN_STATE_TTL_MS,
+  });
   // Lax: Google's redirect back is a cross-site top-level navigation, which Lax cookies accompany.
-  setCookie(res, LOGIN_BINDING_COOKIE, binding, { path: CALLBACK_PATH, maxAgeSeconds: LOGIN_STATE_TTL_MS / 1000, secure: secureCookies(config), sameSite: 'Lax' });
+  setCookie(res, LOGIN_BINDING_COOKIE, binding, {
+    path: CALLBACK_PATH,
+    maxAgeSeconds: LOGIN_STATE_TTL_MS / 1000,
+    secure: secureCookies(config),
+    sameSite: 'Lax',
+  });
   const url = await google.authorizationUrl({
     state,
     codeChallenge: createHash('sha256').update(codeVerifier).digest('base64url'),
@@ -84,24 +98,57 @@ export async function startAccountSignIn(deps: AccountSignInDeps, res: Response,
     promptConsent: false,
     selectAccount: opts.chooseAccount,
   });
-  log().info({ event: 'google.redirect', purpose: ACCOUNT_LOGIN_PURPOSE }, 'redirecting to Google sign-in for the account page');
+  log().info(
+    { event: 'google.redirect', purpose: ACCOUNT_LOGIN_PURPOSE },
+    'redirecting to Google sign-in for the account page',
+  );
   res.redirect(303, url);
 }
 
 /** Google's redirect back for an account-page sign-in (dispatched by the shared callback route). */
-export async function handleAccountCallback(deps: AccountSignInDeps, req: Request, res: Response, state: AccountLoginState): Promise<void> {
+export async function handleAccountCallback(
+  deps: AccountSignInDeps,
+  req: Request,
+  res: Response,
+  state: AccountLoginState,
+): Promise<void> {
   const { config, google, googleTokens } = deps;
   const q = req.query as Record<string, unknown>;
   const binding = readCookie(req, LOGIN_BINDING_COOKIE);
-  setCookie(res, LOGIN_BINDING_COOKIE, '', { path: CALLBACK_PATH, maxAgeSeconds: 0, secure: secureCookies(config), sameSite: 'Lax' });
+  setCookie(res, LOGIN_BINDING_COOKIE, '', {
+    path: CALLBACK_PATH,
+    maxAgeSeconds: 0,
+    secure: secureCookies(config),
+    sameSite: 'Lax',
+  });
   if (!binding || !constantTimeEqual(hashValue(binding), state.browser)) {
-    log().warn({ event: 'account.refused', reason: 'browser_mismatch' }, 'account sign-in finished in another browser than it started in');
-    renderProblem(res, 400, 'Sign-in could not continue', 'This sign-in was started in another browser or window, or took longer than 10 minutes. Start again from the account page.');
+    log().warn(
+      { event: 'account.refused', reason: 'browser_mismatch' },
+      'account sign-in finished in another browser than it started in',
+    );
+    renderProblem(
+      res,
+      400,
+      'Sign-in could not continue',
+      'This sign-in was started in another browser or window, or took longer than 10 minutes. Start again from the account page.',
+    );
     return;
   }
   if (typeof q.error === 'string' || typeof q.code !== 'string') {
-    log().info({ event: 'account.refused', reason: 'google_cancelled', googleError: typeof q.error === 'string' ? q.error.slice(0, 64) : 'no_code' }, 'Google sign-in for the account page cancelled');
-    renderProblem(res, 400, 'Sign-in cancelled', 'Google did not sign you in, so your connected apps cannot be shown. Nothing was changed.');
+    log().info(
+      {
+        event: 'account.refused',
+        reason: 'google_cancelled',
+        googleError: typeof q.error === 'string' ? q.error.slice(0, 64) : 'no_code',
+      },
+      'Google sign-in for the account page cancelled',
+    );
+    renderProblem(
+      res,
+      400,
+      'Sign-in cancelled',
+      'Google did not sign you in, so your connected apps cannot be shown. Nothing was changed.',
+    );
     return;
   }
   let exchanged;
@@ -109,21 +156,47 @@ export async function handleAccountCallback(deps: AccountSignInDeps, req: Reques
     exchanged = await google.exchangeCode(q.code, state.codeVerifier, state.nonce);
   } catch (err) {
     const reauth = err instanceof GoogleReauthRequired;
-    log().warn({ event: 'account.refused', reason: reauth ? 'google_code_rejected' : 'google_unavailable' }, 'Google code exchange for the account page failed');
+    log().warn(
+      { event: 'account.refused', reason: reauth ? 'google_code_rejected' : 'google_unavailable' },
+      'Google code exchange for the account page failed',
+    );
     if (!reauth) res.setHeader('Retry-After', '5');
-    renderProblem(res, reauth ? 400 : 503, reauth ? 'Google did not accept the sign-in' : 'Google is not answering right now', reauth ? 'Please sign in again.' : 'Please try again in a minute.');
+    renderProblem(
+      res,
+      reauth ? 400 : 503,
+      reauth ? 'Google did not accept the sign-in' : 'Google is not answering right now',
+      reauth ? 'Please sign in again.' : 'Please try again in a minute.',
+    );
     return;
   }
   const { identity, tokens } = exchanged;
   const tokensOutcome = await discardTokens(google, googleTokens, identity.sub, tokens);
   const refusal = checkSignIn(config, identity);
   if (refusal) {
-    log().warn({ event: 'signin.refused', reason: refusal, purpose: ACCOUNT_LOGIN_PURPOSE, email: identity.email, tokens: tokensOutcome }, 'Google account not allowed');
+    log().warn(
+      {
+        event: 'signin.refused',
+        reason: refusal,
+        purpose: ACCOUNT_LOGIN_PURPOSE,
+        email: identity.email,
+        tokens: tokensOutcome,
+      },
+      'Google account not allowed',
+    );
     renderRefused(res, identity.email, refusal);
     return;
   }
   accountSessions(deps).issue(res, { accountId: identity.sub, email: identity.email, hd: identity.hd });
-  log().info({ event: 'account.signed_in', via: 'google', accountId: identity.sub, email: identity.email, tokens: tokensOutcome }, 'signed in to the account page');
+  log().info(
+    {
+      event: 'account.signed_in',
+      via: 'google',
+      accountId: identity.sub,
+      email: identity.email,
+      tokens: tokensOutcome,
+    },
+    'signed in to the account page',
+  );
   res.redirect(303, ACCOUNT_ROUTES.page);
 }
 
@@ -132,27 +205,48 @@ export async function handleAccountCallback(deps: AccountSignInDeps, req: Reques
  * names an account whose Google profile we hold and the allow-list still admits. Returns the new account
  * session, a refusal (the page was answered), or undefined (sign in with Google instead).
  */
-export async function signInFromProviderSession(deps: AccountSignInDeps, provider: Provider, req: Request, res: Response): Promise<AccountSession | 'refused' | undefined> {
-  const session = await provider.Session.get(provider.createContext(req, res) as unknown as Parameters<Provider['Session']['get']>[0]);
+export async function signInFromProviderSession(
+  deps: AccountSignInDeps,
+  provider: Provider,
+  req: Request,
+  res: Response,
+): Promise<AccountSession | 'refused' | undefined> {
+  const session = await provider.Session.get(
+    provider.createContext(req, res) as unknown as Parameters<Provider['Session']['get']>[0],
+  );
   const accountId = session.accountId;
   if (!accountId) return undefined;
   const profile = await deps.googleTokens.profile(accountId);
   if (!profile) return undefined;
   const refusal = checkSignIn(deps.config, { email: profile.email, emailVerified: true, hd: profile.hd });
   if (refusal) {
-    log().warn({ event: 'signin.refused', reason: refusal, purpose: ACCOUNT_LOGIN_PURPOSE, email: profile.email, accountId }, 'Google account not allowed');
+    log().warn(
+      { event: 'signin.refused', reason: refusal, purpose: ACCOUNT_LOGIN_PURPOSE, email: profile.email, accountId },
+      'Google account not allowed',
+    );
     renderRefused(res, profile.email, refusal);
     return 'refused';
   }
   const issued = accountSessions(deps).issue(res, { accountId, email: profile.email, hd: profile.hd });
-  log().info({ event: 'account.signed_in', via: 'session', accountId, email: profile.email }, 'signed in to the account page with the browser session');
+  log().info(
+    { event: 'account.signed_in', via: 'session', accountId, email: profile.email },
+    'signed in to the account page with the browser session',
+  );
   return issued;
 }
 
 /** Ends oidc-provider's session in this browser too, so signing out of the page is not undone by it. */
-export async function endProviderSession(provider: Provider, req: Request, res: Response, config: Config): Promise<void> {
-  const session = await provider.Session.get(provider.createContext(req, res) as unknown as Parameters<Provider['Session']['get']>[0]);
+export async function endProviderSession(
+  provider: Provider,
+  req: Request,
+  res: Response,
+  config: Config,
+): Promise<void> {
+  const session = await provider.Session.get(
+    provider.createContext(req, res) as unknown as Parameters<Provider['Session']['get']>[0],
+  );
   if (session.accountId) await session.destroy();
   const name = provider.cookieName('session');
-  for (const cookie of [name, `${name}.sig`]) setCookie(res, cookie, '', { path: '/', maxAgeSeconds: 0, secure: secureCookies(config), sameSite: 'Lax' });
+  for (const cookie of [name, `${name}.sig`])
+    setCookie(res, cookie, '', { path: '/', maxAgeSeconds: 0, secure: secureCookies(config), sameSite: 'Lax' });
 }

@@ -47,8 +47,16 @@ function table(rows: Array<Record<string, unknown>>): string {
     return typeof v === 'object' ? JSON.stringify(v) : String(v as string | number | boolean | bigint);
   };
   const widths = cols.map((c) => Math.max(c.length, ...rows.map((r) => cell(r[c]).length)));
-  const line = (vals: string[]) => vals.map((v, i) => v.padEnd(widths[i]!)).join('  ').trimEnd();
-  return [line(cols), line(widths.map((w) => '-'.repeat(w))), ...rows.map((r) => line(cols.map((c) => cell(r[c]))))].join('\n');
+  const line = (vals: string[]) =>
+    vals
+      .map((v, i) => v.padEnd(widths[i]!))
+      .join('  ')
+      .trimEnd();
+  return [
+    line(cols),
+    line(widths.map((w) => '-'.repeat(w))),
+    ...rows.map((r) => line(cols.map((c) => cell(r[c])))),
+  ].join('\n');
 }
 
 function option(args: string[], name: string): string | undefined {
@@ -57,10 +65,16 @@ function option(args: string[], name: string): string | undefined {
 }
 
 /** `doctor <BASE_URL>`: needs no store and no configuration. Returns the exit code. */
-export async function runDoctorCommand(args: string[], io: Pick<CliIo, 'out' | 'err'>, opts: DoctorOptions = {}): Promise<number> {
+export async function runDoctorCommand(
+  args: string[],
+  io: Pick<CliIo, 'out' | 'err'>,
+  opts: DoctorOptions = {},
+): Promise<number> {
   const target = args.filter((a) => !a.startsWith('--'))[1];
   if (!target) {
-    io.err('doctor needs the service address, e.g.: npm run admin -- doctor https://contacts-mcp-123456789012.europe-west1.run.app\n(terraform -chdir=terraform output -raw service_url prints it)');
+    io.err(
+      'doctor needs the service address, e.g.: npm run admin -- doctor https://contacts-mcp-123456789012.europe-west1.run.app\n(terraform -chdir=terraform output -raw service_url prints it)',
+    );
     return 2;
   }
   const report = await runDoctor(target, opts);
@@ -69,11 +83,16 @@ export async function runDoctorCommand(args: string[], io: Pick<CliIo, 'out' | '
 }
 
 /** Runs one command; returns the exit code. */
-export async function runAdmin(args: string[], deps: { store: Store; googleTokens: GoogleTokenStore }, io: CliIo): Promise<number> {
+export async function runAdmin(
+  args: string[],
+  deps: { store: Store; googleTokens: GoogleTokenStore },
+  io: CliIo,
+): Promise<number> {
   const [command] = args.filter((a) => !a.startsWith('--') && args[args.indexOf(a) - 1] !== '--email');
   const json = args.includes('--json');
   const yes = args.includes('--yes');
-  const print = (data: unknown, rows?: Array<Record<string, unknown>>) => io.out(json ? JSON.stringify(data, null, 2) : table(rows ?? (data as Array<Record<string, unknown>>)));
+  const print = (data: unknown, rows?: Array<Record<string, unknown>>) =>
+    io.out(json ? JSON.stringify(data, null, 2) : table(rows ?? (data as Array<Record<string, unknown>>)));
   switch (command) {
     case 'users':
       print(await listUsers(deps.store));
@@ -110,7 +129,14 @@ export async function runAdmin(args: string[], deps: { store: Store; googleToken
         io.err(`No user ${email} has signed in here.`);
         return 1;
       }
-      print(result, [{ email, grantsRevoked: result.grants, googleTokenRevoked: true, deletedContactsRemoved: result.deletedContactsRemoved }]);
+      print(result, [
+        {
+          email,
+          grantsRevoked: result.grants,
+          googleTokenRevoked: true,
+          deletedContactsRemoved: result.deletedContactsRemoved,
+        },
+      ]);
       return 0;
     }
     case 'purge-expired': {
@@ -135,24 +161,38 @@ async function main(): Promise<void> {
     return;
   }
   if (args[0] === 'doctor') {
-    process.exitCode = await runDoctorCommand(args, { out: (s) => process.stdout.write(`${s}\n`), err: (s) => process.stderr.write(`${s}\n`) });
+    process.exitCode = await runDoctorCommand(args, {
+      out: (s) => process.stdout.write(`${s}\n`),
+      err: (s) => process.stderr.write(`${s}\n`),
+    });
     return;
   }
   const config = loadConfig(await resolveSecretReferences(process.env));
   if (config.store === 'memory') {
-    process.stderr.write('Note: STORE=memory — this CLI sees only its own empty in-memory store. Set STORE=firestore and GOOGLE_CLOUD_PROJECT to manage a deployment.\n');
+    process.stderr.write(
+      'Note: STORE=memory — this CLI sees only its own empty in-memory store. Set STORE=firestore and GOOGLE_CLOUD_PROJECT to manage a deployment.\n',
+    );
   }
   const store = await createStore(config);
   const keys = new KeyRing(config.accessTokenSecrets);
-  const google = new GoogleOAuth({ issuer: config.googleIssuer, clientId: config.google.clientId, clientSecret: config.google.clientSecret, redirectUri: `${config.baseUrl}/oauth/google/callback` });
+  const google = new GoogleOAuth({
+    issuer: config.googleIssuer,
+    clientId: config.google.clientId,
+    clientSecret: config.google.clientSecret,
+    redirectUri: `${config.baseUrl}/oauth/google/callback`,
+  });
   const googleTokens = new GoogleTokenStore(store, keys, google, GRANT_TTL);
   const rl = createInterface({ input: process.stdin, output: process.stderr });
   try {
-    process.exitCode = await runAdmin(args, { store, googleTokens }, {
-      out: (s) => process.stdout.write(`${s}\n`),
-      err: (s) => process.stderr.write(`${s}\n`),
-      confirm: async (q) => (process.stdin.isTTY ? /^y(es)?$/i.test((await rl.question(q)).trim()) : false),
-    });
+    process.exitCode = await runAdmin(
+      args,
+      { store, googleTokens },
+      {
+        out: (s) => process.stdout.write(`${s}\n`),
+        err: (s) => process.stderr.write(`${s}\n`),
+        confirm: async (q) => (process.stdin.isTTY ? /^y(es)?$/i.test((await rl.question(q)).trim()) : false),
+      },
+    );
   } finally {
     rl.close();
     await store.close();

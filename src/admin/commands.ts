@@ -51,12 +51,21 @@ async function lastRefreshByGrant(store: Store): Promise<Map<string, number>> {
 }
 
 export async function listUsers(store: Store): Promise<UserRow[]> {
-  const [tokens, grants, lastRefresh] = await Promise.all([store.list('GoogleToken'), store.list('Grant'), lastRefreshByGrant(store)]);
+  const [tokens, grants, lastRefresh] = await Promise.all([
+    store.list('GoogleToken'),
+    store.list('Grant'),
+    lastRefreshByGrant(store),
+  ]);
   return tokens
     .map(({ key, record }) => {
       const mine = grants.filter((g) => g.record.accountId === key);
       const last = Math.max(record.updatedAt ?? 0, ...mine.map((g) => lastRefresh.get(g.key) ?? 0));
-      return { email: String(record.data.email), accountId: key, grants: mine.length, lastUsed: iso(last || undefined) };
+      return {
+        email: String(record.data.email),
+        accountId: key,
+        grants: mine.length,
+        lastUsed: iso(last || undefined),
+      };
     })
     .sort((a, b) => a.email.localeCompare(b.email));
 }
@@ -64,7 +73,10 @@ export async function listUsers(store: Store): Promise<UserRow[]> {
 export async function listGrants(store: Store, email: string): Promise<GrantRow[] | undefined> {
   const accountId = await accountIdFor(store, email);
   if (!accountId) return undefined;
-  const [grants, lastRefresh] = await Promise.all([store.list('Grant', { field: 'accountId', value: accountId }), lastRefreshByGrant(store)]);
+  const [grants, lastRefresh] = await Promise.all([
+    store.list('Grant', { field: 'accountId', value: accountId }),
+    lastRefreshByGrant(store),
+  ]);
   const rows: GrantRow[] = [];
   for (const { key, record } of grants) {
     const clientId = typeof record.data.clientId === 'string' ? record.data.clientId : (record.clientId ?? '');

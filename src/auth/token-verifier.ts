@@ -25,7 +25,8 @@ export interface TokenVerifier {
 }
 
 /** Why a token was refused: logged as `token_<reason>` with the 401, never shown as more than the message. */
-export type InvalidTokenReason = 'malformed' | 'bad_signature' | 'wrong_audience' | 'expired' | 'grant_revoked' | 'claims';
+export type InvalidTokenReason =
+  'malformed' | 'bad_signature' | 'wrong_audience' | 'expired' | 'grant_revoked' | 'claims';
 
 /** The token cannot be used (RFC 6750 §3.1 `invalid_token`); the message is safe to send to the client. */
 export class InvalidTokenError extends Error {

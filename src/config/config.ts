@@ -124,7 +124,8 @@ function parseGoogleCredentials(env: NodeJS.ProcessEnv, problems: string[]): Goo
   if (json) {
     try {
       const parsed = JSON.parse(json) as Record<string, { client_id?: string; client_secret?: string }>;
-      const inner = parsed.web ?? parsed.installed ?? (parsed as unknown as { client_id?: string; client_secret?: string });
+      const inner =
+        parsed.web ?? parsed.installed ?? (parsed as unknown as { client_id?: string; client_secret?: string });
       if (!inner?.client_id || !inner.client_secret) {
         problems.push(
           'GOOGLE_OAUTH_CLIENT must be the JSON file downloaded from Google Cloud console (APIs & Services → Credentials → OAuth client → Download JSON), containing web.client_id and web.client_secret.',
@@ -162,7 +163,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
 
   let baseUrl: string | undefined;
   if (!env.BASE_URL) {
-    problems.push('BASE_URL is required: the public origin of this server. Example: BASE_URL=https://contacts-mcp-123456789.europe-west1.run.app');
+    problems.push(
+      'BASE_URL is required: the public origin of this server. Example: BASE_URL=https://contacts-mcp-123456789.europe-west1.run.app',
+    );
   } else {
     baseUrl = parseUrl('BASE_URL', env.BASE_URL.trim(), allowLoopbackHttp, problems, { originOnly: true });
   }
@@ -176,16 +179,26 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       'ACCESS_TOKEN_SECRET is required: at least 32 random characters. Generate one with: openssl rand -base64 48. To rotate, set "new,previous".',
     );
   } else if (secrets.some((s) => s.length < 32)) {
-    problems.push('ACCESS_TOKEN_SECRET values must each be at least 32 characters long. Generate one with: openssl rand -base64 48');
+    problems.push(
+      'ACCESS_TOKEN_SECRET values must each be at least 32 characters long. Generate one with: openssl rand -base64 48',
+    );
   }
 
   const google = parseGoogleCredentials(env, problems);
   const googleIssuer =
-    parseUrl('GOOGLE_OIDC_ISSUER', (env.GOOGLE_OIDC_ISSUER ?? 'https://accounts.google.com').trim(), allowLoopbackHttp, problems) ??
-    'https://accounts.google.com';
+    parseUrl(
+      'GOOGLE_OIDC_ISSUER',
+      (env.GOOGLE_OIDC_ISSUER ?? 'https://accounts.google.com').trim(),
+      allowLoopbackHttp,
+      problems,
+    ) ?? 'https://accounts.google.com';
   const peopleApiRootUrl =
-    parseUrl('PEOPLE_API_ROOT_URL', (env.PEOPLE_API_ROOT_URL ?? 'https://people.googleapis.com').trim(), allowLoopbackHttp, problems) ??
-    'https://people.googleapis.com';
+    parseUrl(
+      'PEOPLE_API_ROOT_URL',
+      (env.PEOPLE_API_ROOT_URL ?? 'https://people.googleapis.com').trim(),
+      allowLoopbackHttp,
+      problems,
+    ) ?? 'https://people.googleapis.com';
 
   const storeRaw = (env.STORE ?? 'memory').trim().toLowerCase();
   let store: StoreKind = 'memory';
@@ -205,7 +218,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   const collectionPrefix = (env.FIRESTORE_COLLECTION_PREFIX ?? '').trim();
   if (collectionPrefix && !/^[A-Za-z0-9_-]{1,40}$/.test(collectionPrefix)) {
-    problems.push('FIRESTORE_COLLECTION_PREFIX may only contain letters, digits, "_" and "-" (max 40). Example: FIRESTORE_COLLECTION_PREFIX=staging_');
+    problems.push(
+      'FIRESTORE_COLLECTION_PREFIX may only contain letters, digits, "_" and "-" (max 40). Example: FIRESTORE_COLLECTION_PREFIX=staging_',
+    );
   }
 
   let port = 8080;
@@ -220,14 +235,25 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const allowedDomains = parseList(env.ALLOWED_DOMAINS).map((d) => d.replace(/^@/, ''));
   const allowedEmails = parseList(env.ALLOWED_EMAILS);
   for (const e of allowedEmails) {
-    if (!/^[^@\s]+@[^@\s]+$/.test(e)) problems.push(`ALLOWED_EMAILS contains "${e}", which is not an email address. Example: ALLOWED_EMAILS=ana@example.com,bo@example.com`);
+    if (!/^[^@\s]+@[^@\s]+$/.test(e))
+      problems.push(
+        `ALLOWED_EMAILS contains "${e}", which is not an email address. Example: ALLOWED_EMAILS=ana@example.com,bo@example.com`,
+      );
   }
   for (const d of allowedDomains) {
-    if (!/^[a-z0-9.-]+\.[a-z]{2,}$/.test(d)) problems.push(`ALLOWED_DOMAINS contains "${d}", which is not a domain name. Example: ALLOWED_DOMAINS=example.com`);
+    if (!/^[a-z0-9.-]+\.[a-z]{2,}$/.test(d))
+      problems.push(
+        `ALLOWED_DOMAINS contains "${d}", which is not a domain name. Example: ALLOWED_DOMAINS=example.com`,
+      );
   }
 
   const readOnly = parseBool('READ_ONLY', env.READ_ONLY, problems);
-  const clientIdMetadataDocuments = parseBool('CLIENT_ID_METADATA_DOCUMENTS', env.CLIENT_ID_METADATA_DOCUMENTS, problems, true);
+  const clientIdMetadataDocuments = parseBool(
+    'CLIENT_ID_METADATA_DOCUMENTS',
+    env.CLIENT_ID_METADATA_DOCUMENTS,
+    problems,
+    true,
+  );
   const logLevel = (env.LOG_LEVEL ?? 'info').trim().toLowerCase();
   if (!['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'].includes(logLevel)) {
     problems.push(`LOG_LEVEL must be one of debug, info, warn, error, silent (got "${env.LOG_LEVEL}").`);
@@ -248,13 +274,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     return n;
   };
   const allowedOrigins: string[] = [];
-  for (const o of (env.ALLOWED_ORIGINS ?? '').split(',').map((x) => x.trim()).filter(Boolean)) {
+  for (const o of (env.ALLOWED_ORIGINS ?? '')
+    .split(',')
+    .map((x) => x.trim())
+    .filter(Boolean)) {
     try {
       const u = new URL(o);
       if (u.origin !== o.replace(/\/$/, '') || !/^https?:$/.test(u.protocol)) throw new Error('not an origin');
       allowedOrigins.push(u.origin);
     } catch {
-      problems.push(`ALLOWED_ORIGINS contains "${o}", which is not an origin. Example: ALLOWED_ORIGINS=https://app.example.com`);
+      problems.push(
+        `ALLOWED_ORIGINS contains "${o}", which is not an origin. Example: ALLOWED_ORIGINS=https://app.example.com`,
+      );
     }
   }
   const googleTimeoutMs = positiveInt('GOOGLE_TIMEOUT_MS', 10_000);
@@ -263,7 +294,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const tokenRequestsPerMinute = positiveInt('TOKEN_REQUESTS_PER_MINUTE', 6000);
   const refreshReuseGraceSeconds = env.REFRESH_REUSE_GRACE_SECONDS ? Number(env.REFRESH_REUSE_GRACE_SECONDS) : 60;
   if (!Number.isFinite(refreshReuseGraceSeconds) || refreshReuseGraceSeconds < 0 || refreshReuseGraceSeconds > 300) {
-    problems.push(`REFRESH_REUSE_GRACE_SECONDS must be a number of seconds between 0 and 300 (got "${env.REFRESH_REUSE_GRACE_SECONDS}"). Default: 60`);
+    problems.push(
+      `REFRESH_REUSE_GRACE_SECONDS must be a number of seconds between 0 and 300 (got "${env.REFRESH_REUSE_GRACE_SECONDS}"). Default: 60`,
+    );
   }
 
   const trashDays = positiveInt('TRASH_DAYS', 30);
@@ -280,7 +313,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     googleIssuer,
     peopleApiRootUrl,
     store,
-    firestore: { projectId, databaseId: (env.FIRESTORE_DATABASE ?? '(default)').trim() || '(default)', collectionPrefix },
+    firestore: {
+      projectId,
+      databaseId: (env.FIRESTORE_DATABASE ?? '(default)').trim() || '(default)',
+      collectionPrefix,
+    },
     allowedDomains,
     allowedEmails,
     readOnly,

@@ -3,7 +3,12 @@
  * environment variables — the production path) or a reference `sm://projects/<p>/secrets/<s>/versions/<v>`
  * resolved here at startup. The Secret Manager client is loaded only when a reference is present.
  */
-export const SECRET_VARIABLES = ['ACCESS_TOKEN_SECRET', 'GOOGLE_CLIENT_ID', 'GOOGLE_CLIENT_SECRET', 'GOOGLE_OAUTH_CLIENT'] as const;
+export const SECRET_VARIABLES = [
+  'ACCESS_TOKEN_SECRET',
+  'GOOGLE_CLIENT_ID',
+  'GOOGLE_CLIENT_SECRET',
+  'GOOGLE_OAUTH_CLIENT',
+] as const;
 
 const REF = /^sm:\/\/(projects\/[^/\s]+\/secrets\/[^/\s]+\/versions\/[^/\s]+)$/;
 
@@ -38,13 +43,18 @@ async function defaultAccessor(env: NodeJS.ProcessEnv): Promise<SecretAccessor> 
       const [version] = await client.accessSecretVersion({ name });
       const data = version.payload?.data;
       if (!data) throw new Error(`secret ${name} has no payload`);
-      return typeof data === 'string' ? Buffer.from(data, 'base64').toString('utf8') : Buffer.from(data).toString('utf8');
+      return typeof data === 'string'
+        ? Buffer.from(data, 'base64').toString('utf8')
+        : Buffer.from(data).toString('utf8');
     },
   };
 }
 
 /** Returns a copy of env with every sm:// reference in a secret variable replaced by its value. */
-export async function resolveSecretReferences(env: NodeJS.ProcessEnv, accessor?: SecretAccessor): Promise<NodeJS.ProcessEnv> {
+export async function resolveSecretReferences(
+  env: NodeJS.ProcessEnv,
+  accessor?: SecretAccessor,
+): Promise<NodeJS.ProcessEnv> {
   const out: NodeJS.ProcessEnv = { ...env };
   const refs = SECRET_VARIABLES.filter((k) => typeof env[k] === 'string' && env[k]!.startsWith('sm://'));
   if (refs.length === 0) return out;
@@ -59,11 +69,16 @@ export async function resolveSecretReferences(env: NodeJS.ProcessEnv, accessor?:
         resolved.push(item);
         continue;
       }
-      if (!m) throw new Error(`${k} holds a malformed Secret Manager reference; expected sm://projects/<project>/secrets/<name>/versions/<version>`);
+      if (!m)
+        throw new Error(
+          `${k} holds a malformed Secret Manager reference; expected sm://projects/<project>/secrets/<name>/versions/<version>`,
+        );
       try {
         resolved.push((await sm.access(m[1]!)).trim());
       } catch (err) {
-        throw new Error(`${k}: could not read ${m[1]} from Secret Manager (${(err as Error).message}). Grant the service account roles/secretmanager.secretAccessor on it.`);
+        throw new Error(
+          `${k}: could not read ${m[1]} from Secret Manager (${(err as Error).message}). Grant the service account roles/secretmanager.secretAccessor on it.`,
+        );
       }
     }
     out[k] = resolved.join(',');

@@ -78,7 +78,11 @@ export class ContactTrash {
   }
 
   /** Saves a contact about to be deleted. Throws (and nothing may be deleted then) if the store fails. */
-  async put(accountId: string, content: TrashContent, reason: TrashReason): Promise<{ trashId: string; expiresAt: number }> {
+  async put(
+    accountId: string,
+    content: TrashContent,
+    reason: TrashReason,
+  ): Promise<{ trashId: string; expiresAt: number }> {
     const trashId = randomToken(16);
     const deletedAt = this.now();
     const expiresAt = deletedAt + this.ttlDays * DAY_MS;
@@ -96,7 +100,13 @@ export class ContactTrash {
       // Sealed under a secret no longer configured: unreadable, so not offered.
       return undefined;
     }
-    return { ...content, trashId, reason: record.data.reason === 'merge' ? 'merge' : 'delete', deletedAt: Number(record.data.deletedAt), expiresAt: record.expiresAt };
+    return {
+      ...content,
+      trashId,
+      reason: record.data.reason === 'merge' ? 'merge' : 'delete',
+      deletedAt: Number(record.data.deletedAt),
+      expiresAt: record.expiresAt,
+    };
   }
 
   /** The account's deleted contacts, newest first. */

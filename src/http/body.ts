@@ -148,7 +148,11 @@ export type DiscardOutcome = 'drained' | 'cut' | 'closed';
  * then closed as soon as the response has finished (so an answer already written is not lost to the cut).
  * Prefer answerEarly, which also keeps the response open until this settles.
  */
-export function discardBody(req: IncomingMessage, res: ServerResponse, bounds: DiscardBounds = DISCARD_BOUNDS): Promise<DiscardOutcome> {
+export function discardBody(
+  req: IncomingMessage,
+  res: ServerResponse,
+  bounds: DiscardBounds = DISCARD_BOUNDS,
+): Promise<DiscardOutcome> {
   if (req.readableEnded) return Promise.resolve('drained');
   if (req.destroyed || req.socket?.destroyed) return Promise.resolve('closed');
   return new Promise((resolve) => {
@@ -237,7 +241,12 @@ export function replayBody(req: Request, buf: Buffer): void {
  * Reads an OAuth endpoint's body within `limit`. An oversized one is answered here with a 413 in OAuth's
  * error shape (RFC 6749 §5.2) that a proxied client receives (answerEarly), and `undefined` is returned.
  */
-export async function readOAuthBody(req: IncomingMessage, res: ServerResponse, limit: number, what: string): Promise<Buffer | undefined> {
+export async function readOAuthBody(
+  req: IncomingMessage,
+  res: ServerResponse,
+  limit: number,
+  what: string,
+): Promise<Buffer | undefined> {
   try {
     return await readBody(req, limit);
   } catch (err) {
@@ -268,6 +277,10 @@ export function limitOAuthBody(limit: number, what: string) {
  * Answers with an OAuth-shaped error (http/oauth-error.ts) through answerEarly: a body not read yet (a
  * rate limit decided before reading) is drained first, so a proxied client receives the answer.
  */
-export function answerOAuthError(req: IncomingMessage, res: ServerResponse, err: OAuthHttpError): Promise<DiscardOutcome> {
+export function answerOAuthError(
+  req: IncomingMessage,
+  res: ServerResponse,
+  err: OAuthHttpError,
+): Promise<DiscardOutcome> {
   return answerEarly(req, res, err.status, err.headers(), err.payload());
 }

@@ -45,7 +45,10 @@ export class OAuthHttpError extends Error {
 
   /** Response headers, lower-case names. Errors are never cached (RFC 6749 §5.1 asks it of token responses). */
   headers(): Record<string, string> {
-    const h: Record<string, string> = { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' };
+    const h: Record<string, string> = {
+      'content-type': 'application/json; charset=utf-8',
+      'cache-control': 'no-store',
+    };
     if (this.options.retryAfter !== undefined) h['retry-after'] = String(this.options.retryAfter);
     if (this.options.wwwAuthenticate !== undefined) h['www-authenticate'] = this.options.wwwAuthenticate;
     return h;
@@ -77,5 +80,7 @@ export const STORE_RETRY_AFTER_SECONDS = 10;
 
 /** The one answer to a storage outage: 503 `temporarily_unavailable` with Retry-After (the client should retry). */
 export function storeUnavailable(): OAuthHttpError {
-  return new OAuthHttpError(503, 'temporarily_unavailable', 'Storage is temporarily unavailable; try again shortly', { retryAfter: STORE_RETRY_AFTER_SECONDS });
+  return new OAuthHttpError(503, 'temporarily_unavailable', 'Storage is temporarily unavailable; try again shortly', {
+    retryAfter: STORE_RETRY_AFTER_SECONDS,
+  });
 }

@@ -29,7 +29,12 @@ const REDACT_KEYS = [
   'cookie',
   'secret',
 ];
-const REDACT_PATHS = [...REDACT_KEYS, ...REDACT_KEYS.map((k) => `*.${k}`), 'req.headers.authorization', 'req.headers.cookie'];
+const REDACT_PATHS = [
+  ...REDACT_KEYS,
+  ...REDACT_KEYS.map((k) => `*.${k}`),
+  'req.headers.authorization',
+  'req.headers.cookie',
+];
 
 export interface LoggerSettings {
   level: string;
@@ -63,10 +68,16 @@ export function createLogger(settings: LoggerSettings): Logger {
     return pino({
       ...options,
       formatters: { log: options.formatters!.log! },
-      transport: { target: 'pino-pretty', options: { messageKey: 'message', ignore: 'pid,hostname', translateTime: 'HH:MM:ss' } },
+      transport: {
+        target: 'pino-pretty',
+        options: { messageKey: 'message', ignore: 'pid,hostname', translateTime: 'HH:MM:ss' },
+      },
     });
   }
-  return pino(options, (settings.destination as pino.DestinationStream | undefined) ?? pino.destination({ sync: false }));
+  return pino(
+    options,
+    (settings.destination as pino.DestinationStream | undefined) ?? pino.destination({ sync: false }),
+  );
 }
 
 const requestContext = new AsyncLocalStorage<Logger>();
@@ -91,7 +102,10 @@ export function log(): Logger {
  * Trace fields Cloud Logging uses to group a request's lines: from W3C `traceparent` or Google's
  * `X-Cloud-Trace-Context` ("TRACE_ID/SPAN_ID;o=1").
  */
-export function traceFields(headers: Record<string, string | string[] | undefined>, projectId?: string): Record<string, unknown> {
+export function traceFields(
+  headers: Record<string, string | string[] | undefined>,
+  projectId?: string,
+): Record<string, unknown> {
   const header = (name: string) => {
     const v = headers[name];
     return Array.isArray(v) ? v[0] : v;

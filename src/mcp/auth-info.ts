@@ -27,7 +27,13 @@ export function toAuthInfo(token: string, p: Principal, resource: string, outcom
 export function fromAuthInfo(auth: AuthInfo | undefined): { principal: Principal; outcome: RequestOutcome } {
   const extra = (auth?.extra ?? {}) as Partial<PrincipalExtra>;
   return {
-    principal: { accountId: extra.accountId ?? '', clientId: auth?.clientId ?? '', grantId: extra.grantId, scopes: auth?.scopes ?? [], expiresAt: auth?.expiresAt ?? 0 },
+    principal: {
+      accountId: extra.accountId ?? '',
+      clientId: auth?.clientId ?? '',
+      grantId: extra.grantId,
+      scopes: auth?.scopes ?? [],
+      expiresAt: auth?.expiresAt ?? 0,
+    },
     outcome: extra.outcome ?? { reauthRequired: false },
   };
 }

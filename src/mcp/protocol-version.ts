@@ -18,7 +18,9 @@ import { PROTOCOL_VERSION_META_KEY, SUPPORTED_PROTOCOL_VERSIONS } from '@modelco
 export const MODERN_PROTOCOL_VERSION = '2026-07-28';
 
 /** Earlier revisions tolerated in the header of a 2026-07-28 request: those we also serve on the legacy path. */
-export const TOLERATED_HEADER_VERSIONS: readonly string[] = ['2025-11-25', '2025-06-18', '2025-03-26'].filter((v) => SUPPORTED_PROTOCOL_VERSIONS.includes(v));
+export const TOLERATED_HEADER_VERSIONS: readonly string[] = ['2025-11-25', '2025-06-18', '2025-03-26'].filter((v) =>
+  SUPPORTED_PROTOCOL_VERSIONS.includes(v),
+);
 
 export interface ToleratedMismatch {
   headerVersion: string;
@@ -48,7 +50,10 @@ function stripOws(value: string): string {
  * the header one of TOLERATED_HEADER_VERSIONS; returns what was tolerated, or undefined when the headers
  * were left alone.
  */
-export function tolerateEarlierHeaderVersion(headers: IncomingHttpHeaders, body: unknown): ToleratedMismatch | undefined {
+export function tolerateEarlierHeaderVersion(
+  headers: IncomingHttpHeaders,
+  body: unknown,
+): ToleratedMismatch | undefined {
   const raw = headers['mcp-protocol-version'];
   if (typeof raw !== 'string') return undefined;
   const headerVersion = stripOws(raw);

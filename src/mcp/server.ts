@@ -8,8 +8,19 @@ import type { Config } from '../config/config.js';
 import type { ContactTrash } from '../contacts/trash.js';
 import { log } from '../logging/logger.js';
 import { isStoreUnavailable } from '../storage/port.js';
-import { GoogleReauthRequired, GoogleUnavailable, MissingGooglePermission, PeopleApiError, type PeopleGateway } from '../upstream/google/people.js';
-import { PERMISSION_LABELS, SCOPE, missingOptionalPermissionText, optionalPermissionFor } from '../upstream/google/scopes.js';
+import {
+  GoogleReauthRequired,
+  GoogleUnavailable,
+  MissingGooglePermission,
+  PeopleApiError,
+  type PeopleGateway,
+} from '../upstream/google/people.js';
+import {
+  PERMISSION_LABELS,
+  SCOPE,
+  missingOptionalPermissionText,
+  optionalPermissionFor,
+} from '../upstream/google/scopes.js';
 import type { Principal } from '../auth/token-verifier.js';
 import { ALL_TOOLS } from './tools/index.js';
 import { isReadOnlyTool, ToolError, type ToolContext, type ToolDefinition } from './tools/types.js';
@@ -36,12 +47,17 @@ const GOOGLE_SCOPE_PREFIX = 'https://www.googleapis.com/auth/';
 
 /** "…needs the Google permission “X”" for the scopes Google named (any one of which would do). */
 function missingPermissionText(requiredScopes: string[] | undefined): string {
-  const names = (requiredScopes ?? []).map((s) => (s.includes('/') ? s : `${GOOGLE_SCOPE_PREFIX}${s}`)).filter((s) => PERMISSION_LABELS[s]);
+  const names = (requiredScopes ?? [])
+    .map((s) => (s.includes('/') ? s : `${GOOGLE_SCOPE_PREFIX}${s}`))
+    .filter((s) => PERMISSION_LABELS[s]);
   // Google names one optional permission (other contacts, directory): the user unticked it when signing in.
   const optional = names.length === 1 ? optionalPermissionFor(names[0]!) : undefined;
   if (optional) return missingOptionalPermissionText(optional);
   // Google lists every scope that would do; the read-only one is the least the user has to grant.
-  const wanted = names.includes(SCOPE.contacts) && names.includes(SCOPE.contactsReadonly) ? names.filter((n) => n !== SCOPE.contacts) : names;
+  const wanted =
+    names.includes(SCOPE.contacts) && names.includes(SCOPE.contactsReadonly)
+      ? names.filter((n) => n !== SCOPE.contacts)
+      : names;
   const how =
     wanted.length > 1
       ? 'To grant them, reconnect this connector (sign in with Google again) and, on Google’s consent screen, tick the boxes for those permissions.'
@@ -63,7 +79,8 @@ export function errorResult(err: unknown, outcome: RequestOutcome, toolName: str
     text = missingOptionalPermissionText(err.permission);
   } else if (err instanceof GoogleReauthRequired) {
     outcome.reauthRequired = true;
-    text = 'Your Google sign-in for this connector has expired or was revoked. Reconnect the connector (sign in with Google again) and retry.';
+    text =
+      'Your Google sign-in for this connector has expired or was revoked. Reconnect the connector (sign in with Google again) and retry.';
   } else if (err instanceof GoogleUnavailable) {
     text = 'Google is temporarily unavailable. Try again in a minute.';
   } else if (isStoreUnavailable(err)) {
@@ -73,7 +90,9 @@ export function errorResult(err: unknown, outcome: RequestOutcome, toolName: str
   } else if (err instanceof PeopleApiError) {
     switch (err.kind) {
       case 'not_found':
-        text = err.message.startsWith('No ') ? err.message : 'Google Contacts has no such contact or group (it may have been deleted). Search again to get a current resource name.';
+        text = err.message.startsWith('No ')
+          ? err.message
+          : 'Google Contacts has no such contact or group (it may have been deleted). Search again to get a current resource name.';
         break;
       case 'permission':
         text =
@@ -98,7 +117,8 @@ export function errorResult(err: unknown, outcome: RequestOutcome, toolName: str
     }
   } else {
     log().error({ err, tool: toolName }, 'tool failed unexpectedly');
-    text = 'The tool failed unexpectedly. Try again; if it keeps failing, tell the administrator the time of this request.';
+    text =
+      'The tool failed unexpectedly. Try again; if it keeps failing, tell the administrator the time of this request.';
   }
   return { content: [{ type: 'text', text }], isError: true };
 }
@@ -109,7 +129,10 @@ interface StandardWithJson {
     version: 1;
     vendor: string;
     validate: (value: unknown, options?: unknown) => unknown;
-    jsonSchema: { input: (o: JsonSchemaOptions) => Record<string, unknown>; output: (o: JsonSchemaOptions) => Record<string, unknown> };
+    jsonSchema: {
+      input: (o: JsonSchemaOptions) => Record<string, unknown>;
+      output: (o: JsonSchemaOptions) => Record<string, unknown>;
+    };
     types?: unknown;
   };
 }
@@ -133,7 +156,15 @@ function withCachedJsonSchema<T extends object>(schema: T): T {
       }
       return v;
     };
-    wrapped = { '~standard': { version: std.version, vendor: std.vendor, validate: (value, options) => std.validate(value, options), jsonSchema: { input: convert('input'), output: convert('output') }, types: std.types } };
+    wrapped = {
+      '~standard': {
+        version: std.version,
+        vendor: std.vendor,
+        validate: (value, options) => std.validate(value, options),
+        jsonSchema: { input: convert('input'), output: convert('output') },
+        types: std.types,
+      },
+    };
     schemaCache.set(schema, wrapped);
   }
   return wrapped as unknown as T;
@@ -146,11 +177,20 @@ export function buildMcpServer(deps: McpDeps, principal: Principal, outcome: Req
       'Tools to read and manage the signed-in user’s Google Contacts. Search before creating to avoid duplicates; confirm with the user before deleting anything.',
   });
   // The tools see the user's Google Contacts and trash already bound to the signed-in account.
-  const ctx: ToolContext = { google: deps.people.forAccount(principal.accountId), trash: deps.trash.forAccount(principal.accountId) };
+  const ctx: ToolContext = {
+    google: deps.people.forAccount(principal.accountId),
+    trash: deps.trash.forAccount(principal.accountId),
+  };
   for (const tool of toolsFor(deps.config, deps.tools)) {
     server.registerTool(
       tool.name,
-      { title: tool.title, description: tool.description, inputSchema: withCachedJsonSchema(tool.inputSchema), outputSchema: withCachedJsonSchema(tool.outputSchema), annotations: { title: tool.title, ...tool.annotations } },
+      {
+        title: tool.title,
+        description: tool.description,
+        inputSchema: withCachedJsonSchema(tool.inputSchema),
+        outputSchema: withCachedJsonSchema(tool.outputSchema),
+        annotations: { title: tool.title, ...tool.annotations },
+      },
       async (args) => {
         try {
           const out = await tool.run(args, ctx);

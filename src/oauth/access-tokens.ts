@@ -40,7 +40,8 @@ export class AccessTokenVerifier implements TokenVerifier {
   async verify(token: string): Promise<Principal> {
     const known = this.verified.get(token);
     if (known && known.expiresAt * 1000 > this.now()) {
-      if (known.grantId && !(await this.isGrantAlive(known.grantId))) throw new InvalidTokenError('grant_revoked', 'The authorization was revoked');
+      if (known.grantId && !(await this.isGrantAlive(known.grantId)))
+        throw new InvalidTokenError('grant_revoked', 'The authorization was revoked');
       return known;
     }
     const principal = await this.verifyUncached(token);
@@ -50,7 +51,8 @@ export class AccessTokenVerifier implements TokenVerifier {
   }
 
   private async verifyUncached(token: string): Promise<Principal> {
-    if (!/^[\w-]+\.[\w-]+\.[\w-]+$/.test(token) || token.length > 4096) throw new InvalidTokenError('malformed', 'The access token is malformed');
+    if (!/^[\w-]+\.[\w-]+\.[\w-]+$/.test(token) || token.length > 4096)
+      throw new InvalidTokenError('malformed', 'The access token is malformed');
     let payload: JWTPayload | undefined;
     let lastError: unknown;
     for (const key of this.keys) {
@@ -68,17 +70,22 @@ export class AccessTokenVerifier implements TokenVerifier {
       }
     }
     if (!payload) {
-      if (lastError instanceof joseErrors.JWTExpired) throw new InvalidTokenError('expired', 'The access token expired');
-      if (lastError instanceof joseErrors.JWSSignatureVerificationFailed) throw new InvalidTokenError('bad_signature', 'The access token signature is invalid');
+      if (lastError instanceof joseErrors.JWTExpired)
+        throw new InvalidTokenError('expired', 'The access token expired');
+      if (lastError instanceof joseErrors.JWSSignatureVerificationFailed)
+        throw new InvalidTokenError('bad_signature', 'The access token signature is invalid');
       throw new InvalidTokenError('malformed', 'The access token is invalid');
     }
     const aud = Array.isArray(payload.aud) ? payload.aud : [payload.aud];
-    if (!aud.includes(this.config.mcpUrl)) throw new InvalidTokenError('wrong_audience', `The access token is not for ${this.config.mcpUrl}`);
+    if (!aud.includes(this.config.mcpUrl))
+      throw new InvalidTokenError('wrong_audience', `The access token is not for ${this.config.mcpUrl}`);
     const sub = payload.sub;
     const clientId = payload.client_id;
-    if (typeof sub !== 'string' || typeof clientId !== 'string' || typeof payload.exp !== 'number') throw new InvalidTokenError('claims', 'The access token lacks required claims');
+    if (typeof sub !== 'string' || typeof clientId !== 'string' || typeof payload.exp !== 'number')
+      throw new InvalidTokenError('claims', 'The access token lacks required claims');
     const grantId = typeof payload.gid === 'string' ? payload.gid : undefined;
-    if (grantId && !(await this.isGrantAlive(grantId))) throw new InvalidTokenError('grant_revoked', 'The authorization was revoked');
+    if (grantId && !(await this.isGrantAlive(grantId)))
+      throw new InvalidTokenError('grant_revoked', 'The authorization was revoked');
     return {
       accountId: sub,
       clientId,

@@ -84,7 +84,9 @@ export function createAdapterFactory(store: Store, policy: AdapterPolicy) {
   const now = policy.now ?? Date.now;
   const clientCache = new Map<string, { record: StoredRecord; cachedAt: number }>();
   const invalidGrant = (message: string): Error =>
-    policy.invalidGrant ? policy.invalidGrant(message) : Object.assign(new Error(message), { error: 'invalid_grant', status: 400 });
+    policy.invalidGrant
+      ? policy.invalidGrant(message)
+      : Object.assign(new Error(message), { error: 'invalid_grant', status: 400 });
 
   class StoreAdapter {
     private readonly kind: Kind | undefined;
@@ -105,7 +107,11 @@ export function createAdapterFactory(store: Store, policy: AdapterPolicy) {
       const data: Payload = { ...payload };
       // The raw bearer value is the key; never store it.
       if (HASHED_KINDS.has(this.kind)) delete data.jti;
-      if (this.kind === 'Client' && typeof data.client_secret === 'string' && !data.client_secret.startsWith('sha256:')) {
+      if (
+        this.kind === 'Client' &&
+        typeof data.client_secret === 'string' &&
+        !data.client_secret.startsWith('sha256:')
+      ) {
         data.client_secret = `sha256:${hashValue(data.client_secret)}`;
       }
       let ttl = expiresIn;
@@ -140,7 +146,11 @@ export function createAdapterFactory(store: Store, policy: AdapterPolicy) {
           if (seen !== undefined && wanted - seen < DAY * 1000) return;
           const updated = await store.update(kind, key, (cur) => {
             if (!cur || wanted - cur.expiresAt < DAY * 1000) return undefined;
-            return { ...cur, expiresAt: wanted, data: kind === 'Grant' ? { ...cur.data, exp: Math.floor(wanted / 1000) } : cur.data };
+            return {
+              ...cur,
+              expiresAt: wanted,
+              data: kind === 'Grant' ? { ...cur.data, exp: Math.floor(wanted / 1000) } : cur.data,
+            };
           });
           if (updated) remember(`${kind}:${key}`, updated.expiresAt);
         }),
@@ -152,7 +162,8 @@ export function createAdapterFactory(store: Store, policy: AdapterPolicy) {
       const data: Payload = { ...record.data };
       if (HASHED_KINDS.has(this.kind)) data.jti = id;
       if (record.consumedAt !== undefined) {
-        const withinGrace = this.kind === 'RefreshToken' && now() - record.consumedAt < policy.refreshGraceSeconds * 1000;
+        const withinGrace =
+          this.kind === 'RefreshToken' && now() - record.consumedAt < policy.refreshGraceSeconds * 1000;
         if (!withinGrace) data.consumed = Math.floor(record.consumedAt / 1000);
       }
       if (this.kind === 'Grant' || this.kind === 'Client') remember(`${this.kind}:${id}`, record.expiresAt);
@@ -163,7 +174,8 @@ export function createAdapterFactory(store: Store, policy: AdapterPolicy) {
       if (!this.kind || typeof id !== 'string' || id.length === 0 || id.length > 512) return undefined;
       if (this.kind === 'Client') {
         const hit = clientCache.get(id);
-        if (hit && now() - hit.cachedAt < CLIENT_CACHE_MS && hit.record.expiresAt > now()) return this.present(id, hit.record);
+        if (hit && now() - hit.cachedAt < CLIENT_CACHE_MS && hit.record.expiresAt > now())
+          return this.present(id, hit.record);
       }
       const record = await store.get(this.kind, this.key(id), { consumeNext: READ_THEN_CONSUMED.has(this.kind) });
       if (this.kind === 'Client' && record) {

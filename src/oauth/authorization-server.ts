@@ -31,33 +31,104 @@ export async function createAuthorizationServer(deps: AuthorizationServerDeps): 
   const { config, store, keys, googleTokens, onGrantRevoked, track } = deps;
   const provider = await createProvider({ config, store, keys, googleTokens });
 
-  (provider as unknown as { on(e: string, fn: (...a: never[]) => void): void }).on('grant.revoked', (ctx: { oidc?: { entities?: Record<string, { accountId?: string } | undefined> } }, grantId: string) => {
-    onGrantRevoked(grantId);
-    const e = ctx.oidc?.entities ?? {};
-    const accountId = e.RefreshToken?.accountId ?? e.AuthorizationCode?.accountId ?? e.AccessToken?.accountId ?? e.Grant?.accountId;
-    const oidc = (ctx as { oidc?: { client?: { clientId?: string }; route?: string } }).oidc;
-    // At the token endpoint a revocation means a replayed code or refresh token (RFC 9700 §4.14.2).
-    const reason = oidc?.route === 'token' ? 'replay_detected' : oidc?.route === 'revocation' ? 'client_revoked' : oidc?.route;
-    log().info({ event: 'grant.revoked', reason, accountId, email: googleTokens.knownEmail(accountId), clientId: oidc?.client?.clientId }, 'grant revoked');
-    if (!accountId) return;
-    track(revokeGoogleWithLastGrant(store, googleTokens, accountId));
-  });
-  provider.on('registration_create.success', (ctx: { oidc?: { client?: { clientId?: string; clientName?: string } } }) => {
-    log().info({ event: 'client.registered', clientId: ctx.oidc?.client?.clientId, clientName: ctx.oidc?.client?.clientName?.slice(0, 100) }, 'client registered');
-  });
-  provider.on('grant.success', (ctx: { oidc?: { params?: { grant_type?: string }; client?: { clientId?: string }; entities?: { Account?: { accountId?: string } } } }) => {
-    const refresh = ctx.oidc?.params?.grant_type === 'refresh_token';
-    const accountId = ctx.oidc?.entities?.Account?.accountId;
-    log().info({ event: refresh ? 'token.refreshed' : 'token.issued', clientId: ctx.oidc?.client?.clientId, accountId, email: googleTokens.knownEmail(accountId) }, refresh ? 'tokens refreshed' : 'tokens issued');
-  });
-  provider.on('grant.error', (ctx: { oidc?: { params?: { grant_type?: string }; client?: { clientId?: string } } }, err: { error?: string; error_description?: string }) => {
-    log().warn({ event: 'token.refused', reason: err.error, detail: err.error_description, grantType: ctx.oidc?.params?.grant_type, clientId: ctx.oidc?.client?.clientId }, 'token request refused');
-  });
-  provider.on('authorization.error', (ctx: { oidc?: { params?: { client_id?: string } } }, err: { error?: string; error_description?: string }) => {
-    log().warn({ event: 'authorize.refused', reason: err.error, detail: err.error_description, clientId: typeof ctx.oidc?.params?.client_id === 'string' ? ctx.oidc.params.client_id.slice(0, 200) : undefined }, 'authorization request refused');
-  });
+  (provider as unknown as { on(e: string, fn: (...a: never[]) => void): void }).on(
+    'grant.revoked',
+    (ctx: { oidc?: { entities?: Record<string, { accountId?: string } | undefined> } }, grantId: string) => {
+      onGrantRevoked(grantId);
+      const e = ctx.oidc?.entities ?? {};
+      const accountId =
+        e.RefreshToken?.accountId ?? e.AuthorizationCode?.accountId ?? e.AccessToken?.accountId ?? e.Grant?.accountId;
+      const oidc = (ctx as { oidc?: { client?: { clientId?: string }; route?: string } }).oidc;
+      // At the token endpoint a revocation means a replayed code or refresh token (RFC 9700 §4.14.2).
+      const reason =
+        oidc?.route === 'token' ? 'replay_detected' : oidc?.route === 'revocation' ? 'client_revoked' : oidc?.route;
+      log().info(
+        {
+          event: 'grant.revoked',
+          reason,
+          accountId,
+          email: googleTokens.knownEmail(accountId),
+          clientId: oidc?.client?.clientId,
+        },
+        'grant revoked',
+      );
+      if (!accountId) return;
+      track(revokeGoogleWithLastGrant(store, googleTokens, accountId));
+    },
+  );
+  provider.on(
+    'registration_create.success',
+    (ctx: { oidc?: { client?: { clientId?: string; clientName?: string } } }) => {
+      log().info(
+        {
+          event: 'client.registered',
+          clientId: ctx.oidc?.client?.clientId,
+          clientName: ctx.oidc?.client?.clientName?.slice(0, 100),
+        },
+        'client registered',
+      );
+    },
+  );
+  provider.on(
+    'grant.success',
+    (ctx: {
+      oidc?: {
+        params?: { grant_type?: string };
+        client?: { clientId?: string };
+        entities?: { Account?: { accountId?: string } };
+      };
+    }) => {
+      const refresh = ctx.oidc?.params?.grant_type === 'refresh_token';
+      const accountId = ctx.oidc?.entities?.Account?.accountId;
+      log().info(
+        {
+          event: refresh ? 'token.refreshed' : 'token.issued',
+          clientId: ctx.oidc?.client?.clientId,
+          accountId,
+          email: googleTokens.knownEmail(accountId),
+        },
+        refresh ? 'tokens refreshed' : 'tokens issued',
+      );
+    },
+  );
+  provider.on(
+    'grant.error',
+    (
+      ctx: { oidc?: { params?: { grant_type?: string }; client?: { clientId?: string } } },
+      err: { error?: string; error_description?: string },
+    ) => {
+      log().warn(
+        {
+          event: 'token.refused',
+          reason: err.error,
+          detail: err.error_description,
+          grantType: ctx.oidc?.params?.grant_type,
+          clientId: ctx.oidc?.client?.clientId,
+        },
+        'token request refused',
+      );
+    },
+  );
+  provider.on(
+    'authorization.error',
+    (ctx: { oidc?: { params?: { client_id?: string } } }, err: { error?: string; error_description?: string }) => {
+      log().warn(
+        {
+          event: 'authorize.refused',
+          reason: err.error,
+          detail: err.error_description,
+          clientId:
+            typeof ctx.oidc?.params?.client_id === 'string' ? ctx.oidc.params.client_id.slice(0, 200) : undefined,
+        },
+        'authorization request refused',
+      );
+    },
+  );
   provider.on('registration_create.error', (_ctx: unknown, err: { error?: string; error_description?: string }) => {
-    log().warn({ event: 'client.registration_refused', reason: err.error, detail: err.error_description }, 'client registration refused');
+    log().warn(
+      { event: 'client.registration_refused', reason: err.error, detail: err.error_description },
+      'client registration refused',
+    );
   });
   provider.on('server_error', (ctx: { state?: Record<string, unknown> }, err: Error) => {
     if (isStoreUnavailable(err)) {

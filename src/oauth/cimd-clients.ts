@@ -19,7 +19,13 @@ import { log } from '../logging/logger.js';
 import { isStoreUnavailable, type Store } from '../storage/port.js';
 import { checkCimdUrl, isLoopbackHttpClientId, readLoopbackDocument } from './cimd.js';
 import { checkRedirectUri } from './redirect-uris.js';
-import { CIMD_CACHE_SECONDS, CimdDocuments, CimdFetchError, freshnessSeconds, type CimdFetchResult } from './cimd-documents.js';
+import {
+  CIMD_CACHE_SECONDS,
+  CimdDocuments,
+  CimdFetchError,
+  freshnessSeconds,
+  type CimdFetchResult,
+} from './cimd-documents.js';
 import { describeCimdDetail, type CimdFailure } from './cimd-pages.js';
 
 /** One resolution of a URL client id, carried through oidc-provider's hooks. */
@@ -106,7 +112,11 @@ export function createCimdSupport(deps: CimdSupportDeps): CimdSupport {
     const attempt = attempts.getStore();
     const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
     if (!attempt || attempt.clientId !== url) return globalThis.fetch(input, init);
-    const result = await documents.fetchThrough(url, () => globalThis.fetch(input, init), attempt.preflightNetworkFailure);
+    const result = await documents.fetchThrough(
+      url,
+      () => globalThis.fetch(input, init),
+      attempt.preflightNetworkFailure,
+    );
     attempt.result = result;
     return result.response;
   };
@@ -118,7 +128,8 @@ export function createCimdSupport(deps: CimdSupportDeps): CimdSupport {
       unreachable: `this server could not reach the client metadata document at ${url} (${describeCimdDetail(failure.detail)})`,
       refused: `the client_id URL is not acceptable: ${describeCimdDetail(failure.detail)}`,
       invalid: `the client metadata document at ${url} is not acceptable: ${failure.detail.slice(0, 300)}`,
-      disabled: 'this server does not accept client ID metadata documents (URL client ids); register with dynamic client registration (RFC 7591)',
+      disabled:
+        'this server does not accept client ID metadata documents (URL client ids); register with dynamic client registration (RFC 7591)',
     }[failure.kind];
     const err = new errors.InvalidClient(description);
     Object.defineProperty(err, 'cimdFailure', { value: failure });
@@ -136,13 +147,27 @@ export function createCimdSupport(deps: CimdSupportDeps): CimdSupport {
         );
         break;
       case 'refused':
-        log().warn({ event: 'cimd.fetch_blocked', reason: 'cimd_fetch_blocked', detail: failure.detail, clientId }, `client_id URL refused by the SSRF guard (${describeCimdDetail(failure.detail)}); nothing was fetched`);
+        log().warn(
+          { event: 'cimd.fetch_blocked', reason: 'cimd_fetch_blocked', detail: failure.detail, clientId },
+          `client_id URL refused by the SSRF guard (${describeCimdDetail(failure.detail)}); nothing was fetched`,
+        );
         break;
       case 'invalid':
-        log().warn({ event: 'cimd.document_invalid', reason: 'cimd_document_invalid', detail: failure.detail.slice(0, 300), clientId }, 'client metadata document fetched but not acceptable');
+        log().warn(
+          {
+            event: 'cimd.document_invalid',
+            reason: 'cimd_document_invalid',
+            detail: failure.detail.slice(0, 300),
+            clientId,
+          },
+          'client metadata document fetched but not acceptable',
+        );
         break;
       case 'disabled':
-        log().info({ event: 'cimd.disabled', reason: 'cimd_disabled', clientId }, 'URL client_id refused: CLIENT_ID_METADATA_DOCUMENTS=false, the app must register instead');
+        log().info(
+          { event: 'cimd.disabled', reason: 'cimd_disabled', clientId },
+          'URL client_id refused: CLIENT_ID_METADATA_DOCUMENTS=false, the app must register instead',
+        );
         break;
     }
   }
@@ -153,24 +178,42 @@ export function createCimdSupport(deps: CimdSupportDeps): CimdSupport {
     if (result?.source === 'stale') {
       const ageHours = Math.round((now() - (result.fetchedAt ?? 0)) / 360_000) / 10;
       log().warn(
-        { event: 'cimd.stale_copy_used', reason: 'cimd_unreachable', detail: result.failure, clientId, host: hostOf(attempt.clientId), ageHours },
+        {
+          event: 'cimd.stale_copy_used',
+          reason: 'cimd_unreachable',
+          detail: result.failure,
+          clientId,
+          host: hostOf(attempt.clientId),
+          ageHours,
+        },
         `could not reach the client metadata document at ${clientId} (${describeCimdDetail(result.failure ?? '')}); using the copy fetched ${ageHours} h ago (kept up to 7 days)`,
       );
     } else if (result?.source === 'network') {
       const clientName = (client as { clientName?: unknown } | undefined)?.clientName;
-      log().info({ event: 'cimd.fetched', clientId, clientName: typeof clientName === 'string' ? clientName.slice(0, 100) : undefined }, 'client metadata document fetched');
+      log().info(
+        {
+          event: 'cimd.fetched',
+          clientId,
+          clientName: typeof clientName === 'string' ? clientName.slice(0, 100) : undefined,
+        },
+        'client metadata document fetched',
+      );
     }
   }
 
   /** What went wrong, if it is a CIMD failure (a store outage or a bug is not: it propagates as it is). */
   function failureOf(err: unknown, attempt: CimdAttempt): CimdFailure | undefined {
     const clientId = attempt.clientId;
-    const fetchError = [err, (err as { cause?: unknown } | undefined)?.cause].find((e): e is CimdFetchError => e instanceof CimdFetchError);
+    const fetchError = [err, (err as { cause?: unknown } | undefined)?.cause].find(
+      (e): e is CimdFetchError => e instanceof CimdFetchError,
+    );
     if (fetchError) return { kind: fetchError.kind, clientId, detail: fetchError.detail };
     if (attempt.refusal) return { kind: 'refused', clientId, detail: attempt.refusal };
     const oidcError = err as { error?: unknown; error_description?: unknown; error_detail?: unknown; expose?: unknown };
     if (err instanceof Error && typeof oidcError.error === 'string' && oidcError.expose === true) {
-      const detail = [oidcError.error_description, oidcError.error_detail].filter((p) => typeof p === 'string' && p).join(': ');
+      const detail = [oidcError.error_description, oidcError.error_detail]
+        .filter((p) => typeof p === 'string' && p)
+        .join(': ');
       return { kind: 'invalid', clientId, detail: detail || oidcError.error };
     }
     return undefined;
@@ -179,9 +222,14 @@ export function createCimdSupport(deps: CimdSupportDeps): CimdSupport {
   function install(provider: Provider): void {
     const ClientStatic = provider.Client as unknown as { find(id: string, ...rest: unknown[]): Promise<unknown> };
     const originalFind = ClientStatic.find.bind(provider.Client);
-    const ClientCtor = provider.Client as unknown as new (metadata: unknown, ctx: unknown, opts: { cimd: boolean }) => unknown;
+    const ClientCtor = provider.Client as unknown as new (
+      metadata: unknown,
+      ctx: unknown,
+      opts: { cimd: boolean },
+    ) => unknown;
 
-    const isUrlClientId = (id: string) => /^https:\/\//i.test(id) || (config.allowLoopbackHttp && isLoopbackHttpClientId(id));
+    const isUrlClientId = (id: string) =>
+      /^https:\/\//i.test(id) || (config.allowLoopbackHttp && isLoopbackHttpClientId(id));
 
     // Loopback mode only: http://127.0.0.1 documents, which oidc-provider does not fetch (https only).
     // Kept in process memory for as long as their cache headers say, as oidc-provider keeps https ones,
@@ -191,7 +239,11 @@ export function createCimdSupport(deps: CimdSupportDeps): CimdSupport {
       const cached = recentLoopback.get(id);
       if (cached && cached.until > now()) return cached.props;
       const result = await documents.fetchThrough(id, () =>
-        fetch(id, { redirect: 'manual', signal: AbortSignal.timeout(LOOPBACK_FETCH_TIMEOUT_MS), headers: { accept: 'application/json' } }),
+        fetch(id, {
+          redirect: 'manual',
+          signal: AbortSignal.timeout(LOOPBACK_FETCH_TIMEOUT_MS),
+          headers: { accept: 'application/json' },
+        }),
       );
       attempt.result = result;
       let props: Record<string, unknown>;
@@ -225,7 +277,9 @@ export function createCimdSupport(deps: CimdSupportDeps): CimdSupport {
       const attempt: CimdAttempt = { clientId: id };
       let client: unknown;
       try {
-        client = await attempts.run(attempt, () => (/^https:/i.test(id) ? originalFind(id, ...rest) : resolveLoopback(id, attempt)));
+        client = await attempts.run(attempt, () =>
+          /^https:/i.test(id) ? originalFind(id, ...rest) : resolveLoopback(id, attempt),
+        );
       } catch (err) {
         if (isStoreUnavailable(err)) throw err;
         const failure = failureOf(err, attempt);

@@ -64,9 +64,23 @@ export function cimdDocumentKey(url: string): string {
 
 /** Error codes that mean "the network did not deliver", where a recent copy is the right answer. */
 const NETWORK_ERROR_CODES = new Set([
-  'ENOTFOUND', 'EAI_AGAIN', 'EAI_FAIL', 'ECONNREFUSED', 'ECONNRESET', 'ECONNABORTED', 'ETIMEDOUT', 'EHOSTUNREACH',
-  'EHOSTDOWN', 'ENETUNREACH', 'ENETDOWN', 'EPIPE', 'UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT',
-  'UND_ERR_BODY_TIMEOUT', 'UND_ERR_SOCKET', 'UND_ERR_CLOSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EAI_FAIL',
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ECONNABORTED',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'EHOSTDOWN',
+  'ENETUNREACH',
+  'ENETDOWN',
+  'EPIPE',
+  'UND_ERR_CONNECT_TIMEOUT',
+  'UND_ERR_HEADERS_TIMEOUT',
+  'UND_ERR_BODY_TIMEOUT',
+  'UND_ERR_SOCKET',
+  'UND_ERR_CLOSED',
 ]);
 
 function causeChain(err: unknown): Array<{ name?: string; code?: unknown; message?: string }> {
@@ -91,7 +105,8 @@ export function classifyFetchError(err: unknown): { kind: 'refused' | 'network' 
   }
   for (const e of chain) {
     if (e.name === 'TimeoutError' || e.name === 'AbortError') return { kind: 'network', detail: 'timeout' };
-    if (typeof e.code === 'string' && NETWORK_ERROR_CODES.has(e.code)) return { kind: 'network', detail: e.code.toLowerCase() };
+    if (typeof e.code === 'string' && NETWORK_ERROR_CODES.has(e.code))
+      return { kind: 'network', detail: e.code.toLowerCase() };
   }
   const last = chain.at(-1);
   const code = typeof last?.code === 'string' ? last.code : undefined;
@@ -142,7 +157,10 @@ function keepable(url: string, text: string): Record<string, unknown> | undefine
 function storedResponse(stored: StoredCimdDocument, maxAgeSeconds: number): Response {
   return new Response(JSON.stringify(stored.document), {
     status: 200,
-    headers: { 'content-type': 'application/json', 'cache-control': `max-age=${Math.max(0, Math.floor(maxAgeSeconds))}` },
+    headers: {
+      'content-type': 'application/json',
+      'cache-control': `max-age=${Math.max(0, Math.floor(maxAgeSeconds))}`,
+    },
   });
 }
 
@@ -171,7 +189,11 @@ export class CimdDocuments {
     const fetchedAt = this.now();
     const data: StoredCimdDocument = { url, document, fetchedAt, freshUntil: fetchedAt + freshSeconds * 1000 };
     try {
-      await this.store.put('CimdDocument', cimdDocumentKey(url), { data: data as unknown as Record<string, unknown>, expiresAt: fetchedAt + CIMD_STALE_IF_ERROR_MS, updatedAt: fetchedAt });
+      await this.store.put('CimdDocument', cimdDocumentKey(url), {
+        data: data as unknown as Record<string, unknown>,
+        expiresAt: fetchedAt + CIMD_STALE_IF_ERROR_MS,
+        updatedAt: fetchedAt,
+      });
     } catch {
       // Keeping a copy is a fallback for later; failing to keep one must not fail this sign-in.
     }
@@ -186,7 +208,11 @@ export class CimdDocuments {
     const stored = await this.read(url);
     const now = this.now();
     if (stored && stored.freshUntil > now) {
-      return { response: storedResponse(stored, (stored.freshUntil - now) / 1000), source: 'store', fetchedAt: stored.fetchedAt };
+      return {
+        response: storedResponse(stored, (stored.freshUntil - now) / 1000),
+        source: 'store',
+        fetchedAt: stored.fetchedAt,
+      };
     }
     let failure: string | undefined = skipNetwork;
     if (failure === undefined) {
@@ -227,5 +253,10 @@ export class CimdDocuments {
 
 /** Failures a stored copy may stand in for: those classified as network, and 5xx answers. */
 function isNetworkFailure(detail: string): boolean {
-  return detail === 'timeout' || /^http_5\d\d$/.test(detail) || NETWORK_ERROR_CODES.has(detail.toUpperCase()) || detail === 'dns_failed';
+  return (
+    detail === 'timeout' ||
+    /^http_5\d\d$/.test(detail) ||
+    NETWORK_ERROR_CODES.has(detail.toUpperCase()) ||
+    detail === 'dns_failed'
+  );
 }

@@ -17,9 +17,16 @@ export function isNonPublicAddress(address: string): boolean {
   if (v === 4) {
     const [a = 0, b = 0] = address.split('.').map(Number);
     return (
-      a === 0 || a === 10 || a === 127 || (a === 100 && b >= 64 && b <= 127) || (a === 169 && b === 254) ||
-      (a === 172 && b >= 16 && b <= 31) || (a === 192 && b === 168) || (a === 192 && b === 0) ||
-      (a === 198 && (b === 18 || b === 19)) || a >= 224
+      a === 0 ||
+      a === 10 ||
+      a === 127 ||
+      (a === 100 && b >= 64 && b <= 127) ||
+      (a === 169 && b === 254) ||
+      (a === 172 && b >= 16 && b <= 31) ||
+      (a === 192 && b === 168) ||
+      (a === 192 && b === 0) ||
+      (a === 198 && (b === 18 || b === 19)) ||
+      a >= 224
     );
   }
   if (v === 6) {
@@ -53,7 +60,8 @@ export async function checkCimdUrl(
   if (url.protocol !== 'https:') return { allowed: false, reason: 'not_https' };
   if (url.username || url.password) return { allowed: false, reason: 'credentials_in_url' };
   if (url.port && url.port !== '443') return { allowed: false, reason: 'non_standard_port' };
-  const resolve = opts.resolve ?? (async (h: string) => (await lookup(h, { all: true, verbatim: true })).map((r) => r.address));
+  const resolve =
+    opts.resolve ?? (async (h: string) => (await lookup(h, { all: true, verbatim: true })).map((r) => r.address));
   let addresses: string[];
   try {
     addresses = isIP(host) ? [host] : await resolve(host);
@@ -95,7 +103,8 @@ export async function readLoopbackDocument(id: string, res: Response): Promise<R
   } catch {
     throw new Error('client metadata document is not JSON');
   }
-  if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) throw new Error('client metadata document is not a JSON object');
+  if (typeof doc !== 'object' || doc === null || Array.isArray(doc))
+    throw new Error('client metadata document is not a JSON object');
   const props = doc as Record<string, unknown>;
   if (props.client_id !== id) throw new Error('client metadata document client_id does not match its URL');
   if ('client_secret' in props) throw new Error('client metadata document must not contain client_secret');

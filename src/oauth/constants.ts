@@ -31,4 +31,3 @@ export function scopesSupported(config: Config): string[] {
 export function isOurResource(config: Config, value: string): boolean {
   return value === config.mcpUrl || value === `${config.mcpUrl}/`;
 }
-

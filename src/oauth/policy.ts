@@ -4,7 +4,10 @@ import type { GoogleIdentity } from '../upstream/google/oauth.js';
 
 export type SignInRefusal = 'email_not_verified' | 'domain_not_allowed';
 
-export function checkSignIn(config: Pick<Config, 'allowedDomains' | 'allowedEmails'>, identity: Pick<GoogleIdentity, 'email' | 'emailVerified' | 'hd'>): SignInRefusal | undefined {
+export function checkSignIn(
+  config: Pick<Config, 'allowedDomains' | 'allowedEmails'>,
+  identity: Pick<GoogleIdentity, 'email' | 'emailVerified' | 'hd'>,
+): SignInRefusal | undefined {
   if (!identity.emailVerified) return 'email_not_verified';
   const { allowedDomains, allowedEmails } = config;
   if (allowedDomains.length === 0 && allowedEmails.length === 0) return undefined;

@@ -19,7 +19,18 @@ import { createCimdSupport } from './cimd-clients.js';
 import { cimdErrorPage } from './cimd-pages.js';
 import type { GoogleTokenStore } from '../upstream/google/token-store.js';
 
-import { ACCESS_TOKEN_TTL, AUTHORIZATION_CODE_TTL, GRANT_TTL, SESSION_TTL, INTERACTION_TTL, CLIENT_IDLE_TTL, OIDC_SCOPES, resourceScope, isOurResource, scopesSupported } from './constants.js';
+import {
+  ACCESS_TOKEN_TTL,
+  AUTHORIZATION_CODE_TTL,
+  GRANT_TTL,
+  SESSION_TTL,
+  INTERACTION_TTL,
+  CLIENT_IDLE_TTL,
+  OIDC_SCOPES,
+  resourceScope,
+  isOurResource,
+  scopesSupported,
+} from './constants.js';
 
 export interface ProviderDeps {
   config: Config;
@@ -56,7 +67,11 @@ export async function createProvider(deps: ProviderDeps): Promise<Provider> {
       refreshGraceSeconds: config.refreshReuseGraceSeconds,
       grantTtlSeconds: GRANT_TTL,
       clientIdleTtlSeconds: CLIENT_IDLE_TTL,
-      onReplay: (kind, grantId) => log().warn({ event: 'grant.revoked', reason: 'replay_detected', kind, grantRevoked: Boolean(grantId) }, 'single-use credential replayed; grant revoked'),
+      onReplay: (kind, grantId) =>
+        log().warn(
+          { event: 'grant.revoked', reason: 'replay_detected', kind, grantRevoked: Boolean(grantId) },
+          'single-use credential replayed; grant revoked',
+        ),
     }) as unknown as Configuration['adapter'],
     clients: [],
     jwks: keys.jwks as unknown as Configuration['jwks'],
@@ -139,7 +154,9 @@ export async function createProvider(deps: ProviderDeps): Promise<Provider> {
       // On unless CLIENT_ID_METADATA_DOCUMENTS=false; fetch guard, stored copies and pages in cimd-*.ts.
       clientIdMetadataDocument: cimd.feature,
     } as Configuration['features'],
-    fetchResponseBodyLimits: { 'client_id metadata document': CIMD_MAX_BYTES } as unknown as Configuration['fetchResponseBodyLimits'],
+    fetchResponseBodyLimits: {
+      'client_id metadata document': CIMD_MAX_BYTES,
+    } as unknown as Configuration['fetchResponseBodyLimits'],
     fetch: cimd.fetch,
     ttl: {
       AccessToken: ACCESS_TOKEN_TTL,
@@ -160,7 +177,10 @@ export async function createProvider(deps: ProviderDeps): Promise<Provider> {
     },
     renderError: async (ctx, out, err) => {
       ctx.type = 'html';
-      ctx.set('Content-Security-Policy', "default-src 'none'; style-src 'self'; frame-ancestors 'none'; base-uri 'none'");
+      ctx.set(
+        'Content-Security-Policy',
+        "default-src 'none'; style-src 'self'; frame-ancestors 'none'; base-uri 'none'",
+      );
       ctx.set('X-Frame-Options', 'DENY');
       const cimdPage = cimdErrorPage(err);
       if (cimdPage) {
@@ -170,10 +190,24 @@ export async function createProvider(deps: ProviderDeps): Promise<Provider> {
       }
       ctx.body = page(
         'Sign-in could not continue',
-        html`<div class="card"><h1>Sign-in could not continue</h1>
-<p>The app that sent you here made a request this server cannot accept, so you were not sent back to it.</p>
-<dl><dt>Error</dt><dd><code>${out.error}</code></dd>${out.error_description ? html`<dt>Details</dt><dd>${out.error_description}</dd>` : raw('')}</dl>
-<p class="muted">You can close this window and try connecting again from your app. If it keeps happening, give your administrator the time of this attempt.</p></div>`,
+        html`<div class="card">
+          <h1>Sign-in could not continue</h1>
+          <p>The app that sent you here made a request this server cannot accept, so you were not sent back to it.</p>
+          <dl>
+            <dt>Error</dt>
+            <dd><code>${out.error}</code></dd>
+            ${
+              out.error_description
+                ? html`<dt>Details</dt>
+                    <dd>${out.error_description}</dd>`
+                : raw('')
+            }
+          </dl>
+          <p class="muted">
+            You can close this window and try connecting again from your app. If it keeps happening, give your
+            administrator the time of this attempt.
+          </p>
+        </div>`,
       );
     },
   };
@@ -185,7 +219,11 @@ export async function createProvider(deps: ProviderDeps): Promise<Provider> {
   // clients compare that list with the protected-resource metadata and the challenge, so add it.
   provider.use(async (ctx, next) => {
     await next();
-    if ((ctx.oidc as { route?: string } | undefined)?.route === 'discovery' && ctx.body && typeof ctx.body === 'object') {
+    if (
+      (ctx.oidc as { route?: string } | undefined)?.route === 'discovery' &&
+      ctx.body &&
+      typeof ctx.body === 'object'
+    ) {
       (ctx.body as { scopes_supported?: string[] }).scopes_supported = scopesSupported(config);
     }
   });

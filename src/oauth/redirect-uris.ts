@@ -8,7 +8,8 @@
 
 export type RedirectUriKind = 'https' | 'loopback' | 'private-use';
 
-export type RedirectUriCheck = { ok: true; kind: RedirectUriKind; loopbackHost: boolean } | { ok: false; reason: string };
+export type RedirectUriCheck =
+  { ok: true; kind: RedirectUriKind; loopbackHost: boolean } | { ok: false; reason: string };
 
 /** RFC 8252 §7.3 loopback hosts, spelled as oidc-provider's native-client check spells them. */
 const LOOPBACK_REDIRECT_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
@@ -17,7 +18,23 @@ const LOOPBACK_REDIRECT_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
  * Schemes that are not an app's callback: they run script, show local or inline content, or hand the
  * URL to another program that would expose the code (RFC 8252 §8.4 asks for no less).
  */
-const NOT_APP_SCHEMES = new Set(['javascript', 'vbscript', 'data', 'file', 'blob', 'about', 'filesystem', 'view-source', 'jar', 'ws', 'wss', 'ftp', 'mailto', 'tel', 'sms']);
+const NOT_APP_SCHEMES = new Set([
+  'javascript',
+  'vbscript',
+  'data',
+  'file',
+  'blob',
+  'about',
+  'filesystem',
+  'view-source',
+  'jar',
+  'ws',
+  'wss',
+  'ftp',
+  'mailto',
+  'tel',
+  'sms',
+]);
 
 /** RFC 3986 §3.1 scheme syntax. */
 const SCHEME = /^[a-z][a-z0-9+.-]*$/;
@@ -25,21 +42,32 @@ const SCHEME = /^[a-z][a-z0-9+.-]*$/;
 export function checkRedirectUri(value: unknown): RedirectUriCheck {
   // Printable ASCII only: nothing to hide behind bidi, control or look-alike characters on the consent page.
   if (typeof value !== 'string' || value.length > 2000 || !/^[\x21-\x7e]+$/.test(value)) {
-    return { ok: false, reason: 'must be an absolute URI of printable ASCII characters (percent-encode anything else)' };
+    return {
+      ok: false,
+      reason: 'must be an absolute URI of printable ASCII characters (percent-encode anything else)',
+    };
   }
   if (value.includes('#')) return { ok: false, reason: 'must not contain a fragment (OAuth 2.1 section 2.3.1)' };
   const url = URL.parse(value);
   if (!url) return { ok: false, reason: 'is not an absolute URI' };
   const scheme = url.protocol.slice(0, -1).toLowerCase();
   if (scheme === 'https' || scheme === 'http') {
-    if (url.username || url.password) return { ok: false, reason: 'must not contain user information (user:password@)' };
+    if (url.username || url.password)
+      return { ok: false, reason: 'must not contain user information (user:password@)' };
     const loopbackHost = LOOPBACK_REDIRECT_HOSTS.has(url.hostname);
     if (scheme === 'https') return { ok: true, kind: 'https', loopbackHost };
     if (loopbackHost) return { ok: true, kind: 'loopback', loopbackHost };
-    return { ok: false, reason: 'uses http on a host that is not loopback; use https, or http://127.0.0.1, http://[::1] or http://localhost for an app on this device (RFC 8252 section 7.3)' };
+    return {
+      ok: false,
+      reason:
+        'uses http on a host that is not loopback; use https, or http://127.0.0.1, http://[::1] or http://localhost for an app on this device (RFC 8252 section 7.3)',
+    };
   }
   if (!SCHEME.test(scheme) || NOT_APP_SCHEMES.has(scheme)) {
-    return { ok: false, reason: `uses the ${scheme.replace(/[^a-z0-9+.-]/g, '')} scheme, which is not an app callback; use https, a loopback http URI or a private-use scheme such as com.example.app:/callback (RFC 8252 section 7.1)` };
+    return {
+      ok: false,
+      reason: `uses the ${scheme.replace(/[^a-z0-9+.-]/g, '')} scheme, which is not an app callback; use https, a loopback http URI or a private-use scheme such as com.example.app:/callback (RFC 8252 section 7.1)`,
+    };
   }
   if (!url.host && (url.pathname === '' || url.pathname === '/')) {
     return { ok: false, reason: 'has a private-use scheme but no path (e.g. com.example.app:/callback)' };

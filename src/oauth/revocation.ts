@@ -7,14 +7,21 @@ import type { GoogleTokenStore } from '../upstream/google/token-store.js';
 /** Deletes every grant of the account (with their codes and refresh tokens) and its remembered consents. */
 async function endGrants(store: Store, accountId: string): Promise<string[]> {
   const grants = await store.list('Grant', { field: 'accountId', value: accountId });
-  await Promise.all(grants.map(async ({ key }) => Promise.all([store.deleteByGrantId(key), store.delete('Grant', key)])));
+  await Promise.all(
+    grants.map(async ({ key }) => Promise.all([store.deleteByGrantId(key), store.delete('Grant', key)])),
+  );
   const consents = await store.list('Consent', { field: 'accountId', value: accountId });
   await Promise.all(consents.map(({ key }) => store.delete('Consent', key)));
   return grants.map((g) => g.key);
 }
 
 /** Revokes every grant of the account; returns the revoked grant ids. */
-export async function revokeAccount(store: Store, googleTokens: GoogleTokenStore, accountId: string, opts: { revokeAtGoogle: boolean }): Promise<string[]> {
+export async function revokeAccount(
+  store: Store,
+  googleTokens: GoogleTokenStore,
+  accountId: string,
+  opts: { revokeAtGoogle: boolean },
+): Promise<string[]> {
   const grantIds = await endGrants(store, accountId);
   if (opts.revokeAtGoogle) await googleTokens.revokeAndDelete(accountId);
   else {
@@ -32,7 +39,11 @@ export type GoogleRevocation = 'revoked' | 'kept_for_other_grants' | 'none' | 'f
  * is revoked at Google with the user's last grant and not before: disconnecting one app must not log the
  * same person out of the others.
  */
-export async function revokeGoogleWithLastGrant(store: Store, googleTokens: GoogleTokenStore, accountId: string): Promise<GoogleRevocation> {
+export async function revokeGoogleWithLastGrant(
+  store: Store,
+  googleTokens: GoogleTokenStore,
+  accountId: string,
+): Promise<GoogleRevocation> {
   const remaining = await store.list('Grant', { field: 'accountId', value: accountId });
   if (remaining.length > 0) return 'kept_for_other_grants';
   try {
@@ -40,10 +51,16 @@ export async function revokeGoogleWithLastGrant(store: Store, googleTokens: Goog
   } catch (err) {
     // revokeAndDelete deletes our copy even when Google does not answer: nothing here can use it any more.
     if (isStoreUnavailable(err)) throw err;
-    log().warn({ event: 'google.token_revoke_failed', accountId, email: googleTokens.knownEmail(accountId) }, 'Google did not answer the revocation; our copy of the token is deleted');
+    log().warn(
+      { event: 'google.token_revoke_failed', accountId, email: googleTokens.knownEmail(accountId) },
+      'Google did not answer the revocation; our copy of the token is deleted',
+    );
     return 'failed';
   }
-  log().info({ event: 'google.token_revoked', accountId, email: googleTokens.knownEmail(accountId) }, 'revoked the Google token of the last grant');
+  log().info(
+    { event: 'google.token_revoked', accountId, email: googleTokens.knownEmail(accountId) },
+    'revoked the Google token of the last grant',
+  );
   return 'revoked';
 }
 
@@ -52,12 +69,20 @@ export async function revokeGoogleWithLastGrant(store: Store, googleTokens: Goog
  * token with the user's last grant), on the user's own request: the remembered consent for that app is
  * forgotten too when no other grant of the app remains, so reconnecting it shows the consent page again.
  */
-export async function revokeGrant(store: Store, googleTokens: GoogleTokenStore, grant: { grantId: string; accountId: string; clientId: string }): Promise<GoogleRevocation> {
+export async function revokeGrant(
+  store: Store,
+  googleTokens: GoogleTokenStore,
+  grant: { grantId: string; accountId: string; clientId: string },
+): Promise<GoogleRevocation> {
   await Promise.all([store.deleteByGrantId(grant.grantId), store.delete('Grant', grant.grantId)]);
   const others = await store.list('Grant', { field: 'accountId', value: grant.accountId });
   if (!others.some(({ record }) => (record.clientId ?? record.data.clientId) === grant.clientId)) {
     const consents = await store.list('Consent', { field: 'accountId', value: grant.accountId });
-    await Promise.all(consents.filter(({ record }) => record.clientId === grant.clientId).map(({ key }) => store.delete('Consent', key)));
+    await Promise.all(
+      consents
+        .filter(({ record }) => record.clientId === grant.clientId)
+        .map(({ key }) => store.delete('Consent', key)),
+    );
   }
   return revokeGoogleWithLastGrant(store, googleTokens, grant.accountId);
 }
@@ -72,7 +97,11 @@ export interface AccountDisconnected {
  * Everything the user connected ends, as with the admin's `revoke`: every grant, the Google token (at
  * Google too) and the trash of deleted contacts — their data, which no app can restore any more.
  */
-export async function disconnectAccount(store: Store, googleTokens: GoogleTokenStore, accountId: string): Promise<AccountDisconnected> {
+export async function disconnectAccount(
+  store: Store,
+  googleTokens: GoogleTokenStore,
+  accountId: string,
+): Promise<AccountDisconnected> {
   // Grants first, Google last: a Google outage cannot leave a grant alive.
   const grantIds = await endGrants(store, accountId);
   const deletedContactsRemoved = await deleteTrashOf(store, accountId);

@@ -3,10 +3,20 @@
  * secret in Secret Manager is all an admin manages. With "new,previous" the first value signs and
  * encrypts, and all values verify and decrypt, so rotation does not log anyone out.
  */
-import { createCipheriv, createDecipheriv, createECDH, createHash, hkdfSync, randomBytes, timingSafeEqual } from 'node:crypto';
+import {
+  createCipheriv,
+  createDecipheriv,
+  createECDH,
+  createHash,
+  hkdfSync,
+  randomBytes,
+  timingSafeEqual,
+} from 'node:crypto';
 
 function derive(secret: string, label: string, length = 32): Buffer {
-  return Buffer.from(hkdfSync('sha256', Buffer.from(secret, 'utf8'), Buffer.alloc(0), `google-contacts-mcp/${label}`, length));
+  return Buffer.from(
+    hkdfSync('sha256', Buffer.from(secret, 'utf8'), Buffer.alloc(0), `google-contacts-mcp/${label}`, length),
+  );
 }
 
 export interface EcJwk {
@@ -60,7 +70,9 @@ export class KeyRing {
     const cipher = createCipheriv('aes-256-gcm', this.encryptionKeys[0]!, iv);
     cipher.setAAD(Buffer.from(aad));
     const ct = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
-    return ['v1', iv.toString('base64url'), cipher.getAuthTag().toString('base64url'), ct.toString('base64url')].join('.');
+    return ['v1', iv.toString('base64url'), cipher.getAuthTag().toString('base64url'), ct.toString('base64url')].join(
+      '.',
+    );
   }
 
   decrypt(sealed: string, aad: string): string {

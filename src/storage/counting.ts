@@ -19,7 +19,17 @@
  * byOp counts calls, keyed `op:Kind` (`op` alone for ping and purgeExpired); detail() adds the reads
  * and writes of each key.
  */
-import { KINDS, GRANT_BOUND_KINDS, type ConsumeResult, type GetOptions, type Kind, type RecordIndexes, type Store, type StoredRecord, type UpdateResult } from './port.js';
+import {
+  KINDS,
+  GRANT_BOUND_KINDS,
+  type ConsumeResult,
+  type GetOptions,
+  type Kind,
+  type RecordIndexes,
+  type Store,
+  type StoredRecord,
+  type UpdateResult,
+} from './port.js';
 
 export interface OperationCounts {
   reads: number;

@@ -13,9 +13,19 @@
 import { Timestamp, type DocumentData } from '@google-cloud/firestore';
 import type { RecordIndexes, StoredRecord } from './port.js';
 
-export const INDEX_FIELDS = ['grantId', 'uid', 'userCode', 'accountId', 'clientId'] as const satisfies ReadonlyArray<keyof RecordIndexes>;
+export const INDEX_FIELDS = ['grantId', 'uid', 'userCode', 'accountId', 'clientId'] as const satisfies ReadonlyArray<
+  keyof RecordIndexes
+>;
 /** Every field a store document may have. */
-export const DOCUMENT_FIELDS = ['data', 'dataJson', 'expiresAt', 'updatedAt', 'consumedAt', 'writeId', ...INDEX_FIELDS] as const;
+export const DOCUMENT_FIELDS = [
+  'data',
+  'dataJson',
+  'expiresAt',
+  'updatedAt',
+  'consumedAt',
+  'writeId',
+  ...INDEX_FIELDS,
+] as const;
 
 const MAX_KEY_BYTES = 1024;
 const MAX_MAP_DEPTH = 16;
@@ -42,7 +52,9 @@ export function encodeKey(key: string): string {
 }
 
 export function decodeKey(id: string): string {
-  return id.startsWith(ENCODED_PREFIX) ? Buffer.from(id.slice(ENCODED_PREFIX.length), 'base64url').toString('utf8') : id;
+  return id.startsWith(ENCODED_PREFIX)
+    ? Buffer.from(id.slice(ENCODED_PREFIX.length), 'base64url').toString('utf8')
+    : id;
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -69,7 +81,9 @@ function firestoreSafe(v: unknown, depth: number, inArray: boolean): boolean {
       if (v === null) return true;
       if (Array.isArray(v)) return !inArray && v.every((x) => firestoreSafe(x, depth, true));
       if (!isPlainObject(v) || depth >= MAX_MAP_DEPTH) return false;
-      return Object.entries(v).every(([k, x]) => k.length > 0 && !/^__.*__$/.test(k) && firestoreSafe(x, depth + 1, false));
+      return Object.entries(v).every(
+        ([k, x]) => k.length > 0 && !/^__.*__$/.test(k) && firestoreSafe(x, depth + 1, false),
+      );
     default:
       return false;
   }
@@ -105,7 +119,10 @@ export function toDocument(record: StoredRecord, now: number): DocumentData {
 
 /** The record a document holds, expired or not (the store decides what is live). */
 export function fromDocument(doc: DocumentData): StoredRecord {
-  const data = typeof doc.dataJson === 'string' ? (JSON.parse(doc.dataJson) as Record<string, unknown>) : ((doc.data ?? {}) as Record<string, unknown>);
+  const data =
+    typeof doc.dataJson === 'string'
+      ? (JSON.parse(doc.dataJson) as Record<string, unknown>)
+      : ((doc.data ?? {}) as Record<string, unknown>);
   const record: StoredRecord = { data, expiresAt: millis(doc.expiresAt) ?? 0 };
   const consumedAt = millis(doc.consumedAt);
   if (consumedAt !== undefined) record.consumedAt = consumedAt;

@@ -30,7 +30,11 @@ export function isUnavailableError(err: unknown): boolean {
   if (err instanceof StoreUnavailableError) return true;
   const code = errorCode(err);
   if (typeof code === 'number' && UNAVAILABLE_CODES.has(code)) return true;
-  if (typeof code === 'string' && /^(ECONNREFUSED|ECONNRESET|ETIMEDOUT|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|ENETUNREACH)$/.test(code)) return true;
+  if (
+    typeof code === 'string' &&
+    /^(ECONNREFUSED|ECONNRESET|ETIMEDOUT|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|ENETUNREACH)$/.test(code)
+  )
+    return true;
   const message = err instanceof Error ? err.message : '';
   return /ECONNREFUSED|No connection established|Connection dropped/.test(message);
 }
@@ -61,7 +65,15 @@ function mapError(err: unknown, what: string): unknown {
 
 /** Short gax deadlines and retries for the RPCs the store uses (defaults are 60-300 s per call, 600 s total). */
 export function clientConfig(deadlineMs: number) {
-  const methods = ['GetDocument', 'BatchGetDocuments', 'RunQuery', 'Commit', 'BeginTransaction', 'Rollback', 'BatchWrite'];
+  const methods = [
+    'GetDocument',
+    'BatchGetDocuments',
+    'RunQuery',
+    'Commit',
+    'BeginTransaction',
+    'Rollback',
+    'BatchWrite',
+  ];
   return {
     interfaces: {
       'google.firestore.v1.Firestore': {
@@ -76,7 +88,9 @@ export function clientConfig(deadlineMs: number) {
             total_timeout_millis: deadlineMs,
           },
         },
-        methods: Object.fromEntries(methods.map((m) => [m, { timeout_millis: deadlineMs, retry_params_name: 'store' }])),
+        methods: Object.fromEntries(
+          methods.map((m) => [m, { timeout_millis: deadlineMs, retry_params_name: 'store' }]),
+        ),
       },
     },
   };
@@ -109,7 +123,9 @@ export class Watchdog {
         if (now - last >= this.deadlineMs) {
           reject(new StoreUnavailableError(`Firestore did not answer within ${this.deadlineMs} ms (${what})`));
         } else if (now - started >= totalMs) {
-          reject(new StoreUnavailableError(`Firestore operation took longer than ${totalMs} ms (${what}; contention?)`));
+          reject(
+            new StoreUnavailableError(`Firestore operation took longer than ${totalMs} ms (${what}; contention?)`),
+          );
         }
       }, tick);
     });

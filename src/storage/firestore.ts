@@ -23,7 +23,15 @@ import {
   type Settings,
   type Timestamp,
 } from '@google-cloud/firestore';
-import { decodeKey, DOCUMENT_FIELDS, encodeKey, fromDocument, INDEX_FIELDS, timestamp, toDocument } from './firestore-codec.js';
+import {
+  decodeKey,
+  DOCUMENT_FIELDS,
+  encodeKey,
+  fromDocument,
+  INDEX_FIELDS,
+  timestamp,
+  toDocument,
+} from './firestore-codec.js';
 import {
   clientConfig,
   DEFAULT_DEADLINE_MS,
@@ -115,7 +123,11 @@ export class FirestoreStore implements Store {
       // Reconnect quickly once the backend is back (gRPC's default backoff grows to 120 s).
       grpcOptions: { 'grpc.initial_reconnect_backoff_ms': 250, 'grpc.max_reconnect_backoff_ms': 2000 },
     };
-    const projectId = opts.projectId ?? process.env.GOOGLE_CLOUD_PROJECT ?? process.env.GCLOUD_PROJECT ?? (emulator ? 'demo-local' : undefined);
+    const projectId =
+      opts.projectId ??
+      process.env.GOOGLE_CLOUD_PROJECT ??
+      process.env.GCLOUD_PROJECT ??
+      (emulator ? 'demo-local' : undefined);
     if (projectId) settings.projectId = projectId;
     // On the emulator there are no credentials: skip the Application Default Credentials lookup.
     if (emulator) settings.universeDomain = 'googleapis.com';
@@ -183,7 +195,9 @@ export class FirestoreStore implements Store {
           const cap = Math.min(250, 5 * 2 ** Math.min(attempt, 6));
           await new Promise((r) => setTimeout(r, Math.random() * cap));
         }
-        throw new StoreUnavailableError(`Firestore write conflicts did not settle after ${CAS_ATTEMPTS} attempts (${what})`);
+        throw new StoreUnavailableError(
+          `Firestore write conflicts did not settle after ${CAS_ATTEMPTS} attempts (${what})`,
+        );
       },
       this.operationTimeoutMs,
     );
@@ -219,7 +233,9 @@ export class FirestoreStore implements Store {
 
   async findBy(kind: Kind, field: 'uid' | 'userCode', value: string) {
     // Equality only (no composite index needed); expired documents TTL has not removed yet are skipped here.
-    const snap = await this.watchdog.run(`findBy ${kind}.${field}`, () => this.col(kind).where(field, '==', value).get());
+    const snap = await this.watchdog.run(`findBy ${kind}.${field}`, () =>
+      this.col(kind).where(field, '==', value).get(),
+    );
     for (const doc of snap.docs) {
       const record = this.live(doc.data());
       if (record) return { key: decodeKey(doc.id), record };
@@ -249,7 +265,11 @@ export class FirestoreStore implements Store {
     );
   }
 
-  async update(kind: Kind, key: string, fn: (current: StoredRecord | undefined) => UpdateResult): Promise<StoredRecord | undefined> {
+  async update(
+    kind: Kind,
+    key: string,
+    fn: (current: StoredRecord | undefined) => UpdateResult,
+  ): Promise<StoredRecord | undefined> {
     const ref = this.ref(kind, key);
     return this.casLoop<StoredRecord | undefined>(
       `update ${kind}`,
@@ -328,7 +348,8 @@ export class FirestoreStore implements Store {
   }
 
   async list(kind: Kind, filter?: { field: keyof RecordIndexes; value: string }) {
-    if (filter && !(INDEX_FIELDS as readonly string[]).includes(filter.field)) throw new Error(`cannot list by ${String(filter.field)}`);
+    if (filter && !(INDEX_FIELDS as readonly string[]).includes(filter.field))
+      throw new Error(`cannot list by ${String(filter.field)}`);
     const out: Array<{ key: string; record: StoredRecord }> = [];
     const base = filter ? this.col(kind).where(filter.field, '==', filter.value) : this.col(kind);
     await this.watchdog.run(

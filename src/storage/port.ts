@@ -75,7 +75,11 @@ export interface Store {
   put(kind: Kind, key: string, record: StoredRecord): Promise<void>;
   delete(kind: Kind, key: string): Promise<void>;
   /** The unexpired record whose index field equals value (uid, userCode). */
-  findBy(kind: Kind, field: 'uid' | 'userCode', value: string): Promise<{ key: string; record: StoredRecord } | undefined>;
+  findBy(
+    kind: Kind,
+    field: 'uid' | 'userCode',
+    value: string,
+  ): Promise<{ key: string; record: StoredRecord } | undefined>;
   /** Atomically marks a record consumed; exactly one concurrent caller sees consumedNow=true. */
   consume(kind: Kind, key: string, now: number): Promise<ConsumeResult>;
   /** Deletes the records of the given kinds (default: codes and refresh tokens) that belong to the grant. */
@@ -84,9 +88,16 @@ export interface Store {
    * Transactional read-modify-write: `fn` sees the current unexpired record (or undefined) and decides.
    * It may be called more than once under contention, so it must be free of side effects.
    */
-  update(kind: Kind, key: string, fn: (current: StoredRecord | undefined) => UpdateResult): Promise<StoredRecord | undefined>;
+  update(
+    kind: Kind,
+    key: string,
+    fn: (current: StoredRecord | undefined) => UpdateResult,
+  ): Promise<StoredRecord | undefined>;
   /** Unexpired records of a kind, optionally filtered by an index field (admin and housekeeping only). */
-  list(kind: Kind, filter?: { field: keyof RecordIndexes; value: string }): Promise<Array<{ key: string; record: StoredRecord }>>;
+  list(
+    kind: Kind,
+    filter?: { field: keyof RecordIndexes; value: string },
+  ): Promise<Array<{ key: string; record: StoredRecord }>>;
   /** Deletes expired records now (for stores or emulators without TTL); returns how many. */
   purgeExpired(now: number): Promise<number>;
   /** Whether the backend answers (checked in the background at startup, and by the image's compile-cache warm-up). */

@@ -18,8 +18,19 @@ export function readCookie(req: Request, name: string): string | undefined {
   return undefined;
 }
 
-export function setCookie(res: Response, name: string, value: string, opts: { path: string; maxAgeSeconds: number; secure: boolean; sameSite: 'Strict' | 'Lax' }): void {
-  const parts = [`${name}=${encodeURIComponent(value)}`, `Path=${opts.path}`, `Max-Age=${opts.maxAgeSeconds}`, 'HttpOnly', `SameSite=${opts.sameSite}`];
+export function setCookie(
+  res: Response,
+  name: string,
+  value: string,
+  opts: { path: string; maxAgeSeconds: number; secure: boolean; sameSite: 'Strict' | 'Lax' },
+): void {
+  const parts = [
+    `${name}=${encodeURIComponent(value)}`,
+    `Path=${opts.path}`,
+    `Max-Age=${opts.maxAgeSeconds}`,
+    'HttpOnly',
+    `SameSite=${opts.sameSite}`,
+  ];
   if (opts.secure) parts.push('Secure');
   res.append('Set-Cookie', parts.join('; '));
 }

@@ -27,7 +27,11 @@ const isList = (v: HtmlValue): v is ReadonlyArray<Text | Raw> => Array.isArray(v
 export function html(strings: TemplateStringsArray, ...values: HtmlValue[]): Raw {
   let out = strings[0] ?? '';
   values.forEach((v, i) => {
-    const piece = isList(v) ? v.map((x) => (x instanceof Raw ? x.html : escapeHtml(x))).join('') : v instanceof Raw ? v.html : escapeHtml(v);
+    const piece = isList(v)
+      ? v.map((x) => (x instanceof Raw ? x.html : escapeHtml(x))).join('')
+      : v instanceof Raw
+        ? v.html
+        : escapeHtml(v);
     out += piece + (strings[i + 1] ?? '');
   });
   return new Raw(out);

@@ -49,7 +49,11 @@ export class ApiError extends Error {
 
 const SERVICE = 'people.googleapis.com';
 
-export function errorInfo(reason: string, rpcMethod?: string, extra: Record<string, string> = {}): Record<string, unknown> {
+export function errorInfo(
+  reason: string,
+  rpcMethod?: string,
+  extra: Record<string, string> = {},
+): Record<string, unknown> {
   const metadata: Record<string, string> = { service: SERVICE, ...extra };
   if (rpcMethod) metadata['method'] = rpcMethod;
   return { '@type': 'type.googleapis.com/google.rpc.ErrorInfo', reason, domain: 'googleapis.com', metadata };

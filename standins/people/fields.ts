@@ -4,17 +4,62 @@ import type { Person } from './types.js';
 
 /** Valid `personFields` / `readMask` values for people.get and friends (Google's documented list). */
 export const READ_PERSON_FIELDS = [
-  'addresses', 'ageRanges', 'biographies', 'birthdays', 'calendarUrls', 'clientData', 'coverPhotos',
-  'emailAddresses', 'events', 'externalIds', 'genders', 'imClients', 'interests', 'locales', 'locations',
-  'memberships', 'metadata', 'miscKeywords', 'names', 'nicknames', 'occupations', 'organizations',
-  'phoneNumbers', 'photos', 'relations', 'sipAddresses', 'skills', 'urls', 'userDefined',
+  'addresses',
+  'ageRanges',
+  'biographies',
+  'birthdays',
+  'calendarUrls',
+  'clientData',
+  'coverPhotos',
+  'emailAddresses',
+  'events',
+  'externalIds',
+  'genders',
+  'imClients',
+  'interests',
+  'locales',
+  'locations',
+  'memberships',
+  'metadata',
+  'miscKeywords',
+  'names',
+  'nicknames',
+  'occupations',
+  'organizations',
+  'phoneNumbers',
+  'photos',
+  'relations',
+  'sipAddresses',
+  'skills',
+  'urls',
+  'userDefined',
 ] as const;
 
 /** Valid `updatePersonFields` values (also the fields createContact stores). */
 export const UPDATE_PERSON_FIELDS = [
-  'addresses', 'biographies', 'birthdays', 'calendarUrls', 'clientData', 'emailAddresses', 'events',
-  'externalIds', 'genders', 'imClients', 'interests', 'locales', 'locations', 'memberships', 'miscKeywords',
-  'names', 'nicknames', 'occupations', 'organizations', 'phoneNumbers', 'relations', 'sipAddresses', 'urls',
+  'addresses',
+  'biographies',
+  'birthdays',
+  'calendarUrls',
+  'clientData',
+  'emailAddresses',
+  'events',
+  'externalIds',
+  'genders',
+  'imClients',
+  'interests',
+  'locales',
+  'locations',
+  'memberships',
+  'miscKeywords',
+  'names',
+  'nicknames',
+  'occupations',
+  'organizations',
+  'phoneNumbers',
+  'relations',
+  'sipAddresses',
+  'urls',
   'userDefined',
 ] as const;
 
@@ -64,7 +109,10 @@ export function parseMask(
   const out: string[] = [];
   for (const p of paths) {
     if (!valid.includes(p)) {
-      throw badRequest(`Invalid ${maskLabel(param)} path: "${p}". Valid paths are documented at ${docUrl}.`, camelToSnake(param));
+      throw badRequest(
+        `Invalid ${maskLabel(param)} path: "${p}". Valid paths are documented at ${docUrl}.`,
+        camelToSnake(param),
+      );
     }
     if (!out.includes(p)) out.push(p);
   }
@@ -98,19 +146,59 @@ export function legacyRequestMask(raw: string | undefined): string | undefined {
 }
 
 const TYPE_LABELS: Record<string, string> = {
-  home: 'Home', work: 'Work', other: 'Other', mobile: 'Mobile', homeFax: 'Home Fax', workFax: 'Work Fax',
-  otherFax: 'Other Fax', pager: 'Pager', workMobile: 'Work Mobile', workPager: 'Work Pager', main: 'Main',
-  googleVoice: 'Google Voice', school: 'School', blog: 'Blog', profile: 'Profile', homePage: 'Home Page',
-  ftp: 'FTP', reservations: 'Reservations', appInstallPage: 'App Install Page', anniversary: 'Anniversary',
-  spouse: 'Spouse', child: 'Child', mother: 'Mother', father: 'Father', parent: 'Parent', brother: 'Brother',
-  sister: 'Sister', friend: 'Friend', relative: 'Relative', domesticPartner: 'Domestic Partner',
-  manager: 'Manager', assistant: 'Assistant', referredBy: 'Referred by', partner: 'Partner',
-  freeBusy: 'Free/Busy', account: 'Account', customer: 'Customer', loginId: 'Login Id', network: 'Network',
-  organization: 'Organization', desk: 'Desk', grewUp: 'Grew up',
+  home: 'Home',
+  work: 'Work',
+  other: 'Other',
+  mobile: 'Mobile',
+  homeFax: 'Home Fax',
+  workFax: 'Work Fax',
+  otherFax: 'Other Fax',
+  pager: 'Pager',
+  workMobile: 'Work Mobile',
+  workPager: 'Work Pager',
+  main: 'Main',
+  googleVoice: 'Google Voice',
+  school: 'School',
+  blog: 'Blog',
+  profile: 'Profile',
+  homePage: 'Home Page',
+  ftp: 'FTP',
+  reservations: 'Reservations',
+  appInstallPage: 'App Install Page',
+  anniversary: 'Anniversary',
+  spouse: 'Spouse',
+  child: 'Child',
+  mother: 'Mother',
+  father: 'Father',
+  parent: 'Parent',
+  brother: 'Brother',
+  sister: 'Sister',
+  friend: 'Friend',
+  relative: 'Relative',
+  domesticPartner: 'Domestic Partner',
+  manager: 'Manager',
+  assistant: 'Assistant',
+  referredBy: 'Referred by',
+  partner: 'Partner',
+  freeBusy: 'Free/Busy',
+  account: 'Account',
+  customer: 'Customer',
+  loginId: 'Login Id',
+  network: 'Network',
+  organization: 'Organization',
+  desk: 'Desk',
+  grewUp: 'Grew up',
 };
 const PROTOCOL_LABELS: Record<string, string> = {
-  aim: 'AIM', msn: 'MSN', yahoo: 'Yahoo', skype: 'Skype', qq: 'QQ', googleTalk: 'Google Talk', icq: 'ICQ',
-  jabber: 'Jabber', netMeeting: 'NetMeeting',
+  aim: 'AIM',
+  msn: 'MSN',
+  yahoo: 'Yahoo',
+  skype: 'Skype',
+  qq: 'QQ',
+  googleTalk: 'Google Talk',
+  icq: 'ICQ',
+  jabber: 'Jabber',
+  netMeeting: 'NetMeeting',
 };
 const GENDER_LABELS: Record<string, string> = { male: 'Male', female: 'Female', unspecified: 'Unspecified' };
 
@@ -167,7 +255,10 @@ function computeName(item: Item): void {
       item['givenName'] = words.slice(0, -1).join(' ');
     }
   }
-  const display = joinNonEmpty([s('honorificPrefix'), s('givenName'), s('middleName'), s('familyName'), s('honorificSuffix')], ' ');
+  const display = joinNonEmpty(
+    [s('honorificPrefix'), s('givenName'), s('middleName'), s('familyName'), s('honorificSuffix')],
+    ' ',
+  );
   if (!display) return;
   item['displayName'] = display;
   const first = joinNonEmpty([s('honorificPrefix'), s('givenName'), s('middleName')], ' ');
@@ -181,7 +272,10 @@ function computeAddress(item: Item): void {
   if (typeof item['formattedValue'] === 'string' && item['formattedValue'].trim()) return;
   const str = (k: string): string | undefined => (typeof item[k] === 'string' ? (item[k] as string) : undefined);
   const cityLine = joinNonEmpty([joinNonEmpty([str('city'), str('region')], ', '), str('postalCode')], ' ');
-  const formatted = joinNonEmpty([str('streetAddress'), str('extendedAddress'), str('poBox'), cityLine, str('country')], '\n');
+  const formatted = joinNonEmpty(
+    [str('streetAddress'), str('extendedAddress'), str('poBox'), cityLine, str('country')],
+    '\n',
+  );
   if (formatted) item['formattedValue'] = formatted;
 }
 
@@ -203,7 +297,8 @@ function computeOutputOnly(field: string, item: Item): Item {
       computeAddress(item);
       break;
     case 'imClients':
-      if (typeof item['protocol'] === 'string') item['formattedProtocol'] = PROTOCOL_LABELS[item['protocol']] ?? item['protocol'];
+      if (typeof item['protocol'] === 'string')
+        item['formattedProtocol'] = PROTOCOL_LABELS[item['protocol']] ?? item['protocol'];
       break;
     case 'genders':
       if (typeof item['value'] === 'string') item['formattedValue'] = GENDER_LABELS[item['value']] ?? item['value'];
@@ -330,7 +425,8 @@ export function personMatches(person: Person, query: string, fields: readonly Se
     for (const it of items as Item[]) {
       if (f === 'phoneNumbers') {
         const v = typeof it['value'] === 'string' ? it['value'] : '';
-        if (phoneMatch(v, typeof it['canonicalForm'] === 'string' ? it['canonicalForm'] : undefined, query)) return true;
+        if (phoneMatch(v, typeof it['canonicalForm'] === 'string' ? it['canonicalForm'] : undefined, query))
+          return true;
         texts.push(v);
         continue;
       }

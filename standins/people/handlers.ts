@@ -1,11 +1,5 @@
 /** The People API methods, over the in-memory store. */
-import {
-  ApiError,
-  badRequest,
-  failedPrecondition,
-  insufficientScopes,
-  notFound,
-} from './errors.js';
+import { ApiError, badRequest, failedPrecondition, insufficientScopes, notFound } from './errors.js';
 import {
   COPY_MASK_FIELDS,
   GROUP_FIELDS,
@@ -48,20 +42,35 @@ const DOC_OTHER_SEARCH = DOC + 'otherContacts/search';
 const DOC_COPY = DOC + 'otherContacts/copyOtherContactToMyContactsGroup';
 const DOC_GROUPS = DOC + 'contactGroups';
 
-const CONTACT_SCOPES = ['https://www.googleapis.com/auth/contacts', 'https://www.googleapis.com/auth/contacts.readonly'];
+const CONTACT_SCOPES = [
+  'https://www.googleapis.com/auth/contacts',
+  'https://www.googleapis.com/auth/contacts.readonly',
+];
 const READ_SOURCE_TYPES = [
-  'READ_SOURCE_TYPE_UNSPECIFIED', 'READ_SOURCE_TYPE_PROFILE', 'READ_SOURCE_TYPE_CONTACT',
-  'READ_SOURCE_TYPE_DOMAIN_CONTACT', 'READ_SOURCE_TYPE_OTHER_CONTACT',
+  'READ_SOURCE_TYPE_UNSPECIFIED',
+  'READ_SOURCE_TYPE_PROFILE',
+  'READ_SOURCE_TYPE_CONTACT',
+  'READ_SOURCE_TYPE_DOMAIN_CONTACT',
+  'READ_SOURCE_TYPE_OTHER_CONTACT',
 ];
 const DIRECTORY_SOURCE_TYPES = ['DIRECTORY_SOURCE_TYPE_DOMAIN_CONTACT', 'DIRECTORY_SOURCE_TYPE_DOMAIN_PROFILE'];
 const DIRECTORY_MERGE_SOURCE_TYPES = ['DIRECTORY_MERGE_SOURCE_TYPE_CONTACT'];
-const SORT_ORDERS = ['LAST_MODIFIED_ASCENDING', 'LAST_MODIFIED_DESCENDING', 'FIRST_NAME_ASCENDING', 'LAST_NAME_ASCENDING'];
+const SORT_ORDERS = [
+  'LAST_MODIFIED_ASCENDING',
+  'LAST_MODIFIED_DESCENDING',
+  'FIRST_NAME_ASCENDING',
+  'LAST_NAME_ASCENDING',
+];
 const DEFAULT_GROUP_READ = ['metadata', 'groupType', 'memberCount', 'name'];
 const DEFAULT_GROUP_WRITE_READ = ['metadata', 'groupType', 'name'];
 const CONTACT_SEARCH_FIELDS: SearchField[] = ['names', 'nicknames', 'emailAddresses', 'phoneNumbers', 'organizations'];
 const OTHER_CONTACT_SEARCH_FIELDS: SearchField[] = ['names', 'emailAddresses', 'phoneNumbers'];
 const GRPC_CODE: Record<string, number> = {
-  INVALID_ARGUMENT: 3, NOT_FOUND: 5, PERMISSION_DENIED: 7, FAILED_PRECONDITION: 9, UNAUTHENTICATED: 16,
+  INVALID_ARGUMENT: 3,
+  NOT_FOUND: 5,
+  PERMISSION_DENIED: 7,
+  FAILED_PRECONDITION: 9,
+  UNAUTHENTICATED: 16,
 };
 
 export interface Ctx {
@@ -210,7 +219,8 @@ export class Handlers {
         ),
       );
     }
-    for (const extra of extraDirectoryPeople(hd)) people.push(directoryPerson(extra.key, hd, extra.sourceType, extra.person));
+    for (const extra of extraDirectoryPeople(hd))
+      people.push(directoryPerson(extra.key, hd, extra.sourceType, extra.person));
     return people;
   }
 
@@ -245,12 +255,18 @@ export class Handlers {
   private peopleBatchGet(ctx: Ctx): unknown {
     const names = ctx.query.list('resourceNames');
     if (names.length === 0) throw badRequest('At least one resource name must be specified.', 'resource_names');
-    if (names.length > 200) throw badRequest(`Too many resource names: ${names.length}. The maximum is 200.`, 'resource_names');
+    if (names.length > 200)
+      throw badRequest(`Too many resource names: ${names.length}. The maximum is 200.`, 'resource_names');
     const mask = this.personFieldsOf(ctx.query, true, DOC_GET);
     this.validateSources(ctx.query);
     const responses = names.map((rn) => {
       try {
-        return { httpStatusCode: 200, person: project(this.resolvePerson(ctx, rn), mask), requestedResourceName: rn, status: {} };
+        return {
+          httpStatusCode: 200,
+          person: project(this.resolvePerson(ctx, rn), mask),
+          requestedResourceName: rn,
+          status: {},
+        };
       } catch (err) {
         if (!(err instanceof ApiError)) throw err;
         return {
@@ -288,14 +304,16 @@ export class Handlers {
       const n = obj((p.data.names ?? [])[0]);
       return (strOrUndef(n[k]) ?? strOrUndef(n['displayName']) ?? '').toLocaleLowerCase();
     };
-    const byName = (k: 'givenName' | 'familyName') => (a: StoredPerson, b: StoredPerson): number => {
-      const ka = nameKey(a, k);
-      const kb = nameKey(b, k);
-      if (ka === kb) return a.created - b.created;
-      if (!ka) return 1;
-      if (!kb) return -1;
-      return ka < kb ? -1 : 1;
-    };
+    const byName =
+      (k: 'givenName' | 'familyName') =>
+      (a: StoredPerson, b: StoredPerson): number => {
+        const ka = nameKey(a, k);
+        const kb = nameKey(b, k);
+        if (ka === kb) return a.created - b.created;
+        if (!ka) return 1;
+        if (!kb) return -1;
+        return ka < kb ? -1 : 1;
+      };
     switch (order) {
       case 'LAST_MODIFIED_DESCENDING':
         return list.sort((a, b) => b.seq - a.seq);
@@ -318,7 +336,10 @@ export class Handlers {
     const pageSize = pageSizeOf(q, 'pageSize', 100, 1000, false);
     const sortOrder = q.str('sortOrder') ?? 'LAST_MODIFIED_ASCENDING';
     if (!SORT_ORDERS.includes(sortOrder)) {
-      throw badRequest(`Invalid value at 'sort_order' (type.googleapis.com/google.people.v1.ListConnectionsRequest.SortOrder), "${sortOrder}"`, 'sort_order');
+      throw badRequest(
+        `Invalid value at 'sort_order' (type.googleapis.com/google.people.v1.ListConnectionsRequest.SortOrder), "${sortOrder}"`,
+        'sort_order',
+      );
     }
     this.validateSources(q);
     const requestSync = q.bool('requestSyncToken');
@@ -331,12 +352,18 @@ export class Handlers {
     if (syncToken) {
       const since = readSyncToken(syncToken, 'connections', u.email, this.host.generation, ctx.rpc);
       const changed = [...u.contacts.values()].filter((p) => p.seq > since).sort((a, b) => a.seq - b.seq);
-      const changes: Array<{ seq: number; person: Person }> = changed.map((p) => ({ seq: p.seq, person: project(p, mask) }));
+      const changes: Array<{ seq: number; person: Person }> = changed.map((p) => ({
+        seq: p.seq,
+        person: project(p, mask),
+      }));
       for (const t of u.contactTombstones) {
         if (t.seq > since) {
           changes.push({
             seq: t.seq,
-            person: { resourceName: t.resourceName, metadata: { deleted: true, sources: [{ type: 'CONTACT', id: t.sourceId }] } },
+            person: {
+              resourceName: t.resourceName,
+              metadata: { deleted: true, sources: [{ type: 'CONTACT', id: t.sourceId }] },
+            },
           });
         }
       }
@@ -350,8 +377,10 @@ export class Handlers {
     const out: Obj = {};
     if (page.length > 0) out['connections'] = page;
     const next = offset + pageSize;
-    if (next < items.length) out['nextPageToken'] = makePageToken('people.connections.list', u.email, key, next, this.host.generation);
-    else if (requestSync || syncToken) out['nextSyncToken'] = makeSyncToken('connections', u.email, u.seq, this.host.generation);
+    if (next < items.length)
+      out['nextPageToken'] = makePageToken('people.connections.list', u.email, key, next, this.host.generation);
+    else if (requestSync || syncToken)
+      out['nextSyncToken'] = makeSyncToken('connections', u.email, u.seq, this.host.generation);
     if (total) {
       out['totalPeople'] = total;
       out['totalItems'] = total;
@@ -360,12 +389,20 @@ export class Handlers {
   }
 
   /** Validates contact input beyond the schema: singletons and group memberships. */
-  private checkContactInput(u: UserData, person: Obj, fields: readonly string[], existing?: StoredPerson): string[] | undefined {
+  private checkContactInput(
+    u: UserData,
+    person: Obj,
+    fields: readonly string[],
+    existing?: StoredPerson,
+  ): string[] | undefined {
     for (const f of SINGLETON_FIELDS) {
       if (!fields.includes(f)) continue;
       const v = person[f];
       if (Array.isArray(v) && v.length > 1) {
-        throw badRequest(`Only one value may be set for person.${f}: it is a singleton field for contact sources.`, `person.${f}`);
+        throw badRequest(
+          `Only one value may be set for person.${f}: it is a singleton field for contact sources.`,
+          `person.${f}`,
+        );
       }
     }
     if (!fields.includes('memberships')) return undefined;
@@ -373,7 +410,9 @@ export class Handlers {
     const current = existing ? u.membershipsOf(existing) : [];
     for (const m of (Array.isArray(person['memberships']) ? person['memberships'] : []) as unknown[]) {
       const cgm = obj(obj(m)['contactGroupMembership']);
-      const rn = strOrUndef(cgm['contactGroupResourceName']) ?? (strOrUndef(cgm['contactGroupId']) ? `contactGroups/${cgm['contactGroupId'] as string}` : undefined);
+      const rn =
+        strOrUndef(cgm['contactGroupResourceName']) ??
+        (strOrUndef(cgm['contactGroupId']) ? `contactGroups/${cgm['contactGroupId'] as string}` : undefined);
       if (!rn) continue; // domainMembership etc. are output only
       const g = u.groups.get(rn);
       if (!g) throw badRequest(`Contact group "${rn}" was not found.`, 'person.memberships');
@@ -402,7 +441,8 @@ export class Handlers {
 
   private contactFor(u: UserData, rn: string): StoredPerson {
     if (!/^people\/c\d+$/.test(rn)) {
-      if (/^people\/[A-Za-z0-9_-]+$/.test(rn)) throw badRequest(`Resource name "${rn}" is not a contact.`, 'resource_name');
+      if (/^people\/[A-Za-z0-9_-]+$/.test(rn))
+        throw badRequest(`Resource name "${rn}" is not a contact.`, 'resource_name');
       throw badRequest(`Resource name "${rn}" is not a valid person resource name.`, 'resource_name');
     }
     const p = u.contacts.get(rn);
@@ -419,17 +459,24 @@ export class Handlers {
     const person = obj(ctx.body);
     const stored = this.contactFor(u, ctx.resourceName);
 
-    const sourceEtags = (Array.isArray(obj(person['metadata'])['sources']) ? (obj(person['metadata'])['sources'] as unknown[]) : [])
+    const sourceEtags = (
+      Array.isArray(obj(person['metadata'])['sources']) ? (obj(person['metadata'])['sources'] as unknown[]) : []
+    )
       .map(obj)
       .filter((s) => s['type'] === 'CONTACT' && typeof s['etag'] === 'string')
       .map((s) => s['etag'] as string);
     const etag = strOrUndef(person['etag']);
     if (!etag && sourceEtags.length === 0) {
-      throw badRequest('Request must set person.etag or person.metadata.sources.etag for the source that is being updated.', 'person.etag');
+      throw badRequest(
+        'Request must set person.etag or person.metadata.sources.etag for the source that is being updated.',
+        'person.etag',
+      );
     }
     const fresh = etag !== undefined ? etag === stored.etag : sourceEtags.includes(stored.sourceEtag);
     if (!fresh) {
-      throw failedPrecondition('Request person.etag is different than the current person.etag. Clear local cache and get the latest person.');
+      throw failedPrecondition(
+        'Request person.etag is different than the current person.etag. Clear local cache and get the latest person.',
+      );
     }
     const groups = this.checkContactInput(u, person, updateMask, stored);
     if (groups && groups.length === 0) {
@@ -490,24 +537,36 @@ export class Handlers {
     const body = obj(ctx.body);
     const contacts = Array.isArray(body['contacts']) ? (body['contacts'] as unknown[]) : [];
     if (contacts.length === 0) throw badRequest('contacts must not be empty.', 'contacts');
-    if (contacts.length > 200) throw badRequest(`Too many contacts: ${contacts.length}. The maximum is 200.`, 'contacts');
+    if (contacts.length > 200)
+      throw badRequest(`Too many contacts: ${contacts.length}. The maximum is 200.`, 'contacts');
     const mask = parseMask(strOrUndef(body['readMask']), 'readMask', READ_PERSON_FIELDS, DOC_BATCH_CREATE);
     const sources = Array.isArray(body['sources']) ? (body['sources'] as unknown[]) : [];
     sources.forEach((src, i) => {
       if (typeof src !== 'string' || !READ_SOURCE_TYPES.includes(src)) {
-        throw badRequest(`Invalid value at 'sources[${i}]' (type.googleapis.com/google.people.v1.ReadSourceType), ${JSON.stringify(src)}`, `sources[${i}]`);
+        throw badRequest(
+          `Invalid value at 'sources[${i}]' (type.googleapis.com/google.people.v1.ReadSourceType), ${JSON.stringify(src)}`,
+          `sources[${i}]`,
+        );
       }
     });
     const checked = contacts.map((c, i) => {
       const person = obj(obj(c)['contactPerson']);
-      if (!('contactPerson' in obj(c))) throw badRequest(`contacts[${i}].contact_person is required.`, `contacts[${i}].contact_person`);
+      if (!('contactPerson' in obj(c)))
+        throw badRequest(`contacts[${i}].contact_person is required.`, `contacts[${i}].contact_person`);
       return { person, groups: this.checkContactInput(u, person, UPDATE_PERSON_FIELDS) ?? [] };
     });
     // Quirk: Google's documentation does not say batch creation honours memberships; a test can make it not.
     const ignore = this.host.quirks.batchCreateIgnoresMemberships;
     const created = checked.map(({ person, groups }) => this.storeNewContact(u, person, ignore ? [] : groups));
     if (!mask) return {};
-    return { createdPeople: created.map((p) => ({ httpStatusCode: 200, person: project(p, mask), requestedResourceName: p.resourceName, status: {} })) };
+    return {
+      createdPeople: created.map((p) => ({
+        httpStatusCode: 200,
+        person: project(p, mask),
+        requestedResourceName: p.resourceName,
+        status: {},
+      })),
+    };
   }
 
   /** people:batchDeleteContacts: up to 500 contacts, all or nothing (an unknown one fails the request). */
@@ -516,7 +575,8 @@ export class Handlers {
     const names = obj(ctx.body)['resourceNames'];
     const list = Array.isArray(names) ? (names as unknown[]).filter((n): n is string => typeof n === 'string') : [];
     if (list.length === 0) throw badRequest('resource_names must not be empty.', 'resource_names');
-    if (list.length > 500) throw badRequest(`Too many resource names: ${list.length}. The maximum is 500.`, 'resource_names');
+    if (list.length > 500)
+      throw badRequest(`Too many resource names: ${list.length}. The maximum is 500.`, 'resource_names');
     const people = [...new Set(list)].map((rn) => this.contactFor(u, rn));
     const touched = new Set<string>();
     for (const p of people) {
@@ -543,7 +603,13 @@ export class Handlers {
     return { mask, people: this.directoryOf(ctx.user).filter((p) => wanted.has(p.sourceType)) };
   }
 
-  private paginate<T>(ctx: Ctx, method: string, key: string, items: T[], pageSize: number): { page: T[]; nextPageToken?: string } {
+  private paginate<T>(
+    ctx: Ctx,
+    method: string,
+    key: string,
+    items: T[],
+    pageSize: number,
+  ): { page: T[]; nextPageToken?: string } {
     const offset = readPageToken(ctx.query.str('pageToken'), method, ctx.user.email, key, this.host.generation);
     const page = items.slice(offset, offset + pageSize);
     const next = offset + pageSize;
@@ -582,7 +648,8 @@ export class Handlers {
     const out: Obj = {};
     if (page.length > 0) out['people'] = page.map((p) => project(p, mask));
     if (nextPageToken) out['nextPageToken'] = nextPageToken;
-    else if (requestSync || syncToken) out['nextSyncToken'] = makeSyncToken('directory', ctx.user.email, 0, this.host.generation);
+    else if (requestSync || syncToken)
+      out['nextSyncToken'] = makeSyncToken('directory', ctx.user.email, 0, this.host.generation);
     return out;
   }
 
@@ -613,7 +680,10 @@ export class Handlers {
       }
     }
     if (maxMembers > 0) {
-      const members = u.membersOf(g.resourceName).slice(0, maxMembers).map((p) => p.resourceName);
+      const members = u
+        .membersOf(g.resourceName)
+        .slice(0, maxMembers)
+        .map((p) => p.resourceName);
       if (members.length > 0) out['memberResourceNames'] = members;
     }
     return out as ContactGroup;
@@ -652,11 +722,14 @@ export class Handlers {
         .filter((g) => g.seq > since)
         .map((g) => ({ seq: g.seq, group: this.projectGroup(u, g, fields, 0) }));
       for (const t of u.groupTombstones) {
-        if (t.seq > since) changes.push({ seq: t.seq, group: { resourceName: t.resourceName, metadata: { deleted: true } } });
+        if (t.seq > since)
+          changes.push({ seq: t.seq, group: { resourceName: t.resourceName, metadata: { deleted: true } } });
       }
       groups = changes.sort((a, b) => a.seq - b.seq).map((c) => c.group);
     } else {
-      groups = [...u.groups.values()].sort((a, b) => a.created - b.created).map((g) => this.projectGroup(u, g, fields, 0));
+      groups = [...u.groups.values()]
+        .sort((a, b) => a.created - b.created)
+        .map((g) => this.projectGroup(u, g, fields, 0));
     }
     const { page, nextPageToken } = this.paginate(ctx, 'contactGroups.list', key, groups, pageSize);
     const out: Obj = {};
@@ -677,12 +750,17 @@ export class Handlers {
     const q = ctx.query;
     const names = q.list('resourceNames');
     if (names.length === 0) throw badRequest('At least one resource name must be specified.', 'resource_names');
-    if (names.length > 200) throw badRequest(`Too many resource names: ${names.length}. The maximum is 200.`, 'resource_names');
+    if (names.length > 200)
+      throw badRequest(`Too many resource names: ${names.length}. The maximum is 200.`, 'resource_names');
     const fields = this.groupFieldsOf(q, DEFAULT_GROUP_READ);
     const maxMembers = this.maxMembersOf(q);
     const responses = names.map((rn) => {
       try {
-        return { contactGroup: this.projectGroup(ctx.user, this.groupFor(ctx.user, rn), fields, maxMembers), requestedResourceName: rn, status: {} };
+        return {
+          contactGroup: this.projectGroup(ctx.user, this.groupFor(ctx.user, rn), fields, maxMembers),
+          requestedResourceName: rn,
+          status: {},
+        };
       } catch (err) {
         if (!(err instanceof ApiError)) throw err;
         return { requestedResourceName: rn, status: { code: GRPC_CODE[err.status] ?? 2, message: err.message } };
@@ -704,7 +782,11 @@ export class Handlers {
   }
 
   private readGroupFieldsOf(body: Obj, allowed: readonly string[]): string[] {
-    return parseMask(strOrUndef(body['readGroupFields']), 'readGroupFields', allowed, DOC_GROUPS) ?? [...DEFAULT_GROUP_WRITE_READ];
+    return (
+      parseMask(strOrUndef(body['readGroupFields']), 'readGroupFields', allowed, DOC_GROUPS) ?? [
+        ...DEFAULT_GROUP_WRITE_READ,
+      ]
+    );
   }
 
   private createGroup(ctx: Ctx): ContactGroup {
@@ -723,8 +805,12 @@ export class Handlers {
     const u = ctx.user;
     const body = obj(ctx.body);
     const g = this.groupFor(u, ctx.resourceName);
-    const updateFields =
-      parseMask(strOrUndef(body['updateGroupFields']), 'updateGroupFields', ['clientData', 'name'], DOC_GROUPS) ?? ['name'];
+    const updateFields = parseMask(
+      strOrUndef(body['updateGroupFields']),
+      'updateGroupFields',
+      ['clientData', 'name'],
+      DOC_GROUPS,
+    ) ?? ['name'];
     const readFields = this.readGroupFieldsOf(body, GROUP_FIELDS);
     if (!('contactGroup' in body)) throw badRequest('contact_group is required.', 'contact_group');
     const cg = obj(body['contactGroup']);
@@ -735,9 +821,12 @@ export class Handlers {
         'Request contactGroup.etag is different than the current contactGroup.etag. Clear local cache and get the latest contact group.',
       );
     }
-    if (updateFields.includes('name')) g.name = g.formattedName = this.checkGroupName(u, strOrUndef(cg['name']) ?? '', g);
+    if (updateFields.includes('name'))
+      g.name = g.formattedName = this.checkGroupName(u, strOrUndef(cg['name']) ?? '', g);
     if (updateFields.includes('clientData')) {
-      g.clientData = Array.isArray(cg['clientData']) ? structuredClone(cg['clientData'] as StoredGroup['clientData']) : [];
+      g.clientData = Array.isArray(cg['clientData'])
+        ? structuredClone(cg['clientData'] as StoredGroup['clientData'])
+        : [];
     }
     u.touchGroup(g);
     return this.projectGroup(u, g, readFields, 0);
@@ -752,7 +841,10 @@ export class Handlers {
       if (deleteContacts) {
         u.deleteContact(p.resourceName);
       } else {
-        u.setMemberships(p, u.membershipsOf(p).filter((rn) => rn !== g.resourceName));
+        u.setMemberships(
+          p,
+          u.membershipsOf(p).filter((rn) => rn !== g.resourceName),
+        );
         u.touchPerson(p);
       }
     }
@@ -800,7 +892,10 @@ export class Handlers {
         lastGroup.push(rn);
         continue;
       }
-      u.setMemberships(p, current.filter((x) => x !== g.resourceName));
+      u.setMemberships(
+        p,
+        current.filter((x) => x !== g.resourceName),
+      );
       u.touchPerson(p);
       changed = true;
     }
@@ -835,7 +930,13 @@ export class Handlers {
         .map((p) => ({ seq: p.seq, person: project(p, mask) }));
       for (const t of u.otherTombstones) {
         if (t.seq > since) {
-          changes.push({ seq: t.seq, person: { resourceName: t.resourceName, metadata: { deleted: true, sources: [{ type: 'OTHER_CONTACT', id: t.sourceId }] } } });
+          changes.push({
+            seq: t.seq,
+            person: {
+              resourceName: t.resourceName,
+              metadata: { deleted: true, sources: [{ type: 'OTHER_CONTACT', id: t.sourceId }] },
+            },
+          });
         }
       }
       items = changes.sort((a, b) => a.seq - b.seq).map((c) => c.person);
@@ -848,7 +949,8 @@ export class Handlers {
     const out: Obj = {};
     if (page.length > 0) out['otherContacts'] = page;
     if (nextPageToken) out['nextPageToken'] = nextPageToken;
-    else if (requestSync || syncToken) out['nextSyncToken'] = makeSyncToken('otherContacts', u.email, u.seq, this.host.generation);
+    else if (requestSync || syncToken)
+      out['nextSyncToken'] = makeSyncToken('otherContacts', u.email, u.seq, this.host.generation);
     if (total) out['totalSize'] = total;
     return out;
   }
@@ -876,16 +978,25 @@ export class Handlers {
     const u = ctx.user;
     const body = obj(ctx.body);
     const copyMask = requireMask(strOrUndef(body['copyMask']), 'copyMask', COPY_MASK_FIELDS, DOC_COPY);
-    const readMask =
-      parseMask(strOrUndef(body['readMask']), 'readMask', READ_PERSON_FIELDS, DOC_COPY) ?? [...copyMask, 'metadata', 'memberships'];
+    const readMask = parseMask(strOrUndef(body['readMask']), 'readMask', READ_PERSON_FIELDS, DOC_COPY) ?? [
+      ...copyMask,
+      'metadata',
+      'memberships',
+    ];
     const sources = Array.isArray(body['sources']) ? (body['sources'] as unknown[]) : [];
     sources.forEach((s, i) => {
       if (typeof s !== 'string' || !READ_SOURCE_TYPES.includes(s)) {
-        throw badRequest(`Invalid value at 'sources[${i}]' (type.googleapis.com/google.people.v1.ReadSourceType), ${JSON.stringify(s)}`, `sources[${i}]`);
+        throw badRequest(
+          `Invalid value at 'sources[${i}]' (type.googleapis.com/google.people.v1.ReadSourceType), ${JSON.stringify(s)}`,
+          `sources[${i}]`,
+        );
       }
     });
     if (!/^otherContacts\/c\d+$/.test(ctx.resourceName)) {
-      throw badRequest(`Resource name "${ctx.resourceName}" is not a valid other contact resource name.`, 'resource_name');
+      throw badRequest(
+        `Resource name "${ctx.resourceName}" is not a valid other contact resource name.`,
+        'resource_name',
+      );
     }
     const other = u.otherContacts.get(ctx.resourceName);
     if (!other) throw notFound();

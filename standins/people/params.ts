@@ -4,8 +4,17 @@ import { camelToSnake } from './fields.js';
 
 /** System parameters every Google API accepts. */
 const STANDARD_PARAMS = [
-  '$.xgafv', 'access_token', 'alt', 'callback', 'fields', 'key', 'oauth_token', 'prettyPrint', 'quotaUser',
-  'upload_protocol', 'uploadType',
+  '$.xgafv',
+  'access_token',
+  'alt',
+  'callback',
+  'fields',
+  'key',
+  'oauth_token',
+  'prettyPrint',
+  'quotaUser',
+  'upload_protocol',
+  'uploadType',
 ];
 
 export class Query {
@@ -38,7 +47,8 @@ export class Query {
   int(name: string): number | undefined {
     const v = this.sp.get(name);
     if (v === null || v === '') return undefined;
-    if (!/^-?\d+$/.test(v)) throw badRequest(`Invalid value at '${camelToSnake(name)}' (TYPE_INT32), "${v}"`, camelToSnake(name));
+    if (!/^-?\d+$/.test(v))
+      throw badRequest(`Invalid value at '${camelToSnake(name)}' (TYPE_INT32), "${v}"`, camelToSnake(name));
     return Number(v);
   }
 
@@ -82,14 +92,23 @@ export function makePageToken(method: string, email: string, key: string, offset
   return encode({ m: method, u: email, k: key, o: offset, g: generation });
 }
 
-export function readPageToken(token: string | undefined, method: string, email: string, key: string, generation: number): number {
+export function readPageToken(
+  token: string | undefined,
+  method: string,
+  email: string,
+  key: string,
+  generation: number,
+): number {
   if (token === undefined || token === '') return 0;
   const t = decode(token);
   if (!t || t['m'] !== method || t['u'] !== email || typeof t['o'] !== 'number' || t['g'] !== generation) {
     throw badRequest('Page token is not valid.', 'page_token');
   }
   if (t['k'] !== key) {
-    throw badRequest('Parameters provided with a page token must match the call that provided the page token.', 'page_token');
+    throw badRequest(
+      'Parameters provided with a page token must match the call that provided the page token.',
+      'page_token',
+    );
   }
   return t['o'];
 }

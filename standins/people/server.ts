@@ -30,9 +30,20 @@ const OTHER_READ = [SCOPES.otherReadonly];
 const DIRECTORY_READ = [SCOPES.directoryReadonly];
 /** Scopes people.get / getBatchGet accept (Google's list; contact resources additionally need CONTACTS_READ). */
 export const PROFILE_READ = [
-  SCOPES.contacts, SCOPES.contactsReadonly, SCOPES.otherReadonly, SCOPES.directoryReadonly,
-  S('userinfo.profile'), S('userinfo.email'), 'profile', 'email', S('user.addresses.read'), S('user.birthday.read'),
-  S('user.emails.read'), S('user.gender.read'), S('user.organization.read'), S('user.phonenumbers.read'),
+  SCOPES.contacts,
+  SCOPES.contactsReadonly,
+  SCOPES.otherReadonly,
+  SCOPES.directoryReadonly,
+  S('userinfo.profile'),
+  S('userinfo.email'),
+  'profile',
+  'email',
+  S('user.addresses.read'),
+  S('user.birthday.read'),
+  S('user.emails.read'),
+  S('user.gender.read'),
+  S('user.organization.read'),
+  S('user.phonenumbers.read'),
 ];
 
 interface RouteDef {
@@ -52,27 +63,213 @@ interface RouteDef {
 
 const RPC = 'google.people.v1.PeopleService.';
 const ROUTES: RouteDef[] = [
-  { id: 'people.getBatchGet', rpc: RPC + 'GetPeople', httpMethod: 'GET', pattern: /^\/v1\/people:batchGet$/, anyOf: PROFILE_READ, mutation: false, params: ['personFields', 'requestMask.includeField', 'resourceNames', 'sources'] },
-  { id: 'people.searchContacts', rpc: RPC + 'SearchContacts', httpMethod: 'GET', pattern: /^\/v1\/people:searchContacts$/, anyOf: CONTACTS_READ, mutation: false, params: ['pageSize', 'query', 'readMask', 'sources'] },
-  { id: 'people.searchDirectoryPeople', rpc: RPC + 'SearchDirectoryPeople', httpMethod: 'GET', pattern: /^\/v1\/people:searchDirectoryPeople$/, anyOf: DIRECTORY_READ, mutation: false, params: ['mergeSources', 'pageSize', 'pageToken', 'query', 'readMask', 'sources'] },
-  { id: 'people.listDirectoryPeople', rpc: RPC + 'ListDirectoryPeople', httpMethod: 'GET', pattern: /^\/v1\/people:listDirectoryPeople$/, anyOf: DIRECTORY_READ, mutation: false, params: ['mergeSources', 'pageSize', 'pageToken', 'readMask', 'requestSyncToken', 'sources', 'syncToken'] },
-  { id: 'people.createContact', rpc: RPC + 'CreateContact', httpMethod: 'POST', pattern: /^\/v1\/people:createContact$/, anyOf: CONTACTS_WRITE, mutation: true, params: ['personFields', 'sources'], body: { type: 'Person', root: 'person' } },
-  { id: 'people.connections.list', rpc: RPC + 'ListConnections', httpMethod: 'GET', pattern: /^\/v1\/(people\/[^/:]*)\/connections$/, anyOf: CONTACTS_READ, mutation: false, params: ['pageSize', 'pageToken', 'personFields', 'requestMask.includeField', 'requestSyncToken', 'sortOrder', 'sources', 'syncToken'] },
-  { id: 'people.updateContact', rpc: RPC + 'UpdateContact', httpMethod: 'PATCH', pattern: /^\/v1\/(people\/[^/:]*):updateContact$/, anyOf: CONTACTS_WRITE, mutation: true, params: ['personFields', 'sources', 'updatePersonFields'], body: { type: 'Person', root: 'person' } },
-  { id: 'people.batchCreateContacts', rpc: RPC + 'BatchCreateContacts', httpMethod: 'POST', pattern: /^\/v1\/people:batchCreateContacts$/, anyOf: CONTACTS_WRITE, mutation: true, params: [], body: { type: 'BatchCreateContactsRequest', root: '' } },
-  { id: 'people.batchDeleteContacts', rpc: RPC + 'BatchDeleteContacts', httpMethod: 'POST', pattern: /^\/v1\/people:batchDeleteContacts$/, anyOf: CONTACTS_WRITE, mutation: true, params: [], body: { type: 'BatchDeleteContactsRequest', root: '' } },
-  { id: 'people.deleteContact', rpc: RPC + 'DeleteContact', httpMethod: 'DELETE', pattern: /^\/v1\/(people\/[^/:]*):deleteContact$/, anyOf: CONTACTS_WRITE, mutation: true, params: [] },
-  { id: 'people.get', rpc: RPC + 'GetPerson', httpMethod: 'GET', pattern: /^\/v1\/(people\/[^/:]*)$/, anyOf: PROFILE_READ, mutation: false, params: ['personFields', 'requestMask.includeField', 'sources'] },
-  { id: 'contactGroups.batchGet', rpc: 'google.people.v1.ContactGroupService.BatchGetContactGroups', httpMethod: 'GET', pattern: /^\/v1\/contactGroups:batchGet$/, anyOf: CONTACTS_READ, mutation: false, params: ['groupFields', 'maxMembers', 'resourceNames'] },
-  { id: 'contactGroups.list', rpc: 'google.people.v1.ContactGroupService.ListContactGroups', httpMethod: 'GET', pattern: /^\/v1\/contactGroups$/, anyOf: CONTACTS_READ, mutation: false, params: ['groupFields', 'pageSize', 'pageToken', 'syncToken'] },
-  { id: 'contactGroups.create', rpc: 'google.people.v1.ContactGroupService.CreateContactGroup', httpMethod: 'POST', pattern: /^\/v1\/contactGroups$/, anyOf: CONTACTS_WRITE, mutation: true, params: [], body: { type: 'CreateContactGroupRequest', root: '' } },
-  { id: 'contactGroups.members.modify', rpc: 'google.people.v1.ContactGroupService.ModifyContactGroupMembers', httpMethod: 'POST', pattern: /^\/v1\/(contactGroups\/[^/:]*)\/members:modify$/, anyOf: CONTACTS_WRITE, mutation: true, params: [], body: { type: 'ModifyContactGroupMembersRequest', root: '' } },
-  { id: 'contactGroups.get', rpc: 'google.people.v1.ContactGroupService.GetContactGroup', httpMethod: 'GET', pattern: /^\/v1\/(contactGroups\/[^/:]*)$/, anyOf: CONTACTS_READ, mutation: false, params: ['groupFields', 'maxMembers'] },
-  { id: 'contactGroups.update', rpc: 'google.people.v1.ContactGroupService.UpdateContactGroup', httpMethod: 'PUT', pattern: /^\/v1\/(contactGroups\/[^/:]*)$/, anyOf: CONTACTS_WRITE, mutation: true, params: [], body: { type: 'UpdateContactGroupRequest', root: '' } },
-  { id: 'contactGroups.delete', rpc: 'google.people.v1.ContactGroupService.DeleteContactGroup', httpMethod: 'DELETE', pattern: /^\/v1\/(contactGroups\/[^/:]*)$/, anyOf: CONTACTS_WRITE, mutation: true, params: ['deleteContacts'] },
-  { id: 'otherContacts.list', rpc: 'google.people.v1.OtherContactsService.ListOtherContacts', httpMethod: 'GET', pattern: /^\/v1\/otherContacts$/, anyOf: OTHER_READ, mutation: false, params: ['pageSize', 'pageToken', 'readMask', 'requestSyncToken', 'sources', 'syncToken'] },
-  { id: 'otherContacts.search', rpc: 'google.people.v1.OtherContactsService.SearchOtherContacts', httpMethod: 'GET', pattern: /^\/v1\/otherContacts:search$/, anyOf: OTHER_READ, mutation: false, params: ['pageSize', 'query', 'readMask'] },
-  { id: 'otherContacts.copyOtherContactToMyContactsGroup', rpc: 'google.people.v1.OtherContactsService.CopyOtherContactToMyContactsGroup', httpMethod: 'POST', pattern: /^\/v1\/(otherContacts\/[^/:]*):copyOtherContactToMyContactsGroup$/, anyOf: CONTACTS_WRITE, allOf: OTHER_READ, mutation: true, params: [], body: { type: 'CopyOtherContactToMyContactsGroupRequest', root: '' } },
+  {
+    id: 'people.getBatchGet',
+    rpc: RPC + 'GetPeople',
+    httpMethod: 'GET',
+    pattern: /^\/v1\/people:batchGet$/,
+    anyOf: PROFILE_READ,
+    mutation: false,
+    params: ['personFields', 'requestMask.includeField', 'resourceNames', 'sources'],
+  },
+  {
+    id: 'people.searchContacts',
+    rpc: RPC + 'SearchContacts',
+    httpMethod: 'GET',
+    pattern: /^\/v1\/people:searchContacts$/,
+    anyOf: CONTACTS_READ,
+    mutation: false,
+    params: ['pageSize', 'query', 'readMask', 'sources'],
+  },
+  {
+    id: 'people.searchDirectoryPeople',
+    rpc: RPC + 'SearchDirectoryPeople',
+    httpMethod: 'GET',
+    pattern: /^\/v1\/people:searchDirectoryPeople$/,
+    anyOf: DIRECTORY_READ,
+    mutation: false,
+    params: ['mergeSources', 'pageSize', 'pageToken', 'query', 'readMask', 'sources'],
+  },
+  {
+    id: 'people.listDirectoryPeople',
+    rpc: RPC + 'ListDirectoryPeople',
+    httpMethod: 'GET',
+    pattern: /^\/v1\/people:listDirectoryPeople$/,
+    anyOf: DIRECTORY_READ,
+    mutation: false,
+    params: ['mergeSources', 'pageSize', 'pageToken', 'readMask', 'requestSyncToken', 'sources', 'syncToken'],
+  },
+  {
+    id: 'people.createContact',
+    rpc: RPC + 'CreateContact',
+    httpMethod: 'POST',
+    pattern: /^\/v1\/people:createContact$/,
+    anyOf: CONTACTS_WRITE,
+    mutation: true,
+    params: ['personFields', 'sources'],
+    body: { type: 'Person', root: 'person' },
+  },
+  {
+    id: 'people.connections.list',
+    rpc: RPC + 'ListConnections',
+    httpMethod: 'GET',
+    pattern: /^\/v1\/(people\/[^/:]*)\/connections$/,
+    anyOf: CONTACTS_READ,
+    mutation: false,
+    params: [
+      'pageSize',
+      'pageToken',
+      'personFields',
+      'requestMask.includeField',
+      'requestSyncToken',
+      'sortOrder',
+      'sources',
+      'syncToken',
+    ],
+  },
+  {
+    id: 'people.updateContact',
+    rpc: RPC + 'UpdateContact',
+    httpMethod: 'PATCH',
+    pattern: /^\/v1\/(people\/[^/:]*):updateContact$/,
+    anyOf: CONTACTS_WRITE,
+    mutation: true,
+    params: ['personFields', 'sources', 'updatePersonFields'],
+    body: { type: 'Person', root: 'person' },
+  },
+  {
+    id: 'people.batchCreateContacts',
+    rpc: RPC + 'BatchCreateContacts',
+    httpMethod: 'POST',
+    pattern: /^\/v1\/people:batchCreateContacts$/,
+    anyOf: CONTACTS_WRITE,
+    mutation: true,
+    params: [],
+    body: { type: 'BatchCreateContactsRequest', root: '' },
+  },
+  {
+    id: 'people.batchDeleteContacts',
+    rpc: RPC + 'BatchDeleteContacts',
+    httpMethod: 'POST',
+    pattern: /^\/v1\/people:batchDeleteContacts$/,
+    anyOf: CONTACTS_WRITE,
+    mutation: true,
+    params: [],
+    body: { type: 'BatchDeleteContactsRequest', root: '' },
+  },
+  {
+    id: 'people.deleteContact',
+    rpc: RPC + 'DeleteContact',
+    httpMethod: 'DELETE',
+    pattern: /^\/v1\/(people\/[^/:]*):deleteContact$/,
+    anyOf: CONTACTS_WRITE,
+    mutation: true,
+    params: [],
+  },
+  {
+    id: 'people.get',
+    rpc: RPC + 'GetPerson',
+    httpMethod: 'GET',
+    pattern: /^\/v1\/(people\/[^/:]*)$/,
+    anyOf: PROFILE_READ,
+    mutation: false,
+    params: ['personFields', 'requestMask.includeField', 'sources'],
+  },
+  {
+    id: 'contactGroups.batchGet',
+    rpc: 'google.people.v1.ContactGroupService.BatchGetContactGroups',
+    httpMethod: 'GET',
+    pattern: /^\/v1\/contactGroups:batchGet$/,
+    anyOf: CONTACTS_READ,
+    mutation: false,
+    params: ['groupFields', 'maxMembers', 'resourceNames'],
+  },
+  {
+    id: 'contactGroups.list',
+    rpc: 'google.people.v1.ContactGroupService.ListContactGroups',
+    httpMethod: 'GET',
+    pattern: /^\/v1\/contactGroups$/,
+    anyOf: CONTACTS_READ,
+    mutation: false,
+    params: ['groupFields', 'pageSize', 'pageToken', 'syncToken'],
+  },
+  {
+    id: 'contactGroups.create',
+    rpc: 'google.people.v1.ContactGroupService.CreateContactGroup',
+    httpMethod: 'POST',
+    pattern: /^\/v1\/contactGroups$/,
+    anyOf: CONTACTS_WRITE,
+    mutation: true,
+    params: [],
+    body: { type: 'CreateContactGroupRequest', root: '' },
+  },
+  {
+    id: 'contactGroups.members.modify',
+    rpc: 'google.people.v1.ContactGroupService.ModifyContactGroupMembers',
+    httpMethod: 'POST',
+    pattern: /^\/v1\/(contactGroups\/[^/:]*)\/members:modify$/,
+    anyOf: CONTACTS_WRITE,
+    mutation: true,
+    params: [],
+    body: { type: 'ModifyContactGroupMembersRequest', root: '' },
+  },
+  {
+    id: 'contactGroups.get',
+    rpc: 'google.people.v1.ContactGroupService.GetContactGroup',
+    httpMethod: 'GET',
+    pattern: /^\/v1\/(contactGroups\/[^/:]*)$/,
+    anyOf: CONTACTS_READ,
+    mutation: false,
+    params: ['groupFields', 'maxMembers'],
+  },
+  {
+    id: 'contactGroups.update',
+    rpc: 'google.people.v1.ContactGroupService.UpdateContactGroup',
+    httpMethod: 'PUT',
+    pattern: /^\/v1\/(contactGroups\/[^/:]*)$/,
+    anyOf: CONTACTS_WRITE,
+    mutation: true,
+    params: [],
+    body: { type: 'UpdateContactGroupRequest', root: '' },
+  },
+  {
+    id: 'contactGroups.delete',
+    rpc: 'google.people.v1.ContactGroupService.DeleteContactGroup',
+    httpMethod: 'DELETE',
+    pattern: /^\/v1\/(contactGroups\/[^/:]*)$/,
+    anyOf: CONTACTS_WRITE,
+    mutation: true,
+    params: ['deleteContacts'],
+  },
+  {
+    id: 'otherContacts.list',
+    rpc: 'google.people.v1.OtherContactsService.ListOtherContacts',
+    httpMethod: 'GET',
+    pattern: /^\/v1\/otherContacts$/,
+    anyOf: OTHER_READ,
+    mutation: false,
+    params: ['pageSize', 'pageToken', 'readMask', 'requestSyncToken', 'sources', 'syncToken'],
+  },
+  {
+    id: 'otherContacts.search',
+    rpc: 'google.people.v1.OtherContactsService.SearchOtherContacts',
+    httpMethod: 'GET',
+    pattern: /^\/v1\/otherContacts:search$/,
+    anyOf: OTHER_READ,
+    mutation: false,
+    params: ['pageSize', 'query', 'readMask'],
+  },
+  {
+    id: 'otherContacts.copyOtherContactToMyContactsGroup',
+    rpc: 'google.people.v1.OtherContactsService.CopyOtherContactToMyContactsGroup',
+    httpMethod: 'POST',
+    pattern: /^\/v1\/(otherContacts\/[^/:]*):copyOtherContactToMyContactsGroup$/,
+    anyOf: CONTACTS_WRITE,
+    allOf: OTHER_READ,
+    mutation: true,
+    params: [],
+    body: { type: 'CopyOtherContactToMyContactsGroupRequest', root: '' },
+  },
 ];
 
 function match(httpMethod: string, path: string): { route: RouteDef; resourceName?: string } | undefined {
@@ -101,7 +298,11 @@ const MAX_BODY = 1024 * 1024;
 
 /** A JSON body; past 1 MiB, Google's own answer. */
 function readJsonBody(req: IncomingMessage): Promise<string> {
-  return readBody(req, MAX_BODY, () => new ApiError(413, 'INVALID_ARGUMENT', 'Request payload size exceeds the limit: 1048576 bytes.'));
+  return readBody(
+    req,
+    MAX_BODY,
+    () => new ApiError(413, 'INVALID_ARGUMENT', 'Request payload size exceeds the limit: 1048576 bytes.'),
+  );
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -227,7 +428,13 @@ class StandinImpl implements PeopleStandin {
     return rule;
   }
 
-  private send(res: ServerResponse, record: RecordedRequest, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  private send(
+    res: ServerResponse,
+    record: RecordedRequest,
+    status: number,
+    body: unknown,
+    headers: Record<string, string> = {},
+  ): void {
     record.status = status;
     this.requests.push(record);
     const text = JSON.stringify(body);
@@ -293,7 +500,11 @@ class StandinImpl implements PeopleStandin {
         this.maxConcurrent = Math.max(this.maxConcurrent, n);
         try {
           if (this.opts.rejectConcurrentMutations && n > 1) {
-            throw new ApiError(409, 'ABORTED', 'The request was aborted because of a concurrent modification of the same user\'s contacts. Send mutate requests for the same user sequentially.');
+            throw new ApiError(
+              409,
+              'ABORTED',
+              "The request was aborted because of a concurrent modification of the same user's contacts. Send mutate requests for the same user sequentially.",
+            );
           }
           if (this.opts.mutationLatencyMs) await sleep(this.opts.mutationLatencyMs);
           result = this.handlers.dispatch(route.id, ctx);
@@ -332,11 +543,9 @@ class StandinImpl implements PeopleStandin {
   }
 }
 
-
 /** Starts the People API stand-in on 127.0.0.1. */
 export async function startPeopleStandin(opts: PeopleStandinOptions): Promise<PeopleStandin> {
   const standin = new StandinImpl(opts);
   await standin.listen(opts.port ?? 0);
   return standin;
 }
-

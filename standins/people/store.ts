@@ -135,7 +135,9 @@ const CONTACT_TEMPLATES: ContactTemplate[] = [
         { value: '+1 (650) 555-0102', type: 'work' },
         { value: '+1 650-555-0177', type: 'mobile' },
       ],
-      organizations: [{ name: 'Acme Robotics', title: 'Staff Engineer', department: 'Platform', type: 'work', current: true }],
+      organizations: [
+        { name: 'Acme Robotics', title: 'Staff Engineer', department: 'Platform', type: 'work', current: true },
+      ],
       birthdays: [{ date: { month: 9, day: 3 } }],
       biographies: [{ value: 'Carol from the robotics meetup. Vegetarian.', contentType: 'TEXT_PLAIN' }],
       events: [{ date: { year: 2019, month: 6, day: 1 }, type: 'anniversary' }],
@@ -149,7 +151,16 @@ const CONTACT_TEMPLATES: ContactTemplate[] = [
       emailAddresses: [{ value: 'david.okafor@example.com', type: 'home' }],
       phoneNumbers: [{ value: '+44 20 7946 0958', type: 'mobile' }],
       organizations: [{ name: 'Okafor & Partners', title: 'Solicitor', type: 'work', current: true }],
-      addresses: [{ streetAddress: '221B Baker Street', city: 'London', postalCode: 'NW1 6XE', country: 'United Kingdom', countryCode: 'GB', type: 'work' }],
+      addresses: [
+        {
+          streetAddress: '221B Baker Street',
+          city: 'London',
+          postalCode: 'NW1 6XE',
+          country: 'United Kingdom',
+          countryCode: 'GB',
+          type: 'work',
+        },
+      ],
       relations: [{ person: 'Ada Okafor', type: 'spouse' }],
     },
   },
@@ -205,7 +216,10 @@ const USER_GROUP_TEMPLATES = [
 const OTHER_CONTACT_TEMPLATES: Array<{ key: string; person: Person }> = [
   {
     key: 'hannah-kim',
-    person: { names: [{ givenName: 'Hannah', familyName: 'Kim' }], emailAddresses: [{ value: 'hannah.kim@talent.example' }] },
+    person: {
+      names: [{ givenName: 'Hannah', familyName: 'Kim' }],
+      emailAddresses: [{ value: 'hannah.kim@talent.example' }],
+    },
   },
   {
     key: 'ivan-petrov',
@@ -225,7 +239,9 @@ export function orgNameOf(hd: string): string {
   return company.charAt(0).toUpperCase() + company.slice(1);
 }
 
-export function extraDirectoryPeople(hd: string): Array<{ key: string; sourceType: 'DOMAIN_PROFILE' | 'DOMAIN_CONTACT'; person: Person }> {
+export function extraDirectoryPeople(
+  hd: string,
+): Array<{ key: string; sourceType: 'DOMAIN_PROFILE' | 'DOMAIN_CONTACT'; person: Person }> {
   const org = orgNameOf(hd);
   return [
     {
@@ -245,7 +261,9 @@ export function extraDirectoryPeople(hd: string): Array<{ key: string; sourceTyp
       person: {
         names: [{ givenName: 'Priya', familyName: 'Natarajan' }],
         emailAddresses: [{ value: `priya.natarajan@${hd}`, type: 'work' }],
-        organizations: [{ name: org, title: 'Site Reliability Engineer', department: 'Engineering', type: 'work', current: true }],
+        organizations: [
+          { name: org, title: 'Site Reliability Engineer', department: 'Engineering', type: 'work', current: true },
+        ],
       },
     },
     {
@@ -264,7 +282,10 @@ export function extraDirectoryPeople(hd: string): Array<{ key: string; sourceTyp
 
 export function splitName(user: PeopleStandinUser): { givenName?: string; familyName?: string } {
   if (user.givenName || user.familyName) {
-    return { ...(user.givenName ? { givenName: user.givenName } : {}), ...(user.familyName ? { familyName: user.familyName } : {}) };
+    return {
+      ...(user.givenName ? { givenName: user.givenName } : {}),
+      ...(user.familyName ? { familyName: user.familyName } : {}),
+    };
   }
   const words = user.name.trim().split(/\s+/);
   if (words.length <= 1) return { givenName: user.name.trim() };
@@ -272,7 +293,11 @@ export function splitName(user: PeopleStandinUser): { givenName?: string; family
 }
 
 /** Builds normalized field data for a person from a template, tagging each item with `source`. */
-export function buildData(template: Person, source: SourceRef, fields: readonly string[] = UPDATE_PERSON_FIELDS): Person {
+export function buildData(
+  template: Person,
+  source: SourceRef,
+  fields: readonly string[] = UPDATE_PERSON_FIELDS,
+): Person {
   const data: Record<string, unknown> = {};
   for (const f of fields) {
     const items = (template as Record<string, unknown>)[f];
@@ -329,8 +354,12 @@ export class UserData {
     return sha(`${this.email}:group:${this.idCounter}`).slice(0, 16).replace(/^0+/, '');
   }
 
-    /** A new stored person of one source type, with fresh id, etags and ordering. */
-  private newPerson(kind: 'contact' | 'other', input: Person, fields?: string[]): { stored: StoredPerson; source: SourceRef } {
+  /** A new stored person of one source type, with fresh id, etags and ordering. */
+  private newPerson(
+    kind: 'contact' | 'other',
+    input: Person,
+    fields?: string[],
+  ): { stored: StoredPerson; source: SourceRef } {
     const id = this.newContactId(kind);
     const sourceType = kind === 'contact' ? 'CONTACT' : 'OTHER_CONTACT';
     const source: SourceRef = { type: sourceType, id: id.hex };
@@ -357,9 +386,7 @@ export class UserData {
 
   addOtherContact(input: Person): StoredPerson {
     const { stored, source } = this.newPerson('other', input, ['names', 'emailAddresses', 'phoneNumbers']);
-    stored.data.photos = [
-      { metadata: { primary: true, source: { ...source } }, url: DEFAULT_PHOTO, default: true },
-    ];
+    stored.data.photos = [{ metadata: { primary: true, source: { ...source } }, url: DEFAULT_PHOTO, default: true }];
     this.otherContacts.set(stored.resourceName, stored);
     return stored;
   }
@@ -457,7 +484,10 @@ export function seedUserData(user: PeopleStandinUser): UserData {
   }
   for (const t of CONTACT_TEMPLATES) {
     const p = u.addContact(t.person);
-    u.setMemberships(p, t.groups.map((k) => groupIds.get(k) as string));
+    u.setMemberships(
+      p,
+      t.groups.map((k) => groupIds.get(k) as string),
+    );
   }
   for (const t of OTHER_CONTACT_TEMPLATES) u.addOtherContact(t.person);
   return u;
@@ -492,9 +522,16 @@ export function directoryPerson(
   person: Person,
   accountId?: string,
 ): StoredPerson {
-  const id = accountId ?? (sourceType === 'DOMAIN_PROFILE' ? accountIdFrom(`${key}@${hd}`) : contactIdFrom(`${hd}:${key}`).hex);
+  const id =
+    accountId ?? (sourceType === 'DOMAIN_PROFILE' ? accountIdFrom(`${key}@${hd}`) : contactIdFrom(`${hd}:${key}`).hex);
   const source: SourceRef = { type: sourceType, id };
-  const data = buildData(person, source, ['names', 'emailAddresses', 'phoneNumbers', 'organizations', 'locations']) as Record<string, unknown>;
+  const data = buildData(person, source, [
+    'names',
+    'emailAddresses',
+    'phoneNumbers',
+    'organizations',
+    'locations',
+  ]) as Record<string, unknown>;
   data['photos'] = [{ metadata: { primary: true, source: { ...source } }, url: DEFAULT_PHOTO, default: true }];
   return {
     resourceName: sourceType === 'DOMAIN_PROFILE' ? `people/${id}` : `people/c${contactIdFrom(`${hd}:${key}`).decimal}`,
@@ -509,4 +546,3 @@ export function directoryPerson(
     data: data as Person,
   };
 }
-

@@ -6,7 +6,15 @@
  */
 import { expect } from 'chai';
 import { startHarness, type Harness } from '../support/harness.js';
-import { authorizeUrl, CLAUDE_REDIRECT, clientAuth, mcpPost, pkce, signIn, tokenRequest } from '../../standins/oauth-client.js';
+import {
+  authorizeUrl,
+  CLAUDE_REDIRECT,
+  clientAuth,
+  mcpPost,
+  pkce,
+  signIn,
+  tokenRequest,
+} from '../../standins/oauth-client.js';
 import { UserAgent } from '../../standins/user-agent.js';
 import { accountSignIn, follow, formFields, grantIdOf, postForm } from './helpers.js';
 
@@ -14,11 +22,20 @@ const ALICE_SUB = '100000000000000000001';
 const BOB_SUB = '100000000000000000002';
 
 async function whoami(h: Harness, accessToken: string): Promise<Response> {
-  return mcpPost(h.mcpUrl, accessToken, { jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'whoami', arguments: {} } });
+  return mcpPost(h.mcpUrl, accessToken, {
+    jsonrpc: '2.0',
+    id: 1,
+    method: 'tools/call',
+    params: { name: 'whoami', arguments: {} },
+  });
 }
 
 async function refresh(h: Harness, app: Awaited<ReturnType<typeof signIn>>, refreshToken = app.tokens.refresh_token!) {
-  return tokenRequest(h.baseUrl, { grant_type: 'refresh_token', refresh_token: refreshToken, ...clientAuth(app.client) });
+  return tokenRequest(h.baseUrl, {
+    grant_type: 'refresh_token',
+    refresh_token: refreshToken,
+    ...clientAuth(app.client),
+  });
 }
 
 function events(h: Harness, name: string): Array<Record<string, unknown>> {
@@ -55,7 +72,11 @@ describe('account page (/account)', function () {
       expect(page.url).to.equal(`${h.baseUrl}/account`);
       expect(page.html).to.contain('alice@example.com');
       expect(page.html).to.contain('No apps are connected');
-      expect(events(h, 'account.signed_in').at(-1)).to.include({ via: 'google', accountId: ALICE_SUB, email: 'alice@example.com' });
+      expect(events(h, 'account.signed_in').at(-1)).to.include({
+        via: 'google',
+        accountId: ALICE_SUB,
+        email: 'alice@example.com',
+      });
     });
 
     it('the identity sign-in neither stores nor replaces the user’s Google tokens, and revokes nothing at Google: the contacts tools keep working', async () => {
@@ -67,8 +88,13 @@ describe('account page (/account)', function () {
       expect(page.html).to.contain('Claude');
       const after = await h.store.get('GoogleToken', ALICE_SUB);
       expect(after?.data.sealed, 'stored Google tokens unchanged').to.equal(before?.data.sealed);
-      expect(h.google.revocations.length, 'revoking any token would end the user’s whole Google grant to this app').to.equal(revocations);
-      expect(h.google.issuedRefreshTokens.length, 'no Google refresh token for an identity sign-in').to.equal(issuedRefreshTokens);
+      expect(
+        h.google.revocations.length,
+        'revoking any token would end the user’s whole Google grant to this app',
+      ).to.equal(revocations);
+      expect(h.google.issuedRefreshTokens.length, 'no Google refresh token for an identity sign-in').to.equal(
+        issuedRefreshTokens,
+      );
       expect(events(h, 'account.signed_in').at(-1)).to.include({ tokens: 'kept_for_other_grants' });
       const res = await whoami(h, app.tokens.access_token!);
       expect(res.status).to.equal(200);
@@ -97,7 +123,10 @@ describe('account page (/account)', function () {
 
     it('RFC 9700 §4.7 (CSRF): the login state is bound to the browser that started it; another browser finishing it is refused and not signed in', async () => {
       const starter = new UserAgent();
-      const start = await starter.request(`${h.baseUrl}/account/sign-in`, { method: 'POST', body: new URLSearchParams() });
+      const start = await starter.request(`${h.baseUrl}/account/sign-in`, {
+        method: 'POST',
+        body: new URLSearchParams(),
+      });
       expect(start.status).to.equal(303);
       const victim = new UserAgent();
       const page = await follow(victim, start.headers.get('location')!);
@@ -131,8 +160,15 @@ describe('account page (/account)', function () {
     it('a forged or tampered account cookie is ignored (signed-out page, not an error)', async () => {
       const { page } = await accountSignIn(h);
       expect(page.html).to.contain('alice@example.com');
-      const forged = Buffer.from(JSON.stringify({ a: BOB_SUB, e: 'bob@acme.test', s: 'x', x: Math.floor(Date.now() / 1000) + 3600 })).toString('base64url');
-      for (const cookie of [`account_session=${forged}.AAAA`, `account_session=${forged}`, 'account_session=garbage', 'account_session=%E0%A4%A']) {
+      const forged = Buffer.from(
+        JSON.stringify({ a: BOB_SUB, e: 'bob@acme.test', s: 'x', x: Math.floor(Date.now() / 1000) + 3600 }),
+      ).toString('base64url');
+      for (const cookie of [
+        `account_session=${forged}.AAAA`,
+        `account_session=${forged}`,
+        'account_session=garbage',
+        'account_session=%E0%A4%A',
+      ]) {
         const res = await fetch(`${h.baseUrl}/account`, { headers: { cookie } });
         expect(res.status).to.equal(200);
         const html = await res.text();
@@ -160,14 +196,25 @@ describe('account page (/account)', function () {
   describe('connected apps', () => {
     it('lists each connected app: name, where it sends you back to, connected since, last used, read-write', async () => {
       await signIn(h.baseUrl, { registration: { client_name: 'Claude' } });
-      await signIn(h.baseUrl, { registration: { client_name: 'Laptop tool', redirect_uris: ['http://127.0.0.1/callback'], token_endpoint_auth_method: 'none' } });
+      await signIn(h.baseUrl, {
+        registration: {
+          client_name: 'Laptop tool',
+          redirect_uris: ['http://127.0.0.1/callback'],
+          token_endpoint_auth_method: 'none',
+        },
+      });
       const { page } = await accountSignIn(h);
       expect(page.html).to.contain('These 2 apps can use your Google Contacts');
       expect(page.html).to.contain('<h2 class="client-name">Claude</h2>');
       expect(page.html).to.contain('<code>claude.ai</code>');
       expect(page.html).to.contain('<h2 class="client-name">Laptop tool</h2>');
       expect(page.html).to.contain('<code>127.0.0.1</code> (an app on your own computer)');
-      const today = new Date().toLocaleDateString('en-GB', { day: 'numeric', month: 'long', year: 'numeric', timeZone: 'UTC' });
+      const today = new Date().toLocaleDateString('en-GB', {
+        day: 'numeric',
+        month: 'long',
+        year: 'numeric',
+        timeZone: 'UTC',
+      });
       expect(page.html).to.contain(`>${today}</time>`);
       expect(page.html).to.contain('within the last day');
       expect(page.html.match(/Read and change your contacts \(read-write\)/g)).to.have.length(2);
@@ -207,7 +254,11 @@ describe('account page (/account)', function () {
       const cursor = await signIn(h.baseUrl, { registration: { client_name: 'Cursor' } });
       const { ua, page } = await accountSignIn(h);
       const grantId = grantIdOf(page.html, 'Claude');
-      const body = formFields(page.html, '/account/disconnect', page.html.indexOf('Claude') < page.html.indexOf('Cursor') ? 0 : 1);
+      const body = formFields(
+        page.html,
+        '/account/disconnect',
+        page.html.indexOf('Claude') < page.html.indexOf('Cursor') ? 0 : 1,
+      );
       expect(body.get('grant')).to.equal(grantId);
       const revocations = h.google.revocations.length;
       const after = await postForm(ua, h, '/account/disconnect', body);
@@ -225,7 +276,13 @@ describe('account page (/account)', function () {
       expect((await whoami(h, cursor.tokens.access_token!)).status).to.equal(200);
       expect(h.google.revocations.length, 'the Google token is shared with Cursor').to.equal(revocations);
       expect(await h.store.get('GoogleToken', ALICE_SUB)).to.not.equal(undefined);
-      expect(events(h, 'account.disconnected').at(-1)).to.include({ scope: 'one', clientId: claude.client.client_id, accountId: ALICE_SUB, email: 'alice@example.com', google: 'kept_for_other_grants' });
+      expect(events(h, 'account.disconnected').at(-1)).to.include({
+        scope: 'one',
+        clientId: claude.client.client_id,
+        accountId: ALICE_SUB,
+        email: 'alice@example.com',
+        google: 'kept_for_other_grants',
+      });
     });
 
     it('the remembered consent goes with the app: reconnecting it shows the consent page again', async () => {
@@ -234,7 +291,14 @@ describe('account page (/account)', function () {
       /** Authorizes Claude again in the same browser; returns whether our consent page was shown. */
       const reconnect = async (): Promise<boolean> => {
         let consentShown = false;
-        const url = authorizeUrl(h.baseUrl, { response_type: 'code', client_id: claude.client.client_id, redirect_uri: CLAUDE_REDIRECT, code_challenge: pkce().challenge, code_challenge_method: 'S256', state: 's' });
+        const url = authorizeUrl(h.baseUrl, {
+          response_type: 'code',
+          client_id: claude.client.client_id,
+          redirect_uri: CLAUDE_REDIRECT,
+          code_challenge: pkce().challenge,
+          code_challenge_method: 'S256',
+          state: 's',
+        });
         const result = await claude.ua.run(url, CLAUDE_REDIRECT, (html) => {
           consentShown ||= html.includes('Allow <span class="client-name">Claude</span>');
           return 'approve';
@@ -249,7 +313,9 @@ describe('account page (/account)', function () {
       const body = formFields(page.html, '/account/sign-out');
       body.set('grant', claudeGrants[0]!.key);
       expect((await postForm(claude.ua, h, '/account/disconnect', body)).status).to.equal(200);
-      const consents = (await h.store.list('Consent', { field: 'accountId', value: ALICE_SUB })).map((c) => c.record.clientId);
+      const consents = (await h.store.list('Consent', { field: 'accountId', value: ALICE_SUB })).map(
+        (c) => c.record.clientId,
+      );
       expect(consents).not.to.include(claude.client.client_id);
       expect(consents).to.have.length(1);
       expect(await reconnect(), 'after Disconnect: the consent page again').to.equal(true);
@@ -270,7 +336,11 @@ describe('account page (/account)', function () {
     it('Disconnect everything (after a confirmation page): every grant ends, the Google token is revoked at Google, and the trash of deleted contacts is emptied', async () => {
       const claude = await signIn(h.baseUrl, { registration: { client_name: 'Claude' } });
       const cursor = await signIn(h.baseUrl, { registration: { client_name: 'Cursor' } });
-      await h.app.trash.put(ALICE_SUB, { person: { resourceName: 'people/c1', names: [{ displayName: 'Deleted Person' }] }, groups: [] }, 'delete');
+      await h.app.trash.put(
+        ALICE_SUB,
+        { person: { resourceName: 'people/c1', names: [{ displayName: 'Deleted Person' }] }, groups: [] },
+        'delete',
+      );
       expect(await h.store.list('Trash', { field: 'accountId', value: ALICE_SUB })).to.have.length(1);
       const { ua, page } = await accountSignIn(h);
       expect(page.html).to.contain('href="/account/disconnect-all"');
@@ -280,7 +350,12 @@ describe('account page (/account)', function () {
       expect(confirm.html).to.contain('all 2 apps');
       expect(confirm.html).to.contain(`last ${h.config.trashDays} days`);
       const revocations = h.google.revocations.length;
-      const done = await postForm(ua, h, '/account/disconnect-all', formFields(confirm.html, '/account/disconnect-all'));
+      const done = await postForm(
+        ua,
+        h,
+        '/account/disconnect-all',
+        formFields(confirm.html, '/account/disconnect-all'),
+      );
       expect(done.url).to.equal(`${h.baseUrl}/account?notice=disconnected-all`);
       expect(done.html).to.contain('Everything was disconnected');
       expect(done.html).to.contain('No apps are connected');
@@ -292,7 +367,12 @@ describe('account page (/account)', function () {
       expect(await h.store.get('GoogleToken', ALICE_SUB)).to.equal(undefined);
       expect(await h.store.list('Trash', { field: 'accountId', value: ALICE_SUB })).to.have.length(0);
       expect(await h.store.list('Consent', { field: 'accountId', value: ALICE_SUB })).to.have.length(0);
-      expect(events(h, 'account.disconnected').at(-1)).to.include({ scope: 'all', accountId: ALICE_SUB, grants: 2, google: 'revoked' });
+      expect(events(h, 'account.disconnected').at(-1)).to.include({
+        scope: 'all',
+        accountId: ALICE_SUB,
+        grants: 2,
+        google: 'revoked',
+      });
     });
   });
 
@@ -331,7 +411,11 @@ describe('account page (/account)', function () {
 
     it('a form posted without an account session (a cross-site POST carries no SameSite=Lax cookie) is refused with 403', async () => {
       const { claude, page, grantId } = await twoApps();
-      const res = await fetch(`${h.baseUrl}/account/disconnect`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: formFields(page.html, '/account/disconnect') });
+      const res = await fetch(`${h.baseUrl}/account/disconnect`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: formFields(page.html, '/account/disconnect'),
+      });
       expect(res.status).to.equal(403);
       expect(await res.text()).to.contain('Please sign in again');
       expect(await h.store.get('Grant', grantId)).to.not.equal(undefined);
@@ -370,7 +454,9 @@ describe('account page (/account)', function () {
     });
 
     it('the notice is chosen from a fixed list: the query cannot put text on the page', async () => {
-      const res = await fetch(`${h.baseUrl}/account?notice=${encodeURIComponent('<b>Your account is locked, call 555</b>')}`);
+      const res = await fetch(
+        `${h.baseUrl}/account?notice=${encodeURIComponent('<b>Your account is locked, call 555</b>')}`,
+      );
       const html = await res.text();
       expect(html).not.to.contain('555');
       expect(html).not.to.contain('class="notice"');
@@ -385,7 +471,9 @@ describe('account page (/account)', function () {
       expect(binding).to.match(/SameSite=Lax/);
       const atGoogle = await ua.request(start.headers.get('location')!);
       const back = await ua.request(atGoogle.headers.get('location')!);
-      const session = back.headers.getSetCookie().find((c) => c.startsWith('account_session=') && !/Max-Age=0/.test(c))!;
+      const session = back.headers
+        .getSetCookie()
+        .find((c) => c.startsWith('account_session=') && !/Max-Age=0/.test(c))!;
       expect(session).to.match(/Path=\/account;/);
       expect(session).to.match(/Max-Age=3600/);
       expect(session).to.match(/HttpOnly/);
@@ -401,7 +489,8 @@ describe('account page (/account)', function () {
       const body = formFields(page.html, '/account/disconnect');
       await postForm(ua, h, '/account/disconnect', body);
       const all = h.logs.join('\n');
-      for (const secret of [claude.tokens.refresh_token!, claude.tokens.access_token!, body.get('csrf')!]) expect(all).not.to.contain(secret);
+      for (const secret of [claude.tokens.refresh_token!, claude.tokens.access_token!, body.get('csrf')!])
+        expect(all).not.to.contain(secret);
       expect(all).not.to.match(/account_session=/);
       expect(events(h, 'account.signed_in')).to.have.length(1);
       expect(events(h, 'account.disconnected')).to.have.length(1);
@@ -432,7 +521,11 @@ describe('account page with ALLOWED_EMAILS', function () {
     expect(page.html).to.contain('alice@example.com can’t use this server');
     expect(page.html).to.contain('Your administrator only allows certain Google accounts');
     expect((await follow(ua, `${h.baseUrl}/account`)).html).to.contain('Sign in with Google');
-    expect(events(h, 'signin.refused').at(-1)).to.include({ reason: 'domain_not_allowed', purpose: 'account', email: 'alice@example.com' });
+    expect(events(h, 'signin.refused').at(-1)).to.include({
+      reason: 'domain_not_allowed',
+      purpose: 'account',
+      email: 'alice@example.com',
+    });
   });
 
   it('"Sign in with a different account" asks Google for its account chooser', async () => {

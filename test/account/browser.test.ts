@@ -23,10 +23,22 @@ describe('account page in headless Chromium', function () {
   let context: BrowserContext;
 
   before(async () => {
-    if (!existsSync(CHROMIUM)) throw new Error(`Chromium not found at ${CHROMIUM}: apt-get install -y --no-install-recommends chromium (or set CHROMIUM_PATH)`);
+    if (!existsSync(CHROMIUM))
+      throw new Error(
+        `Chromium not found at ${CHROMIUM}: apt-get install -y --no-install-recommends chromium (or set CHROMIUM_PATH)`,
+      );
     browser = await chromium.launch({
       executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--no-first-run',
+        '--disable-quic',
+      ],
     });
   });
   after(async () => browser?.close());
@@ -40,7 +52,12 @@ describe('account page in headless Chromium', function () {
     await h?.close();
   });
 
-  const refresh = (app: Awaited<ReturnType<typeof signIn>>) => tokenRequest(h.baseUrl, { grant_type: 'refresh_token', refresh_token: app.tokens.refresh_token!, ...clientAuth(app.client) });
+  const refresh = (app: Awaited<ReturnType<typeof signIn>>) =>
+    tokenRequest(h.baseUrl, {
+      grant_type: 'refresh_token',
+      refresh_token: app.tokens.refresh_token!,
+      ...clientAuth(app.client),
+    });
 
   it('a person signs in with Google, sees two connected apps, disconnects one (its refresh token stops working, the other keeps working), then everything', async () => {
     const claude = await signIn(h.baseUrl, { registration: { client_name: 'Claude' } });
@@ -55,7 +72,10 @@ describe('account page in headless Chromium', function () {
     expect(h.google.authorizeRequests.at(-1)!.scope).to.equal('openid email profile');
     expect(await page.locator('h2.client-name').allInnerTexts()).to.have.members(['Claude', 'Cursor']);
     expect(await page.locator('main').innerText()).to.contain('alice@example.com');
-    expect(await page.locator('.app .access').allInnerTexts()).to.deep.equal(['Read and change your contacts (read-write)', 'Read and change your contacts (read-write)']);
+    expect(await page.locator('.app .access').allInnerTexts()).to.deep.equal([
+      'Read and change your contacts (read-write)',
+      'Read and change your contacts (read-write)',
+    ]);
     await page.screenshot({ path: join(tmpdir(), 'account-page.png'), fullPage: true });
 
     await page.getByRole('button', { name: 'Disconnect Claude' }).click();
@@ -85,11 +105,27 @@ describe('account page in headless Chromium', function () {
     const app = createServer((_req, res) => res.end('You can close this window.'));
     const port = await listen(app);
     try {
-      const reg = await register(h.baseUrl, { client_name: 'Claude Code', redirect_uris: ['http://127.0.0.1/callback'], token_endpoint_auth_method: 'none', grant_types: ['authorization_code', 'refresh_token'] });
+      const reg = await register(h.baseUrl, {
+        client_name: 'Claude Code',
+        redirect_uris: ['http://127.0.0.1/callback'],
+        token_endpoint_auth_method: 'none',
+        grant_types: ['authorization_code', 'refresh_token'],
+      });
       const redirectUri = `http://127.0.0.1:${port}/callback`;
       const page = await context.newPage();
-      await page.goto(authorizeUrl(h.baseUrl, { response_type: 'code', client_id: reg.body.client_id, redirect_uri: redirectUri, code_challenge: pkce().challenge, code_challenge_method: 'S256', state: 's' }));
-      expect(await page.locator('main').innerText()).to.contain(`You can disconnect it at any time at ${h.baseUrl}/account`);
+      await page.goto(
+        authorizeUrl(h.baseUrl, {
+          response_type: 'code',
+          client_id: reg.body.client_id,
+          redirect_uri: redirectUri,
+          code_challenge: pkce().challenge,
+          code_challenge_method: 'S256',
+          state: 's',
+        }),
+      );
+      expect(await page.locator('main').innerText()).to.contain(
+        `You can disconnect it at any time at ${h.baseUrl}/account`,
+      );
       await page.getByRole('button', { name: 'Allow' }).click();
       await page.waitForURL((u) => u.toString().startsWith(redirectUri));
       const googleRequests = h.google.authorizeRequests.length;
@@ -119,7 +155,9 @@ describe('account page in headless Chromium', function () {
     expect(await page.locator('h2.client-name').allInnerTexts()).to.deep.equal(['Claude']);
     // The attacker's page is served from loopback too (Chromium keeps public pages from framing loopback
     // ones anyway, which would hide a missing header), on "localhost": another site than 127.0.0.1.
-    const attacker = createServer((_req, res) => res.setHeader('content-type', 'text/html').end(`<iframe id="f" src="${h.baseUrl}/account"></iframe>`));
+    const attacker = createServer((_req, res) =>
+      res.setHeader('content-type', 'text/html').end(`<iframe id="f" src="${h.baseUrl}/account"></iframe>`),
+    );
     const port = await listen(attacker);
     try {
       await page.goto(`http://localhost:${port}/`);

@@ -30,7 +30,12 @@ describe('account page on Firestore (emulator)', function () {
     if (this.currentTest?.state === 'failed') console.log(h.logs.slice(-30).join('\n'));
   });
 
-  const refresh = (app: Awaited<ReturnType<typeof signIn>>) => tokenRequest(h.baseUrl, { grant_type: 'refresh_token', refresh_token: app.tokens.refresh_token!, ...clientAuth(app.client) });
+  const refresh = (app: Awaited<ReturnType<typeof signIn>>) =>
+    tokenRequest(h.baseUrl, {
+      grant_type: 'refresh_token',
+      refresh_token: app.tokens.refresh_token!,
+      ...clientAuth(app.client),
+    });
 
   it('lists two apps, disconnects one (its refresh token gets invalid_grant, the other refreshes), then everything', async () => {
     const claude = await signIn(h.baseUrl, { registration: { client_name: 'Claude' } });

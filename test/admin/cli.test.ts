@@ -34,10 +34,18 @@ export function adminCliSuite(name: string, start: () => Promise<Harness>) {
     });
 
     it('grants --email: clients, created, last refreshed', async () => {
-      await tokenRequest(h.baseUrl, { grant_type: 'refresh_token', refresh_token: alice.tokens.refresh_token, ...clientAuth(alice.client) });
+      await tokenRequest(h.baseUrl, {
+        grant_type: 'refresh_token',
+        refresh_token: alice.tokens.refresh_token,
+        ...clientAuth(alice.client),
+      });
       const o = io();
       expect(await runAdmin(['grants', '--email', 'alice@example.com', '--json'], deps(), o)).to.equal(0);
-      const rows = JSON.parse(o.stdout.join('')) as Array<{ clientId: string; clientName: string; lastRefreshed?: string }>;
+      const rows = JSON.parse(o.stdout.join('')) as Array<{
+        clientId: string;
+        clientName: string;
+        lastRefreshed?: string;
+      }>;
       expect(rows).to.have.length(1);
       expect(rows[0]!.clientId).to.equal(alice.client.client_id);
       expect(rows[0]!.clientName).to.equal('claudeai');
@@ -54,7 +62,9 @@ export function adminCliSuite(name: string, start: () => Promise<Harness>) {
     });
 
     it('revoke asks first; --yes revokes every grant and the Google token, and empties the user’s trash', async () => {
-      const accountId = (await h.store.list('GoogleToken')).find((r) => r.record.data.email === 'alice@example.com')!.key;
+      const accountId = (await h.store.list('GoogleToken')).find(
+        (r) => r.record.data.email === 'alice@example.com',
+      )!.key;
       const bobId = (await h.store.list('GoogleToken')).find((r) => r.record.data.email === 'bob@acme.test')!.key;
       await h.app.trash.put(accountId, { person: { names: [{ givenName: 'Deleted' }] }, groups: [] }, 'delete');
       await h.app.trash.put(bobId, { person: { names: [{ givenName: 'Bobs' }] }, groups: [] }, 'delete');
@@ -69,7 +79,11 @@ export function adminCliSuite(name: string, start: () => Promise<Harness>) {
       expect(await h.app.trash.list(accountId)).to.deep.equal([]);
       expect(await h.app.trash.list(bobId), 'other users keep theirs').to.have.length(1);
       expect(h.google.revocations.length).to.be.greaterThan(before);
-      const r = await tokenRequest(h.baseUrl, { grant_type: 'refresh_token', refresh_token: alice.tokens.refresh_token, ...clientAuth(alice.client) });
+      const r = await tokenRequest(h.baseUrl, {
+        grant_type: 'refresh_token',
+        refresh_token: alice.tokens.refresh_token,
+        ...clientAuth(alice.client),
+      });
       expect(r.body.error).to.equal('invalid_grant');
     });
 

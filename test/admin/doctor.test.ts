@@ -25,19 +25,30 @@ type Mutation = (path: string, method: string, answer: Answer) => Answer;
  * faithful, rewrites the backend's own origin to the proxy's in bodies and headers (so the backend looks as if
  * BASE_URL were the proxy's address). `mutate` then breaks one thing.
  */
-async function startProxy(backend: string, opts: { faithful: boolean; mutate?: Mutation }): Promise<{ url: string; server: Server }> {
+async function startProxy(
+  backend: string,
+  opts: { faithful: boolean; mutate?: Mutation },
+): Promise<{ url: string; server: Server }> {
   const server = createServer();
   const url = `http://127.0.0.1:${await listen(server)}`;
   server.on('request', (req: IncomingMessage, res: ServerResponse) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     const relay = async () => {
-      const headers = Object.fromEntries(Object.entries(req.headers).filter(([k]) => !['host', 'connection', 'content-length'].includes(k))) as Record<string, string>;
-      const r = await fetch(`${backend}${req.url}`, { method: req.method, headers, body: chunks.length ? Buffer.concat(chunks) : undefined, redirect: 'manual' });
+      const headers = Object.fromEntries(
+        Object.entries(req.headers).filter(([k]) => !['host', 'connection', 'content-length'].includes(k)),
+      ) as Record<string, string>;
+      const r = await fetch(`${backend}${req.url}`, {
+        method: req.method,
+        headers,
+        body: chunks.length ? Buffer.concat(chunks) : undefined,
+        redirect: 'manual',
+      });
       const rewrite = (s: string) => (opts.faithful ? s.split(backend).join(url) : s);
       let answer: Answer = { status: r.status, headers: {}, body: rewrite(await r.text()) };
       r.headers.forEach((v, k) => {
-        if (!['content-length', 'content-encoding', 'transfer-encoding', 'connection', 'keep-alive'].includes(k)) answer.headers[k] = rewrite(v);
+        if (!['content-length', 'content-encoding', 'transfer-encoding', 'connection', 'keep-alive'].includes(k))
+          answer.headers[k] = rewrite(v);
       });
       if (opts.mutate) answer = opts.mutate(req.url ?? '/', req.method ?? 'GET', answer);
       res.writeHead(answer.status, answer.headers).end(answer.body);
@@ -79,7 +90,10 @@ describe('admin doctor', function () {
     before(async function () {
       const port = await freeLoopbackPort();
       base = `http://127.0.0.1:${port}`;
-      sandbox = spawn(process.execPath, ['--import', 'tsx', 'scripts/sandbox.ts', '--port', String(port)], { env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'warn' }, stdio: 'ignore' });
+      sandbox = spawn(process.execPath, ['--import', 'tsx', 'scripts/sandbox.ts', '--port', String(port)], {
+        env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'warn' },
+        stdio: 'ignore',
+      });
       const until = Date.now() + 40_000;
       for (;;) {
         if (sandbox.exitCode !== null) throw new Error('the sandbox exited');
@@ -102,7 +116,9 @@ describe('admin doctor', function () {
 
     it('every check passes (TLS skipped on loopback), exit 0, and it prints the redirect URI and the MCP URL', async function () {
       // The real CLI entry, with an environment that holds no configuration at all.
-      const run = spawn(process.execPath, ['--import', 'tsx', 'src/admin/cli.ts', 'doctor', base], { env: { PATH: process.env.PATH ?? '' } });
+      const run = spawn(process.execPath, ['--import', 'tsx', 'src/admin/cli.ts', 'doctor', base], {
+        env: { PATH: process.env.PATH ?? '' },
+      });
       let out = '';
       run.stdout.on('data', (d: Buffer) => (out += d.toString()));
       run.stderr.on('data', (d: Buffer) => (out += d.toString()));
@@ -110,11 +126,30 @@ describe('admin doctor', function () {
       expect(code, out).to.equal(0);
       const checks = out.split('\n').filter((l) => /^[✓✗!–] /.test(l));
       expect(checks.length, out).to.be.at.least(10);
-      expect(checks.filter((l) => !l.startsWith('✓ ')), out).to.deep.equal(['– TLS: skipped (loopback)']);
-      for (const name of ['/health', 'protected resource metadata', 'issuer', 'endpoints', 'PKCE', 'client authentication', 'client ID metadata documents', '401 challenge on /mcp', 'scopes', 'registration']) {
-        expect(checks.some((l) => l.startsWith(`✓ ${name}:`)), `${name} in\n${out}`).to.equal(true);
+      expect(
+        checks.filter((l) => !l.startsWith('✓ ')),
+        out,
+      ).to.deep.equal(['– TLS: skipped (loopback)']);
+      for (const name of [
+        '/health',
+        'protected resource metadata',
+        'issuer',
+        'endpoints',
+        'PKCE',
+        'client authentication',
+        'client ID metadata documents',
+        '401 challenge on /mcp',
+        'scopes',
+        'registration',
+      ]) {
+        expect(
+          checks.some((l) => l.startsWith(`✓ ${name}:`)),
+          `${name} in\n${out}`,
+        ).to.equal(true);
       }
-      expect(out).to.contain(`Google OAuth redirect URI (Authorized redirect URIs of the Web OAuth client): ${base}/oauth/google/callback`);
+      expect(out).to.contain(
+        `Google OAuth redirect URI (Authorized redirect URIs of the Web OAuth client): ${base}/oauth/google/callback`,
+      );
       expect(out).to.contain(`MCP URL (Claude: Settings → Connectors → Add custom connector): ${base}/mcp`);
       expect(out).to.contain('All checks passed.');
     });
@@ -155,17 +190,31 @@ describe('admin doctor', function () {
       const proxy = await startProxy(h.baseUrl, { faithful: false });
       proxies.push(proxy.server);
       const report = await runDoctor(proxy.url);
-      expect(failedNames(report)).to.include.members(['protected resource metadata', 'issuer', 'endpoints', '401 challenge on /mcp']);
+      expect(failedNames(report)).to.include.members([
+        'protected resource metadata',
+        'issuer',
+        'endpoints',
+        '401 challenge on /mcp',
+      ]);
       expect(line(report, 'issuer').fix).to.contain(`the service's BASE_URL is ${h.baseUrl}`);
       expect(report.mcpUrl, 'no MCP URL is confirmed').to.equal(undefined);
       const out: string[] = [];
-      expect(await runDoctorCommand(['doctor', proxy.url], { out: (s) => out.push(s), err: (s) => out.push(s) })).to.equal(1);
-      expect(out.join('\n')).to.match(/^✗ issuer: issuer is "http:\/\/127\.0\.0\.1:\d+", not http:\/\/127\.0\.0\.1:\d+ — /m);
+      expect(
+        await runDoctorCommand(['doctor', proxy.url], { out: (s) => out.push(s), err: (s) => out.push(s) }),
+      ).to.equal(1);
+      expect(out.join('\n')).to.match(
+        /^✗ issuer: issuer is "http:\/\/127\.0\.0\.1:\d+", not http:\/\/127\.0\.0\.1:\d+ — /m,
+      );
       expect(out.join('\n')).to.match(/\d checks failed\.$/);
     });
 
     it('an image older than /health: /health fails with what to do', async function () {
-      const report = await doctorBehind({ mutate: (path, _m, a) => (path === '/health' ? { status: 404, headers: { 'content-type': 'text/html' }, body: '<h1>Not Found</h1>' } : a) });
+      const report = await doctorBehind({
+        mutate: (path, _m, a) =>
+          path === '/health'
+            ? { status: 404, headers: { 'content-type': 'text/html' }, body: '<h1>Not Found</h1>' }
+            : a,
+      });
       expect(failedNames(report)).to.deep.equal(['/health']);
       expect(line(report, '/health').fix).to.contain('deploy the current code');
     });
@@ -183,14 +232,23 @@ describe('admin doctor', function () {
       });
       expect(failedNames(report).sort()).to.deep.equal(['PKCE', 'endpoints']);
       expect(line(report, 'endpoints').detail).to.contain('token_endpoint="https://elsewhere.example/token"');
-      expect(line(report, 'client ID metadata documents')).to.include({ status: 'warn', detail: 'CIMD not advertised: clients will use DCR (dynamic registration)' });
+      expect(line(report, 'client ID metadata documents')).to.include({
+        status: 'warn',
+        detail: 'CIMD not advertised: clients will use DCR (dynamic registration)',
+      });
     });
 
     it('CLIENT_ID_METADATA_DOCUMENTS=false (CIMD not advertised) alone still exits 0, with a ! line', async function () {
-      const proxy = await startProxy(h.baseUrl, { faithful: true, mutate: (path, _m, a) => (path === asMetadata ? editJson(a, (j) => void delete j.client_id_metadata_document_supported) : a) });
+      const proxy = await startProxy(h.baseUrl, {
+        faithful: true,
+        mutate: (path, _m, a) =>
+          path === asMetadata ? editJson(a, (j) => void delete j.client_id_metadata_document_supported) : a,
+      });
       proxies.push(proxy.server);
       const out: string[] = [];
-      expect(await runDoctorCommand(['doctor', proxy.url], { out: (s) => out.push(s), err: (s) => out.push(s) })).to.equal(0);
+      expect(
+        await runDoctorCommand(['doctor', proxy.url], { out: (s) => out.push(s), err: (s) => out.push(s) }),
+      ).to.equal(0);
       expect(out.join('\n')).to.contain('! client ID metadata documents: CIMD not advertised: clients will use DCR');
       expect(out.join('\n')).to.contain('All checks passed (1 warning).');
     });
@@ -209,7 +267,12 @@ describe('admin doctor', function () {
     });
 
     it('/mcp open without a token (or a proxy that strips the challenge) fails the 401 check', async function () {
-      const open = await doctorBehind({ mutate: (path, m, a) => (path === '/mcp' && m === 'POST' ? { status: 200, headers: { 'content-type': 'application/json' }, body: '{}' } : a) });
+      const open = await doctorBehind({
+        mutate: (path, m, a) =>
+          path === '/mcp' && m === 'POST'
+            ? { status: 200, headers: { 'content-type': 'application/json' }, body: '{}' }
+            : a,
+      });
       expect(failedNames(open)).to.deep.equal(['401 challenge on /mcp']);
       const stripped = await doctorBehind({
         mutate: (path, m, a) => {
@@ -224,11 +287,19 @@ describe('admin doctor', function () {
 
     it('offline_access listed by the resource, or a challenge scope it does not offer, fails the scopes check', async function () {
       const prmPath = '/.well-known/oauth-protected-resource/mcp';
-      const offline = await doctorBehind({ mutate: (path, _m, a) => (path === prmPath ? editJson(a, (j) => void (j.scopes_supported = ['contacts', 'offline_access'])) : a) });
+      const offline = await doctorBehind({
+        mutate: (path, _m, a) =>
+          path === prmPath ? editJson(a, (j) => void (j.scopes_supported = ['contacts', 'offline_access'])) : a,
+      });
       expect(failedNames(offline)).to.deep.equal(['scopes']);
-      const mismatch = await doctorBehind({ mutate: (path, _m, a) => (path === prmPath ? editJson(a, (j) => void (j.scopes_supported = ['contacts.readonly'])) : a) });
+      const mismatch = await doctorBehind({
+        mutate: (path, _m, a) =>
+          path === prmPath ? editJson(a, (j) => void (j.scopes_supported = ['contacts.readonly'])) : a,
+      });
       expect(failedNames(mismatch)).to.deep.equal(['scopes']);
-      expect(line(mismatch, 'scopes').detail).to.contain('the challenge asks for contacts but the resource offers contacts.readonly');
+      expect(line(mismatch, 'scopes').detail).to.contain(
+        'the challenge asks for contacts but the resource offers contacts.readonly',
+      );
     });
 
     it('registration not served fails; the probe never sends JSON', async function () {
@@ -247,7 +318,9 @@ describe('admin doctor', function () {
     });
 
     it('a service that is not public (Cloud Run 403 everywhere) fails with the invoker fix', async function () {
-      const report = await doctorBehind({ mutate: () => ({ status: 403, headers: { 'content-type': 'text/html' }, body: '<title>403 Forbidden</title>' }) });
+      const report = await doctorBehind({
+        mutate: () => ({ status: 403, headers: { 'content-type': 'text/html' }, body: '<title>403 Forbidden</title>' }),
+      });
       expect(report.ok).to.equal(false);
       expect(line(report, '/health').fix).to.contain('allUsers');
     });
@@ -260,7 +333,9 @@ describe('admin doctor', function () {
     });
 
     it('plain http on a public host fails the TLS check; a non-URL is refused', async function () {
-      const report = await runDoctor('http://contacts.example.test', { fetch: async () => Promise.reject(new TypeError('fetch failed')) });
+      const report = await runDoctor('http://contacts.example.test', {
+        fetch: async () => Promise.reject(new TypeError('fetch failed')),
+      });
       expect(line(report, 'TLS')).to.include({ status: 'fail', detail: 'http://contacts.example.test is plain http' });
       const out: string[] = [];
       expect(await runDoctorCommand(['doctor'], { out: (s) => out.push(s), err: (s) => out.push(s) })).to.equal(2);
@@ -282,9 +357,33 @@ describe('admin doctor', function () {
     /** A self-signed certificate (openssl, as Debian ships it) for `san`, valid `days` days. */
     function certificate(name: string, san: string, days: number): { key: Buffer; cert: Buffer } {
       try {
-        execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', join(dir, `${name}.key`), '-out', join(dir, `${name}.pem`), '-days', String(days), '-subj', '/CN=doctor-test', '-addext', `subjectAltName=${san}`], { stdio: 'pipe' });
+        execFileSync(
+          'openssl',
+          [
+            'req',
+            '-x509',
+            '-newkey',
+            'ec',
+            '-pkeyopt',
+            'ec_paramgen_curve:prime256v1',
+            '-nodes',
+            '-keyout',
+            join(dir, `${name}.key`),
+            '-out',
+            join(dir, `${name}.pem`),
+            '-days',
+            String(days),
+            '-subj',
+            '/CN=doctor-test',
+            '-addext',
+            `subjectAltName=${san}`,
+          ],
+          { stdio: 'pipe' },
+        );
       } catch (err) {
-        throw new Error(`openssl is needed to make test certificates (apt-get install -y openssl): ${(err as Error).message}`);
+        throw new Error(
+          `openssl is needed to make test certificates (apt-get install -y openssl): ${(err as Error).message}`,
+        );
       }
       return { key: readFileSync(join(dir, `${name}.key`)), cert: readFileSync(join(dir, `${name}.pem`)) };
     }
@@ -299,7 +398,9 @@ describe('admin doctor', function () {
       const url = await httpsOn(certificate('self', 'IP:127.0.0.1', 90));
       const tls = line(await runDoctor(url, { fetch: noHttp }), 'TLS');
       expect(tls.status).to.equal('fail');
-      expect(tls.detail).to.match(/certificate not trusted for 127\.0\.0\.1: (DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED)/);
+      expect(tls.detail).to.match(
+        /certificate not trusted for 127\.0\.0\.1: (DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED)/,
+      );
     });
 
     it('a trusted certificate passes with its expiry and protocol', async function () {

@@ -42,13 +42,21 @@ describe('configuration', () => {
     expect(problems({ ...base, ACCESS_TOKEN_SECRET: 'short' }).join()).to.contain('at least 32');
     expect(problems({ ...base, BASE_URL: 'https://x.example.com/path' }).join()).to.contain('origin only');
     expect(problems({ ...base, BASE_URL: 'http://x.example.com' }).join()).to.contain('must use https');
-    expect(problems({ ...base, BASE_URL: 'http://127.0.0.1:8080' }).join()).to.contain('DANGEROUSLY_ALLOW_LOOPBACK_HTTP');
+    expect(problems({ ...base, BASE_URL: 'http://127.0.0.1:8080' }).join()).to.contain(
+      'DANGEROUSLY_ALLOW_LOOPBACK_HTTP',
+    );
   });
 
   it('DANGEROUSLY_ALLOW_LOOPBACK_HTTP allows loopback http only, and is refused on Cloud Run', () => {
-    expect(problems({ ...base, BASE_URL: 'http://127.0.0.1:8080', DANGEROUSLY_ALLOW_LOOPBACK_HTTP: 'true' })).to.deep.equal([]);
-    expect(problems({ ...base, BASE_URL: 'http://10.0.0.1:8080', DANGEROUSLY_ALLOW_LOOPBACK_HTTP: 'true' }).join()).to.contain('must use https');
-    expect(problems({ ...base, DANGEROUSLY_ALLOW_LOOPBACK_HTTP: 'true', K_SERVICE: 'contacts-mcp' }).join()).to.contain('refused on Cloud Run');
+    expect(
+      problems({ ...base, BASE_URL: 'http://127.0.0.1:8080', DANGEROUSLY_ALLOW_LOOPBACK_HTTP: 'true' }),
+    ).to.deep.equal([]);
+    expect(
+      problems({ ...base, BASE_URL: 'http://10.0.0.1:8080', DANGEROUSLY_ALLOW_LOOPBACK_HTTP: 'true' }).join(),
+    ).to.contain('must use https');
+    expect(problems({ ...base, DANGEROUSLY_ALLOW_LOOPBACK_HTTP: 'true', K_SERVICE: 'contacts-mcp' }).join()).to.contain(
+      'refused on Cloud Run',
+    );
   });
 
   it('CLIENT_ID_METADATA_DOCUMENTS defaults to true; false turns URL client ids off; anything else is an error', () => {
@@ -56,24 +64,44 @@ describe('configuration', () => {
     expect(loadConfig({ ...base, CLIENT_ID_METADATA_DOCUMENTS: '' }).clientIdMetadataDocuments).to.equal(true);
     expect(loadConfig({ ...base, CLIENT_ID_METADATA_DOCUMENTS: 'false' }).clientIdMetadataDocuments).to.equal(false);
     expect(loadConfig({ ...base, CLIENT_ID_METADATA_DOCUMENTS: 'true' }).clientIdMetadataDocuments).to.equal(true);
-    expect(problems({ ...base, CLIENT_ID_METADATA_DOCUMENTS: 'off' }).join()).to.contain('CLIENT_ID_METADATA_DOCUMENTS must be true or false');
+    expect(problems({ ...base, CLIENT_ID_METADATA_DOCUMENTS: 'off' }).join()).to.contain(
+      'CLIENT_ID_METADATA_DOCUMENTS must be true or false',
+    );
   });
 
   it('STORE=memory (also by default) is refused on Cloud Run; STORE=firestore is accepted there', () => {
-    expect(problems({ ...base, K_SERVICE: 'contacts-mcp' }).join()).to.contain('STORE=memory (the default) is refused on Cloud Run');
-    expect(problems({ ...base, STORE: 'memory', K_SERVICE: 'contacts-mcp' }).join()).to.contain('STORE=memory is refused on Cloud Run');
-    expect(problems({ ...base, STORE: 'firestore', GOOGLE_CLOUD_PROJECT: 'p', K_SERVICE: 'contacts-mcp' })).to.deep.equal([]);
+    expect(problems({ ...base, K_SERVICE: 'contacts-mcp' }).join()).to.contain(
+      'STORE=memory (the default) is refused on Cloud Run',
+    );
+    expect(problems({ ...base, STORE: 'memory', K_SERVICE: 'contacts-mcp' }).join()).to.contain(
+      'STORE=memory is refused on Cloud Run',
+    );
+    expect(
+      problems({ ...base, STORE: 'firestore', GOOGLE_CLOUD_PROJECT: 'p', K_SERVICE: 'contacts-mcp' }),
+    ).to.deep.equal([]);
     expect(problems({ ...base, STORE: 'memory' }), 'memory stays the local default').to.deep.equal([]);
   });
 
   it('reads the Google client JSON file the console downloads', () => {
-    const c = loadConfig({ BASE_URL: base.BASE_URL, ACCESS_TOKEN_SECRET: base.ACCESS_TOKEN_SECRET, GOOGLE_OAUTH_CLIENT: JSON.stringify({ web: { client_id: 'a.apps.googleusercontent.com', client_secret: 'GOCSPX-b', redirect_uris: [] } }) });
+    const c = loadConfig({
+      BASE_URL: base.BASE_URL,
+      ACCESS_TOKEN_SECRET: base.ACCESS_TOKEN_SECRET,
+      GOOGLE_OAUTH_CLIENT: JSON.stringify({
+        web: { client_id: 'a.apps.googleusercontent.com', client_secret: 'GOCSPX-b', redirect_uris: [] },
+      }),
+    });
     expect(c.google).to.deep.equal({ clientId: 'a.apps.googleusercontent.com', clientSecret: 'GOCSPX-b' });
     expect(problems({ ...base, GOOGLE_OAUTH_CLIENT: '{not json' }).join()).to.contain('not valid JSON');
   });
 
   it('parses allow-lists, booleans, store and rotation lists', () => {
-    const c = loadConfig({ ...base, ALLOWED_DOMAINS: 'Example.com, @acme.test', ALLOWED_EMAILS: 'A@b.com', READ_ONLY: 'TRUE', ACCESS_TOKEN_SECRET: `${'n'.repeat(32)},${'o'.repeat(32)}` });
+    const c = loadConfig({
+      ...base,
+      ALLOWED_DOMAINS: 'Example.com, @acme.test',
+      ALLOWED_EMAILS: 'A@b.com',
+      READ_ONLY: 'TRUE',
+      ACCESS_TOKEN_SECRET: `${'n'.repeat(32)},${'o'.repeat(32)}`,
+    });
     expect(c.allowedDomains).to.deep.equal(['example.com', 'acme.test']);
     expect(c.allowedEmails).to.deep.equal(['a@b.com']);
     expect(c.readOnly).to.equal(true);

@@ -11,7 +11,9 @@ describe('Secret Manager references (sm://)', function () {
   const secrets: Record<string, string> = {
     'projects/p1/secrets/access-token-secret/versions/latest': 'resolved-secret-value-0123456789abcdefghijkl',
     'projects/p1/secrets/access-token-secret/versions/1': 'previous-secret-value-0123456789abcdefghijkl',
-    'projects/p1/secrets/google-oauth-client/versions/3': JSON.stringify({ web: { client_id: 'abc.apps.googleusercontent.com', client_secret: 'GOCSPX-x' } }),
+    'projects/p1/secrets/google-oauth-client/versions/3': JSON.stringify({
+      web: { client_id: 'abc.apps.googleusercontent.com', client_secret: 'GOCSPX-x' },
+    }),
   };
   before(async () => {
     server = createServer((req, res) => {
@@ -22,7 +24,11 @@ describe('Secret Manager references (sm://)', function () {
       res.setHeader('content-type', 'application/json');
       if (!value) {
         res.statusCode = 404;
-        res.end(JSON.stringify({ error: { code: 404, message: `Secret [${name}] not found or has no versions.`, status: 'NOT_FOUND' } }));
+        res.end(
+          JSON.stringify({
+            error: { code: 404, message: `Secret [${name}] not found or has no versions.`, status: 'NOT_FOUND' },
+          }),
+        );
         return;
       }
       res.end(JSON.stringify({ name, payload: { data: Buffer.from(value).toString('base64') } }));
@@ -40,10 +46,13 @@ describe('Secret Manager references (sm://)', function () {
   it('resolves references, including each item of a rotation list', async () => {
     const env = await resolveSecretReferences({
       SECRET_MANAGER_ENDPOINT: endpoint,
-      ACCESS_TOKEN_SECRET: 'sm://projects/p1/secrets/access-token-secret/versions/latest,sm://projects/p1/secrets/access-token-secret/versions/1',
+      ACCESS_TOKEN_SECRET:
+        'sm://projects/p1/secrets/access-token-secret/versions/latest,sm://projects/p1/secrets/access-token-secret/versions/1',
       GOOGLE_OAUTH_CLIENT: 'sm://projects/p1/secrets/google-oauth-client/versions/3',
     });
-    expect(env.ACCESS_TOKEN_SECRET).to.equal(`${secrets['projects/p1/secrets/access-token-secret/versions/latest']},${secrets['projects/p1/secrets/access-token-secret/versions/1']}`);
+    expect(env.ACCESS_TOKEN_SECRET).to.equal(
+      `${secrets['projects/p1/secrets/access-token-secret/versions/latest']},${secrets['projects/p1/secrets/access-token-secret/versions/1']}`,
+    );
     expect(JSON.parse(env.GOOGLE_OAUTH_CLIENT!).web.client_id).to.equal('abc.apps.googleusercontent.com');
     expect(requests.some((r) => r.includes('access-token-secret'))).to.equal(true);
   });
@@ -51,7 +60,10 @@ describe('Secret Manager references (sm://)', function () {
   it('fails with an actionable message for a missing secret or a malformed reference', async () => {
     let err: Error | undefined;
     try {
-      await resolveSecretReferences({ SECRET_MANAGER_ENDPOINT: endpoint, ACCESS_TOKEN_SECRET: 'sm://projects/p1/secrets/nope/versions/1' });
+      await resolveSecretReferences({
+        SECRET_MANAGER_ENDPOINT: endpoint,
+        ACCESS_TOKEN_SECRET: 'sm://projects/p1/secrets/nope/versions/1',
+      });
     } catch (e) {
       err = e as Error;
     }

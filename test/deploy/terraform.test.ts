@@ -2,7 +2,16 @@
 // committed schema of the google and random providers (test/deploy/provider-schema.json).
 import { expect } from 'chai';
 import { spawnSync } from 'node:child_process';
-import { loadTerraform, parseTerraformSnippet, usedTypes, isObject, asArray, type TerraformConfig, type HclObject, terraformDir } from './helpers.js';
+import {
+  loadTerraform,
+  parseTerraformSnippet,
+  usedTypes,
+  isObject,
+  asArray,
+  type TerraformConfig,
+  type HclObject,
+  terraformDir,
+} from './helpers.js';
 import { checkTerraform, loadProviderSchema, satisfiesPessimistic, type ProviderSchemaFile } from './schema-check.js';
 
 describe('deploy: terraform/', function () {
@@ -23,11 +32,14 @@ describe('deploy: terraform/', function () {
     if (result.error && (result.error as NodeJS.ErrnoException).code === 'ENOENT') {
       expect.fail(
         'terraform is not installed, and this check needs it. Install Terraform 1.11 (a single binary, e.g. ' +
-          'from HashiCorp\'s apt repository, or `bash .ci/install-terraform.sh` as CI does) and re-run.',
+          "from HashiCorp's apt repository, or `bash .ci/install-terraform.sh` as CI does) and re-run.",
       );
     }
     expect(result.error, String(result.error)).to.equal(undefined);
-    expect(result.status, `terraform fmt found unformatted files (run \`terraform -chdir=terraform fmt -recursive\`):\n${result.stdout}${result.stderr}`).to.equal(0);
+    expect(
+      result.status,
+      `terraform fmt found unformatted files (run \`terraform -chdir=terraform fmt -recursive\`):\n${result.stdout}${result.stderr}`,
+    ).to.equal(0);
   });
 
   it('parses, and uses only resource types, arguments, blocks and attributes the providers have', function () {
@@ -38,8 +50,14 @@ describe('deploy: terraform/', function () {
 
   it('has a provider schema extracted for exactly the types it uses, at the pinned provider versions', function () {
     const used = usedTypes(config);
-    expect(Object.keys(schema.resources).sort(), 'resource types in provider-schema.json (re-run scripts/extract-provider-schema.ts)').to.deep.equal(used.resources);
-    expect(Object.keys(schema.data_sources).sort(), 'data source types in provider-schema.json (re-run scripts/extract-provider-schema.ts)').to.deep.equal(used.dataSources);
+    expect(
+      Object.keys(schema.resources).sort(),
+      'resource types in provider-schema.json (re-run scripts/extract-provider-schema.ts)',
+    ).to.deep.equal(used.resources);
+    expect(
+      Object.keys(schema.data_sources).sort(),
+      'data source types in provider-schema.json (re-run scripts/extract-provider-schema.ts)',
+    ).to.deep.equal(used.dataSources);
 
     const versionsFile = config.files.find((file) => file.path === 'terraform/versions.tf');
     const terraformBlock = asArray(versionsFile?.body.terraform)[0];
@@ -51,7 +69,10 @@ describe('deploy: terraform/', function () {
       const pin = pins[name];
       expect(isObject(pin) && pin.source, `${name} source`).to.equal(provider.source);
       const constraint = isObject(pin) ? String(pin.version as string) : '';
-      expect(satisfiesPessimistic(provider.version, constraint), `schema of ${name} ${provider.version} does not satisfy the pin "${constraint}"`).to.equal(true);
+      expect(
+        satisfiesPessimistic(provider.version, constraint),
+        `schema of ${name} ${provider.version} does not satisfy the pin "${constraint}"`,
+      ).to.equal(true);
     }
     const googlePin = pins.google;
     expect(isObject(googlePin) && googlePin.version).to.equal('~> 6.50');
@@ -61,13 +82,22 @@ describe('deploy: terraform/', function () {
     const problems: string[] = [];
     for (const [name, variable] of Object.entries(config.variables)) {
       if (!('type' in variable)) problems.push(`variable "${name}" has no type`);
-      if (typeof variable.description !== 'string' || variable.description.length < 10) problems.push(`variable "${name}" has no description`);
+      if (typeof variable.description !== 'string' || variable.description.length < 10)
+        problems.push(`variable "${name}" has no description`);
     }
     for (const [name, output] of Object.entries(config.outputs)) {
-      if (typeof output.description !== 'string' || output.description.length < 10) problems.push(`output "${name}" has no description`);
+      if (typeof output.description !== 'string' || output.description.length < 10)
+        problems.push(`output "${name}" has no description`);
     }
     expect(problems, problems.join('\n')).to.deep.equal([]);
-    expect(Object.keys(config.variables)).to.include.members(['project_id', 'region', 'cpu', 'memory', 'min_instances', 'max_instances']);
+    expect(Object.keys(config.variables)).to.include.members([
+      'project_id',
+      'region',
+      'cpu',
+      'memory',
+      'min_instances',
+      'max_instances',
+    ]);
     expect(config.variables.min_instances?.default, 'min_instances defaults to 0 (scale to zero)').to.equal(0);
   });
 

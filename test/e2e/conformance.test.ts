@@ -25,10 +25,19 @@ describe('MCP conformance suite', function () {
     const { tokens } = await signIn(h.baseUrl);
     const target = new URL(h.mcpUrl);
     proxy = createServer((req, res) => {
-      const up = request({ host: target.hostname, port: target.port, path: req.url, method: req.method, headers: { ...req.headers, authorization: `Bearer ${tokens.access_token}` } }, (r) => {
-        res.writeHead(r.statusCode ?? 502, r.headers);
-        r.pipe(res);
-      });
+      const up = request(
+        {
+          host: target.hostname,
+          port: target.port,
+          path: req.url,
+          method: req.method,
+          headers: { ...req.headers, authorization: `Bearer ${tokens.access_token}` },
+        },
+        (r) => {
+          res.writeHead(r.statusCode ?? 502, r.headers);
+          r.pipe(res);
+        },
+      );
       up.on('error', () => {
         res.statusCode = 502;
         res.end();
@@ -47,7 +56,10 @@ describe('MCP conformance suite', function () {
       const bin = join(process.cwd(), 'node_modules', '.bin', 'conformance');
       let stdout = '';
       try {
-        ({ stdout } = await run(bin, ['server', '--url', url, '--scenario', scenario], { timeout: 60_000, env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0' } }));
+        ({ stdout } = await run(bin, ['server', '--url', url, '--scenario', scenario], {
+          timeout: 60_000,
+          env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0' },
+        }));
       } catch (err) {
         stdout = (err as { stdout?: string }).stdout ?? String(err);
       }

@@ -30,19 +30,59 @@ describe('outside clients', function () {
     const bin = join(process.cwd(), 'node_modules', '.bin', 'mcp-inspector');
     expect(existsSync(bin), 'run npm ci to install @modelcontextprotocol/inspector').to.equal(true);
     const env = { ...process.env, HOME: mkdtempSync(join(tmpdir(), 'inspector-')), NO_COLOR: '1' };
-    const list = await run(bin, ['--cli', h.mcpUrl, '--transport', 'http', '--header', `Authorization: Bearer ${tokens.access_token}`, '--method', 'tools/list'], { env, timeout: 45_000 });
+    const list = await run(
+      bin,
+      [
+        '--cli',
+        h.mcpUrl,
+        '--transport',
+        'http',
+        '--header',
+        `Authorization: Bearer ${tokens.access_token}`,
+        '--method',
+        'tools/list',
+      ],
+      { env, timeout: 45_000 },
+    );
     expect(list.stdout).to.contain('"whoami"');
-    const call = await run(bin, ['--cli', h.mcpUrl, '--transport', 'http', '--header', `Authorization: Bearer ${tokens.access_token}`, '--method', 'tools/call', '--tool-name', 'whoami'], { env, timeout: 45_000 });
+    const call = await run(
+      bin,
+      [
+        '--cli',
+        h.mcpUrl,
+        '--transport',
+        'http',
+        '--header',
+        `Authorization: Bearer ${tokens.access_token}`,
+        '--method',
+        'tools/call',
+        '--tool-name',
+        'whoami',
+      ],
+      { env, timeout: 45_000 },
+    );
     expect(call.stdout).to.contain('alice@example.com');
   });
 
   describe('headless Chromium', () => {
     let browser: Browser;
     before(async function () {
-      if (!existsSync(CHROMIUM)) throw new Error(`Chromium not found at ${CHROMIUM}: apt-get install -y --no-install-recommends chromium (or set CHROMIUM_PATH)`);
+      if (!existsSync(CHROMIUM))
+        throw new Error(
+          `Chromium not found at ${CHROMIUM}: apt-get install -y --no-install-recommends chromium (or set CHROMIUM_PATH)`,
+        );
       browser = await chromium.launch({
         executablePath: CHROMIUM,
-        args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
+        args: [
+          '--headless',
+          '--no-sandbox',
+          '--disable-gpu',
+          '--disable-background-networking',
+          '--disable-component-update',
+          '--disable-sync',
+          '--no-first-run',
+          '--disable-quic',
+        ],
       });
     });
     after(async () => browser?.close());
@@ -57,11 +97,25 @@ describe('outside clients', function () {
       });
       const port = await listen(app);
       try {
-        const reg = await register(h.baseUrl, { client_name: 'Claude Code', redirect_uris: ['http://127.0.0.1/callback'], token_endpoint_auth_method: 'none', grant_types: ['authorization_code', 'refresh_token'] });
+        const reg = await register(h.baseUrl, {
+          client_name: 'Claude Code',
+          redirect_uris: ['http://127.0.0.1/callback'],
+          token_endpoint_auth_method: 'none',
+          grant_types: ['authorization_code', 'refresh_token'],
+        });
         const redirectUri = `http://127.0.0.1:${port}/callback`;
         const { verifier, challenge } = pkce();
         const page = await browser.newPage();
-        await page.goto(authorizeUrl(h.baseUrl, { response_type: 'code', client_id: reg.body.client_id, redirect_uri: redirectUri, code_challenge: challenge, code_challenge_method: 'S256', state: 'browser-state' }));
+        await page.goto(
+          authorizeUrl(h.baseUrl, {
+            response_type: 'code',
+            client_id: reg.body.client_id,
+            redirect_uri: redirectUri,
+            code_challenge: challenge,
+            code_challenge_method: 'S256',
+            state: 'browser-state',
+          }),
+        );
         expect(await page.title()).to.contain('Allow Claude Code');
         expect(await page.locator('h1').innerText()).to.contain('Claude Code');
         expect(await page.locator('.warn').innerText()).to.contain('runs on your own computer');
@@ -72,7 +126,13 @@ describe('outside clients', function () {
         await page.keyboard.press('Enter');
         await page.waitForURL((u) => u.toString().startsWith(redirectUri), { timeout: 15_000 });
         expect(callback?.searchParams.get('state')).to.equal('browser-state');
-        const t = await tokenRequest(h.baseUrl, { grant_type: 'authorization_code', code: callback!.searchParams.get('code')!, code_verifier: verifier, redirect_uri: redirectUri, client_id: reg.body.client_id });
+        const t = await tokenRequest(h.baseUrl, {
+          grant_type: 'authorization_code',
+          code: callback!.searchParams.get('code')!,
+          code_verifier: verifier,
+          redirect_uri: redirectUri,
+          client_id: reg.body.client_id,
+        });
         expect(t.status, JSON.stringify(t.body)).to.equal(200);
         await page.close();
       } finally {
@@ -83,10 +143,18 @@ describe('outside clients', function () {
     it('the consent page cannot be framed by another site', async () => {
       const reg = await register(h.baseUrl, claudeRegistration());
       const page = await browser.newPage();
-      const target = authorizeUrl(h.baseUrl, { response_type: 'code', client_id: reg.body.client_id, redirect_uri: reg.body.redirect_uris[0], code_challenge: pkce().challenge, code_challenge_method: 'S256' });
+      const target = authorizeUrl(h.baseUrl, {
+        response_type: 'code',
+        client_id: reg.body.client_id,
+        redirect_uri: reg.body.redirect_uris[0],
+        code_challenge: pkce().challenge,
+        code_challenge_method: 'S256',
+      });
       // The attacker's page is served from loopback too, on "localhost" (another site than 127.0.0.1):
       // Chromium keeps public pages from framing loopback ones anyway, which would hide a missing header.
-      const attacker = createServer((_req, res) => res.setHeader('content-type', 'text/html').end(`<iframe id="f" src="${target}"></iframe>`));
+      const attacker = createServer((_req, res) =>
+        res.setHeader('content-type', 'text/html').end(`<iframe id="f" src="${target}"></iframe>`),
+      );
       const port = await listen(attacker);
       try {
         await page.goto(`http://localhost:${port}/`);

@@ -40,7 +40,8 @@ describe('two instances on one Firestore', function () {
   });
 
   afterEach(function () {
-    if (this.currentTest?.state === 'failed') for (const i of Object.values(instances)) console.log(`--- ${i.name}\n${i.output.join('').slice(-4000)}`);
+    if (this.currentTest?.state === 'failed')
+      for (const i of Object.values(instances)) console.log(`--- ${i.name}\n${i.output.join('').slice(-4000)}`);
   });
 
   let session: Awaited<ReturnType<typeof signIn>>;
@@ -51,19 +52,38 @@ describe('two instances on one Firestore', function () {
     session = await signIn(lb.url, { loginHint: 'bob@acme.test' });
     refreshToken = session.tokens.refresh_token!;
     accessToken = session.tokens.access_token!;
-    wire.push(session.client.client_secret!, session.code, refreshToken, accessToken, ...standins.google.issuedRefreshTokens);
+    wire.push(
+      session.client.client_secret!,
+      session.code,
+      refreshToken,
+      accessToken,
+      ...standins.google.issuedRefreshTokens,
+    );
   });
 
   it('calls tools on instance B', async () => {
-    const res = await mcpPost(`${direct('B')}/mcp`, accessToken, { jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'whoami', arguments: {} } });
+    const res = await mcpPost(`${direct('B')}/mcp`, accessToken, {
+      jsonrpc: '2.0',
+      id: 1,
+      method: 'tools/call',
+      params: { name: 'whoami', arguments: {} },
+    });
     expect(res.status).to.equal(200);
     expect(await res.text()).to.contain('bob@acme.test');
   });
 
   it('refreshes on A and B at the same moment: both succeed (no logout)', async () => {
     const [a, b] = await Promise.all([
-      tokenRequest(direct('A'), { grant_type: 'refresh_token', refresh_token: refreshToken, ...clientAuth(session.client) }),
-      tokenRequest(direct('B'), { grant_type: 'refresh_token', refresh_token: refreshToken, ...clientAuth(session.client) }),
+      tokenRequest(direct('A'), {
+        grant_type: 'refresh_token',
+        refresh_token: refreshToken,
+        ...clientAuth(session.client),
+      }),
+      tokenRequest(direct('B'), {
+        grant_type: 'refresh_token',
+        refresh_token: refreshToken,
+        ...clientAuth(session.client),
+      }),
     ]);
     expect(a.status, JSON.stringify(a.body)).to.equal(200);
     expect(b.status, JSON.stringify(b.body)).to.equal(200);
@@ -76,10 +96,19 @@ describe('two instances on one Firestore', function () {
     const a = instances.A!;
     await a.stop();
     await start('A', a.port);
-    const res = await mcpPost(`${direct('A')}/mcp`, accessToken, { jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'whoami', arguments: {} } });
+    const res = await mcpPost(`${direct('A')}/mcp`, accessToken, {
+      jsonrpc: '2.0',
+      id: 1,
+      method: 'tools/call',
+      params: { name: 'whoami', arguments: {} },
+    });
     expect(res.status).to.equal(200);
     expect(await res.text()).to.contain('bob@acme.test');
-    const r = await tokenRequest(direct('A'), { grant_type: 'refresh_token', refresh_token: refreshToken, ...clientAuth(session.client) });
+    const r = await tokenRequest(direct('A'), {
+      grant_type: 'refresh_token',
+      refresh_token: refreshToken,
+      ...clientAuth(session.client),
+    });
     expect(r.status, JSON.stringify(r.body)).to.equal(200);
     refreshToken = r.body.refresh_token!;
     wire.push(refreshToken, r.body.access_token!);
@@ -90,7 +119,8 @@ describe('two instances on one Firestore', function () {
     const found: string[] = [];
     for (const d of documents) {
       const text = JSON.stringify(d.fields) + d.id + d.key;
-      for (const v of wire) if (v && v.length >= 8 && text.includes(v)) found.push(`${d.collection}/${d.id} contains a wire value`);
+      for (const v of wire)
+        if (v && v.length >= 8 && text.includes(v)) found.push(`${d.collection}/${d.id} contains a wire value`);
     }
     const docs = documents.length;
     expect(new Set(documents.map((d) => d.collection)).size).to.be.greaterThan(3);
@@ -101,11 +131,18 @@ describe('two instances on one Firestore', function () {
     const res = await fetch(`${direct('B')}/revoke`, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ token: refreshToken, client_id: session.client.client_id, client_secret: session.client.client_secret! }),
+      body: new URLSearchParams({
+        token: refreshToken,
+        client_id: session.client.client_id,
+        client_secret: session.client.client_secret!,
+      }),
     });
     expect(res.status).to.equal(200);
-    const r = await tokenRequest(direct('A'), { grant_type: 'refresh_token', refresh_token: refreshToken, ...clientAuth(session.client) });
+    const r = await tokenRequest(direct('A'), {
+      grant_type: 'refresh_token',
+      refresh_token: refreshToken,
+      ...clientAuth(session.client),
+    });
     expect(r.body.error).to.equal('invalid_grant');
   });
-
 });

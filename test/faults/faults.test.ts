@@ -7,7 +7,17 @@ import { expect } from 'chai';
 import { MemoryStore } from '../../src/storage/memory.js';
 import { flaky } from '../support/flaky-store.js';
 import { startHarness, type Harness } from '../support/harness.js';
-import { authorize, authorizeUrl, claudeRegistration, clientAuth, mcpPost, pkce, register, signIn, tokenRequest } from '../../standins/oauth-client.js';
+import {
+  authorize,
+  authorizeUrl,
+  claudeRegistration,
+  clientAuth,
+  mcpPost,
+  pkce,
+  register,
+  signIn,
+  tokenRequest,
+} from '../../standins/oauth-client.js';
 import { UserAgent } from '../../standins/user-agent.js';
 
 const whoami = { jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'whoami', arguments: {} } };
@@ -31,7 +41,11 @@ describe('faults', function () {
 
     it('registration during an outage: 503 + Retry-After, then works', async () => {
       store.down = true;
-      const res = await fetch(`${h.baseUrl}/register`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(claudeRegistration()) });
+      const res = await fetch(`${h.baseUrl}/register`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(claudeRegistration()),
+      });
       expect(res.status).to.equal(503);
       expect(res.headers.get('retry-after')).to.be.a('string');
       expect(((await res.json()) as { error: string }).error).to.equal('temporarily_unavailable');
@@ -42,8 +56,18 @@ describe('faults', function () {
     it('code exchange during an outage: 503; the same code works after recovery (nothing half-written)', async () => {
       const c = (await register(h.baseUrl, claudeRegistration())).body;
       const { verifier, challenge } = pkce();
-      const { params } = await authorize(h.baseUrl, { client_id: c.client_id, redirect_uri: c.redirect_uris[0]! }, { challenge });
-      const req = { grant_type: 'authorization_code', code: params.get('code')!, code_verifier: verifier, redirect_uri: c.redirect_uris[0], ...clientAuth(c) };
+      const { params } = await authorize(
+        h.baseUrl,
+        { client_id: c.client_id, redirect_uri: c.redirect_uris[0]! },
+        { challenge },
+      );
+      const req = {
+        grant_type: 'authorization_code',
+        code: params.get('code')!,
+        code_verifier: verifier,
+        redirect_uri: c.redirect_uris[0],
+        ...clientAuth(c),
+      };
       store.down = true;
       const failed = await tokenRequest(h.baseUrl, req);
       expect(failed.status).to.equal(503);
@@ -55,10 +79,18 @@ describe('faults', function () {
     it('refresh during an outage: 503; the same refresh token works after recovery (no logout)', async () => {
       const { client, tokens } = await signIn(h.baseUrl);
       store.down = true;
-      const failed = await tokenRequest(h.baseUrl, { grant_type: 'refresh_token', refresh_token: tokens.refresh_token, ...clientAuth(client) });
+      const failed = await tokenRequest(h.baseUrl, {
+        grant_type: 'refresh_token',
+        refresh_token: tokens.refresh_token,
+        ...clientAuth(client),
+      });
       expect(failed.status).to.equal(503);
       store.down = false;
-      const ok = await tokenRequest(h.baseUrl, { grant_type: 'refresh_token', refresh_token: tokens.refresh_token, ...clientAuth(client) });
+      const ok = await tokenRequest(h.baseUrl, {
+        grant_type: 'refresh_token',
+        refresh_token: tokens.refresh_token,
+        ...clientAuth(client),
+      });
       expect(ok.status, JSON.stringify(ok.body)).to.equal(200);
     });
 
@@ -68,7 +100,13 @@ describe('faults', function () {
       let callback = '';
       const { challenge } = pkce();
       await ua.run(
-        authorizeUrl(h.baseUrl, { response_type: 'code', client_id: c.client_id, redirect_uri: c.redirect_uris[0], code_challenge: challenge, code_challenge_method: 'S256' }),
+        authorizeUrl(h.baseUrl, {
+          response_type: 'code',
+          client_id: c.client_id,
+          redirect_uri: c.redirect_uris[0],
+          code_challenge: challenge,
+          code_challenge_method: 'S256',
+        }),
         (u) => {
           if (u.startsWith(`${h.baseUrl}/oauth/google/callback`)) {
             callback = u;
@@ -98,7 +136,11 @@ describe('faults', function () {
         h.app.verifier.forgetGrant('nothing'); // no-op; keeps the API honest
         return s;
       })();
-      const fresh = new (await import('../../src/oauth/access-tokens.js')).AccessTokenVerifier(h.config, h.app.keys, store);
+      const fresh = new (await import('../../src/oauth/access-tokens.js')).AccessTokenVerifier(
+        h.config,
+        h.app.keys,
+        store,
+      );
       store.down = true;
       let err: Error | undefined;
       try {
@@ -112,7 +154,12 @@ describe('faults', function () {
 
     it('storage failing during a tool call (the trash): a tool error saying to try again in a moment, not "failed unexpectedly"', async () => {
       const { tokens } = await signIn(h.baseUrl);
-      const listTrash = { jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name: 'list_deleted_contacts', arguments: {} } };
+      const listTrash = {
+        jsonrpc: '2.0',
+        id: 2,
+        method: 'tools/call',
+        params: { name: 'list_deleted_contacts', arguments: {} },
+      };
       // A first call caches the grant check and the Google access token: the outage then first reaches the tool itself.
       const first = await mcpPost(h.mcpUrl, tokens.access_token, listTrash);
       expect(first.status).to.equal(200);
@@ -124,7 +171,9 @@ describe('faults', function () {
       expect(text).to.contain('"isError":true');
       expect(text).to.contain('This server’s storage is temporarily unavailable. Try again in a moment.');
       expect(h.logs.filter((l) => l.includes('tool failed unexpectedly'))).to.deep.equal([]);
-      expect(h.logs.some((l) => l.includes('"event":"store.unavailable"') && l.includes('list_deleted_contacts'))).to.equal(true);
+      expect(
+        h.logs.some((l) => l.includes('"event":"store.unavailable"') && l.includes('list_deleted_contacts')),
+      ).to.equal(true);
       store.down = false;
       const again = await mcpPost(h.mcpUrl, tokens.access_token, listTrash);
       expect(await again.text()).to.contain('The trash is empty');
@@ -143,7 +192,16 @@ describe('faults', function () {
       // google-auth-library retries 5xx a few times itself; fail more often than that.
       h.google.failNextToken({ status: 500, count: 6 });
       const ua = new UserAgent();
-      const r = await ua.run(authorizeUrl(h.baseUrl, { response_type: 'code', client_id: c.client_id, redirect_uri: c.redirect_uris[0], code_challenge: pkce().challenge, code_challenge_method: 'S256' }), c.redirect_uris[0]!);
+      const r = await ua.run(
+        authorizeUrl(h.baseUrl, {
+          response_type: 'code',
+          client_id: c.client_id,
+          redirect_uri: c.redirect_uris[0],
+          code_challenge: pkce().challenge,
+          code_challenge_method: 'S256',
+        }),
+        c.redirect_uris[0]!,
+      );
       expect(r.stoppedAt?.status).to.equal(503);
       expect(r.stoppedAt?.html).to.contain('Google is not answering');
       h.google.clearTokenFaults();
@@ -155,7 +213,16 @@ describe('faults', function () {
       const c = (await register(h.baseUrl, claudeRegistration())).body;
       h.google.failNextToken({ status: 200, delayMs: 1500, count: 6 });
       const t0 = Date.now();
-      const r = await new UserAgent().run(authorizeUrl(h.baseUrl, { response_type: 'code', client_id: c.client_id, redirect_uri: c.redirect_uris[0], code_challenge: pkce().challenge, code_challenge_method: 'S256' }), c.redirect_uris[0]!);
+      const r = await new UserAgent().run(
+        authorizeUrl(h.baseUrl, {
+          response_type: 'code',
+          client_id: c.client_id,
+          redirect_uri: c.redirect_uris[0],
+          code_challenge: pkce().challenge,
+          code_challenge_method: 'S256',
+        }),
+        c.redirect_uris[0]!,
+      );
       expect(r.stoppedAt?.status).to.equal(503);
       expect(Date.now() - t0).to.be.lessThan(8000);
       h.google.clearTokenFaults();
@@ -164,7 +231,11 @@ describe('faults', function () {
     it('invalid_grant on the sign-in code: access_denied back to the client', async () => {
       const c = (await register(h.baseUrl, claudeRegistration())).body;
       h.google.failNextToken({ status: 400, body: { error: 'invalid_grant', error_description: 'Bad Request' } });
-      const { params } = await authorize(h.baseUrl, { client_id: c.client_id, redirect_uri: c.redirect_uris[0]! }, { challenge: pkce().challenge, state: 's9' });
+      const { params } = await authorize(
+        h.baseUrl,
+        { client_id: c.client_id, redirect_uri: c.redirect_uris[0]! },
+        { challenge: pkce().challenge, state: 's9' },
+      );
       expect(params.get('error')).to.equal('access_denied');
       expect(params.get('state')).to.equal('s9');
     });
@@ -185,7 +256,10 @@ describe('faults', function () {
     it('Google refresh answering invalid_grant during a tool call: 401 with the challenge', async () => {
       const { tokens } = await signIn(h.baseUrl, { loginHint: 'carol@acme.test' });
       await new Promise((r) => setTimeout(r, 1100));
-      h.google.failNextToken({ status: 400, body: { error: 'invalid_grant', error_description: 'Token has been expired or revoked.' } });
+      h.google.failNextToken({
+        status: 400,
+        body: { error: 'invalid_grant', error_description: 'Token has been expired or revoked.' },
+      });
       const res = await mcpPost(h.mcpUrl, tokens.access_token, whoami);
       expect(res.status).to.equal(401);
       expect(res.headers.get('www-authenticate')).to.contain('error="invalid_token"');

@@ -6,7 +6,15 @@ import { createServer, request, type IncomingMessage, type Server, type ServerRe
 import { connect } from 'node:net';
 import { gzipSync } from 'node:zlib';
 import { expect } from 'chai';
-import { answerEarly, BodyReadError, BodyTooLargeError, decodeBody, readBody, UnsupportedEncodingError, type DiscardOutcome } from '../../src/http/body.js';
+import {
+  answerEarly,
+  BodyReadError,
+  BodyTooLargeError,
+  decodeBody,
+  readBody,
+  UnsupportedEncodingError,
+  type DiscardOutcome,
+} from '../../src/http/body.js';
 import { closeServer, listen } from '../../standins/http.js';
 
 const LIMIT = 1024;
@@ -47,7 +55,12 @@ async function startServer(): Promise<{ port: number; server: Server; last: () =
 }
 
 /** Raw socket client: sends `head`, then `body` chunks every `intervalMs`; collects what comes back and how the socket ended. */
-function rawClient(port: number, head: string, chunks: Iterable<Buffer>, intervalMs = 0): Promise<{ response: string; ended: 'end' | 'error'; sent: number }> {
+function rawClient(
+  port: number,
+  head: string,
+  chunks: Iterable<Buffer>,
+  intervalMs = 0,
+): Promise<{ response: string; ended: 'end' | 'error'; sent: number }> {
   return new Promise((resolve) => {
     const socket = connect({ host: '127.0.0.1', port });
     let response = '';

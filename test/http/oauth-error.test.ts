@@ -4,7 +4,12 @@
  */
 import { createServer, type Server, type ServerResponse } from 'node:http';
 import { expect } from 'chai';
-import { OAuthHttpError, storeUnavailable, STORE_RETRY_AFTER_SECONDS, type KoaResponseLike } from '../../src/http/oauth-error.js';
+import {
+  OAuthHttpError,
+  storeUnavailable,
+  STORE_RETRY_AFTER_SECONDS,
+  type KoaResponseLike,
+} from '../../src/http/oauth-error.js';
 import { closeServer, listen } from '../../standins/http.js';
 
 /** A loopback server whose every request is answered by `answer`. */
@@ -16,7 +21,9 @@ async function serve(answer: (res: ServerResponse) => void): Promise<{ url: stri
 
 describe('OAuthHttpError: one OAuth-shaped JSON error', () => {
   it('RFC 6749 §5.2: send() answers the status with a JSON body of exactly `error` and `error_description`, never cached', async () => {
-    const { url, server } = await serve((res) => new OAuthHttpError(400, 'invalid_request', 'The scope is not known').send(res));
+    const { url, server } = await serve((res) =>
+      new OAuthHttpError(400, 'invalid_request', 'The scope is not known').send(res),
+    );
     try {
       const r = await fetch(url);
       expect(r.status).to.equal(400);
@@ -31,7 +38,8 @@ describe('OAuthHttpError: one OAuth-shaped JSON error', () => {
   });
 
   it('RFC 6750 §3: a 401 carries the WWW-Authenticate challenge it was given; headers set before (CORS) are kept', async () => {
-    const challenge = 'Bearer resource_metadata="https://x.example.com/.well-known/oauth-protected-resource/mcp", scope="contacts"';
+    const challenge =
+      'Bearer resource_metadata="https://x.example.com/.well-known/oauth-protected-resource/mcp", scope="contacts"';
     const { url, server } = await serve((res) => {
       res.setHeader('Access-Control-Allow-Origin', 'https://app.example.com');
       new OAuthHttpError(401, 'invalid_token', 'The access token expired', { wwwAuthenticate: challenge }).send(res);
@@ -64,7 +72,9 @@ describe('OAuthHttpError: one OAuth-shaped JSON error', () => {
   });
 
   it('toResponse() gives the same answer as a fetch Response (inside the MCP SDK handler)', async () => {
-    const e = new OAuthHttpError(401, 'invalid_token', 'Google sign-in expired', { wwwAuthenticate: 'Bearer scope="contacts"' });
+    const e = new OAuthHttpError(401, 'invalid_token', 'Google sign-in expired', {
+      wwwAuthenticate: 'Bearer scope="contacts"',
+    });
     const r = e.toResponse();
     expect(r.status).to.equal(401);
     expect(r.headers.get('www-authenticate')).to.equal('Bearer scope="contacts"');
@@ -115,7 +125,9 @@ describe('OAuthHttpError: one OAuth-shaped JSON error', () => {
       const r = await fetch(url);
       expect(r.status).to.equal(503);
       expect(r.headers.get('retry-after')).to.equal('10');
-      expect(((await r.json()) as { error_description: string }).error_description).to.match(/temporarily unavailable; try again/);
+      expect(((await r.json()) as { error_description: string }).error_description).to.match(
+        /temporarily unavailable; try again/,
+      );
     } finally {
       await closeServer(server);
     }

@@ -26,7 +26,11 @@ describe('load: 50 clients × 200 tool calls across two instances', function () 
     lb = await startLoadBalancer(() => servers);
     standins = await startStandins(lb.url);
     const env = { LOG_LEVEL: 'warn', REGISTRATIONS_PER_HOUR: '10000' };
-    servers.push(...(await Promise.all(['A', 'B'].map((name) => startServerProcess({ name, baseUrl: lb.url, emulator: emu, standins, env })))));
+    servers.push(
+      ...(await Promise.all(
+        ['A', 'B'].map((name) => startServerProcess({ name, baseUrl: lb.url, emulator: emu, standins, env })),
+      )),
+    );
   });
 
   after(async () => {
@@ -49,7 +53,11 @@ describe('load: 50 clients × 200 tool calls across two instances', function () 
         let refresh = session.tokens.refresh_token!;
         for (let n = 0; n < CALLS; n++) {
           if (n > 0 && n % REFRESH_EVERY === 0) {
-            const r = await tokenRequest(lb.url, { grant_type: 'refresh_token', refresh_token: refresh, ...clientAuth(session.client) });
+            const r = await tokenRequest(lb.url, {
+              grant_type: 'refresh_token',
+              refresh_token: refresh,
+              ...clientAuth(session.client),
+            });
             if (r.status !== 200) {
               errors.push(`${email} refresh ${r.status} ${JSON.stringify(r.body)}`);
               break;
@@ -58,8 +66,14 @@ describe('load: 50 clients × 200 tool calls across two instances', function () 
             access = r.body.access_token!;
             refresh = r.body.refresh_token!;
           }
-          const tool = n % 2 === 0 ? { name: 'search_contacts', arguments: { query: 'Bob' } } : { name: 'whoami', arguments: {} };
-          const res = await mcpPost(`${lb.url}/mcp`, access, { jsonrpc: '2.0', id: n, method: 'tools/call', params: tool });
+          const tool =
+            n % 2 === 0 ? { name: 'search_contacts', arguments: { query: 'Bob' } } : { name: 'whoami', arguments: {} };
+          const res = await mcpPost(`${lb.url}/mcp`, access, {
+            jsonrpc: '2.0',
+            id: n,
+            method: 'tools/call',
+            params: tool,
+          });
           const text = await res.text();
           calls++;
           if (res.status !== 200 || text.includes('"isError":true')) {
@@ -71,10 +85,20 @@ describe('load: 50 clients × 200 tool calls across two instances', function () 
       }),
     );
     // Zero lost grants: every client can still refresh.
-    const after = await Promise.all(finals.map((f) => tokenRequest(lb.url, { grant_type: 'refresh_token', refresh_token: f.refresh, ...clientAuth(f.session.client) })));
+    const after = await Promise.all(
+      finals.map((f) =>
+        tokenRequest(lb.url, {
+          grant_type: 'refresh_token',
+          refresh_token: f.refresh,
+          ...clientAuth(f.session.client),
+        }),
+      ),
+    );
     const lost = after.filter((r) => r.status !== 200).map((r) => JSON.stringify(r.body));
     const seconds = (Date.now() - t0) / 1000;
-    console.log(`      load: ${CLIENTS} sign-ins, ${calls} tool calls, ${refreshes} refreshes in ${seconds.toFixed(1)} s across ${servers.length} instances`);
+    console.log(
+      `      load: ${CLIENTS} sign-ins, ${calls} tool calls, ${refreshes} refreshes in ${seconds.toFixed(1)} s across ${servers.length} instances`,
+    );
     expect(errors.slice(0, 10)).to.deep.equal([]);
     expect(lost).to.deep.equal([]);
     expect(calls).to.equal(CLIENTS * CALLS);

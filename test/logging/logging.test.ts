@@ -4,7 +4,15 @@
  */
 import { expect } from 'chai';
 import { startHarness, type Harness } from '../support/harness.js';
-import { authorize, claudeRegistration, clientAuth, mcpPost, pkce, register, tokenRequest } from '../../standins/oauth-client.js';
+import {
+  authorize,
+  claudeRegistration,
+  clientAuth,
+  mcpPost,
+  pkce,
+  register,
+  tokenRequest,
+} from '../../standins/oauth-client.js';
 import { UserAgent } from '../../standins/user-agent.js';
 import { traceFields } from '../../src/logging/logger.js';
 
@@ -20,30 +28,63 @@ describe('logging', function () {
     secrets.push(verifier);
     const ua = new UserAgent();
     const hopsBefore = ua.hops.length;
-    const { params } = await authorize(h.baseUrl, { client_id: reg.body.client_id, redirect_uri: reg.body.redirect_uris[0]! }, { challenge, ua });
+    const { params } = await authorize(
+      h.baseUrl,
+      { client_id: reg.body.client_id, redirect_uri: reg.body.redirect_uris[0]! },
+      { challenge, ua },
+    );
     secrets.push(params.get('code')!);
     for (const hop of ua.hops.slice(hopsBefore)) {
       const u = new URL(hop.url);
       for (const k of ['code', 'state']) if (u.searchParams.get(k)) secrets.push(u.searchParams.get(k)!);
     }
-    const t = await tokenRequest(h.baseUrl, { grant_type: 'authorization_code', code: params.get('code')!, code_verifier: verifier, redirect_uri: reg.body.redirect_uris[0], ...clientAuth(reg.body) });
+    const t = await tokenRequest(h.baseUrl, {
+      grant_type: 'authorization_code',
+      code: params.get('code')!,
+      code_verifier: verifier,
+      redirect_uri: reg.body.redirect_uris[0],
+      ...clientAuth(reg.body),
+    });
     secrets.push(t.body.access_token!, t.body.refresh_token!);
-    const r = await tokenRequest(h.baseUrl, { grant_type: 'refresh_token', refresh_token: t.body.refresh_token, ...clientAuth(reg.body) });
+    const r = await tokenRequest(h.baseUrl, {
+      grant_type: 'refresh_token',
+      refresh_token: t.body.refresh_token,
+      ...clientAuth(reg.body),
+    });
     secrets.push(r.body.access_token!, r.body.refresh_token!);
     // A refused replay and a bad token, so refusals are logged too.
-    await tokenRequest(h.baseUrl, { grant_type: 'authorization_code', code: params.get('code')!, code_verifier: verifier, redirect_uri: reg.body.redirect_uris[0], ...clientAuth(reg.body) });
-    await mcpPost(h.mcpUrl, `${r.body.access_token!.slice(0, -4)}AAAA`, { jsonrpc: '2.0', id: 1, method: 'tools/list' });
+    await tokenRequest(h.baseUrl, {
+      grant_type: 'authorization_code',
+      code: params.get('code')!,
+      code_verifier: verifier,
+      redirect_uri: reg.body.redirect_uris[0],
+      ...clientAuth(reg.body),
+    });
+    await mcpPost(h.mcpUrl, `${r.body.access_token!.slice(0, -4)}AAAA`, {
+      jsonrpc: '2.0',
+      id: 1,
+      method: 'tools/list',
+    });
     // Tool calls that return contact data.
     const t2 = await (async () => {
       const { signIn } = await import('../../standins/oauth-client.js');
       return signIn(h.baseUrl, { loginHint: 'bob@acme.test' });
     })();
     secrets.push(t2.tokens.access_token!, t2.tokens.refresh_token!, t2.client.client_secret!);
-    const list = (await (await mcpPost(h.mcpUrl, t2.tokens.access_token, { jsonrpc: '2.0', id: 2, method: 'tools/list' })).text());
+    const list = await (
+      await mcpPost(h.mcpUrl, t2.tokens.access_token, { jsonrpc: '2.0', id: 2, method: 'tools/list' })
+    ).text();
     for (const name of ['list_contacts', 'search_contacts', 'whoami']) {
       if (!list.includes(`"${name}"`)) continue;
       const args = name === 'search_contacts' ? { query: 'Bob' } : {};
-      await (await mcpPost(h.mcpUrl, t2.tokens.access_token, { jsonrpc: '2.0', id: 3, method: 'tools/call', params: { name, arguments: args } })).text();
+      await (
+        await mcpPost(h.mcpUrl, t2.tokens.access_token, {
+          jsonrpc: '2.0',
+          id: 3,
+          method: 'tools/call',
+          params: { name, arguments: args },
+        })
+      ).text();
     }
     // Google's tokens, as the stand-in issued them.
     secrets.push(...h.google.issuedRefreshTokens);
@@ -62,7 +103,7 @@ describe('logging', function () {
     }
   });
 
-  it('audit events carry the user\'s email: user.signed_in, consent.granted, token.issued, token.refreshed, client.registered', () => {
+  it("audit events carry the user's email: user.signed_in, consent.granted, token.issued, token.refreshed, client.registered", () => {
     const events = h.logs.map((l) => JSON.parse(l) as Record<string, unknown>);
     const by = (e: string) => events.filter((x) => x.event === e);
     expect(by('user.signed_in')[0]?.email).to.equal('alice@example.com');
@@ -96,7 +137,14 @@ describe('logging', function () {
     const snap = h.people.snapshot('bob@acme.test')!;
     const values = new Set<string>();
     const walk = (v: unknown, key = '') => {
-      if (typeof v === 'string' && v.length >= 5 && !['resourceName', 'etag', 'id', 'type', 'formattedType', 'sourcePrimary'].includes(key) && !/^(people|contactGroups|otherContacts)\//.test(v) && !/^[A-Z_]+$/.test(v)) values.add(v);
+      if (
+        typeof v === 'string' &&
+        v.length >= 5 &&
+        !['resourceName', 'etag', 'id', 'type', 'formattedType', 'sourcePrimary'].includes(key) &&
+        !/^(people|contactGroups|otherContacts)\//.test(v) &&
+        !/^[A-Z_]+$/.test(v)
+      )
+        values.add(v);
       else if (Array.isArray(v)) v.forEach((x) => walk(x, key));
       else if (v && typeof v === 'object') for (const [k, x] of Object.entries(v)) if (k !== 'metadata') walk(x, k);
     };
@@ -108,7 +156,9 @@ describe('logging', function () {
   });
 
   it('trace correlation from traceparent and X-Cloud-Trace-Context', () => {
-    expect(traceFields({ traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01' }, 'proj')).to.deep.equal({
+    expect(
+      traceFields({ traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01' }, 'proj'),
+    ).to.deep.equal({
       'logging.googleapis.com/trace': 'projects/proj/traces/0af7651916cd43dd8448eb211c80319c',
       'logging.googleapis.com/spanId': 'b7ad6b7169203331',
       'logging.googleapis.com/trace_sampled': true,
@@ -120,8 +170,16 @@ describe('logging', function () {
   });
 
   it('a request with a trace header logs lines carrying the trace', async () => {
-    await fetch(`${h.baseUrl}/healthz`, { headers: { traceparent: '00-11111111111111111111111111111111-2222222222222222-01' } });
+    await fetch(`${h.baseUrl}/healthz`, {
+      headers: { traceparent: '00-11111111111111111111111111111111-2222222222222222-01' },
+    });
     await new Promise((r) => setTimeout(r, 20));
-    expect(h.logs.some((l) => l.includes('traces/11111111111111111111111111111111') || l.includes('"logging.googleapis.com/trace":"11111111111111111111111111111111"'))).to.equal(true);
+    expect(
+      h.logs.some(
+        (l) =>
+          l.includes('traces/11111111111111111111111111111111') ||
+          l.includes('"logging.googleapis.com/trace":"11111111111111111111111111111111"'),
+      ),
+    ).to.equal(true);
   });
 });

@@ -10,9 +10,27 @@ const ALICE_ID = SAMPLE_USERS.find((u) => u.email === ALICE)!.sub;
 
 type Trashed = { resourceName: string; name?: string; trashId: string; restorableUntil: string };
 type Gain = { field: string; value: string; from: string };
-type MergeOut = { contact: PersonOut; merged: string[]; trash: Array<{ trashId: string; name?: string; resourceName: string }>; plan: { gains: Gain[]; notTaken: Array<Gain & { why: string }> }; dryRun: boolean; notDeleted?: Array<{ resourceName: string; reason: string }> };
-type DeletedEntry = { trashId: string; name?: string; emails: string[]; phones: string[]; deletedAt: string; expiresAt: string; reason: 'delete' | 'merge' };
-type RestoreOut = { restored: Array<{ trashId: string; contact: PersonOut; groupsGone?: string[]; photoUrl?: string }>; failed: Array<{ trashId: string; reason: string }> };
+type MergeOut = {
+  contact: PersonOut;
+  merged: string[];
+  trash: Array<{ trashId: string; name?: string; resourceName: string }>;
+  plan: { gains: Gain[]; notTaken: Array<Gain & { why: string }> };
+  dryRun: boolean;
+  notDeleted?: Array<{ resourceName: string; reason: string }>;
+};
+type DeletedEntry = {
+  trashId: string;
+  name?: string;
+  emails: string[];
+  phones: string[];
+  deletedAt: string;
+  expiresAt: string;
+  reason: 'delete' | 'merge';
+};
+type RestoreOut = {
+  restored: Array<{ trashId: string; contact: PersonOut; groupsGone?: string[]; photoUrl?: string }>;
+  failed: Array<{ trashId: string; reason: string }>;
+};
 
 /** A contact as stored, without what Google regenerates for a new contact (name, etags, metadata). */
 function content(c: Record<string, unknown>): Record<string, unknown> {
@@ -20,7 +38,8 @@ function content(c: Record<string, unknown>): Record<string, unknown> {
     if (Array.isArray(v)) return v.map(strip);
     if (v && typeof v === 'object') {
       const o: Record<string, unknown> = {};
-      for (const [k, x] of Object.entries(v as Record<string, unknown>)) if (k !== 'metadata' && k !== 'contactGroupId') o[k] = strip(x);
+      for (const [k, x] of Object.entries(v as Record<string, unknown>))
+        if (k !== 'metadata' && k !== 'contactGroupId') o[k] = strip(x);
       return o;
     }
     return v;
@@ -49,25 +68,43 @@ describe('mcp tools: duplicates, merging, bulk create and delete, trash', functi
   });
 
   const snapshot = () => h.people.snapshot(ALICE)!;
-  const stored = (rn: string) => snapshot().contacts.find((c) => c.resourceName === rn) as Record<string, unknown> | undefined;
+  const stored = (rn: string) =>
+    snapshot().contacts.find((c) => c.resourceName === rn) as Record<string, unknown> | undefined;
   const calls = (method: string) => h.people.requests.filter((r) => r.method === method).length;
   const byName = (name: string) => snapshot().contacts.find((c) => c.names?.[0]?.displayName === name)!;
-  const create = async (args: Record<string, unknown>) => (await ok<{ contact: PersonOut }>(s, 'create_contact', args)).structured.contact.resourceName;
+  const create = async (args: Record<string, unknown>) =>
+    (await ok<{ contact: PersonOut }>(s, 'create_contact', args)).structured.contact.resourceName;
 
   describe('create_contacts', () => {
     it('creates 200 contacts with one people:batchCreateContacts call, all in the given group', async () => {
       const before = calls('people.batchCreateContacts');
-      const contacts = Array.from({ length: 200 }, (_, i) => ({ name: { givenName: `Import${i}`, familyName: 'Sheet' }, emails: [{ value: `import${i}@sheet.example` }], ...(i === 0 ? { groups: ['Starred'] } : {}) }));
-      const r = await ok<{ created: PersonOut[]; count: number; truncated?: boolean }>(s, 'create_contacts', { contacts, groups: ['Hiking'] });
+      const contacts = Array.from({ length: 200 }, (_, i) => ({
+        name: { givenName: `Import${i}`, familyName: 'Sheet' },
+        emails: [{ value: `import${i}@sheet.example` }],
+        ...(i === 0 ? { groups: ['Starred'] } : {}),
+      }));
+      const r = await ok<{ created: PersonOut[]; count: number; truncated?: boolean }>(s, 'create_contacts', {
+        contacts,
+        groups: ['Hiking'],
+      });
       expect(calls('people.batchCreateContacts') - before, 'one batch call for 200 contacts').to.equal(1);
       expect(r.structured.count).to.equal(200);
-      expect(r.structured.created[0]).to.deep.include({ name: 'Import0 Sheet', emails: [{ value: 'import0@sheet.example' }] });
+      expect(r.structured.created[0]).to.deep.include({
+        name: 'Import0 Sheet',
+        emails: [{ value: 'import0@sheet.example' }],
+      });
       expect(r.text).to.match(/^Created 200 contacts in Hiking:/);
       const hiking = snapshot().contactGroups.find((g) => g.name === 'Hiking')!.resourceName!;
       const imported = snapshot().contacts.filter((c) => c.names?.[0]?.familyName === 'Sheet');
       expect(imported).to.have.length(200);
-      for (const c of imported) expect(c.memberships!.map((m) => m.contactGroupMembership?.contactGroupResourceName)).to.include.members(['contactGroups/myContacts', hiking]);
-      expect(byName('Import0 Sheet').memberships!.map((m) => m.contactGroupMembership?.contactGroupResourceName)).to.include('contactGroups/starred');
+      for (const c of imported)
+        expect(c.memberships!.map((m) => m.contactGroupMembership?.contactGroupResourceName)).to.include.members([
+          'contactGroups/myContacts',
+          hiking,
+        ]);
+      expect(
+        byName('Import0 Sheet').memberships!.map((m) => m.contactGroupMembership?.contactGroupResourceName),
+      ).to.include('contactGroups/starred');
     });
 
     it('adds the groups with one members.modify per group where Google ignored them in the batch', async () => {
@@ -75,14 +112,24 @@ describe('mcp tools: duplicates, merging, bulk create and delete, trash', functi
       try {
         const modifies = calls('contactGroups.members.modify');
         const r = await ok<{ created: PersonOut[]; count: number }>(s, 'create_contacts', {
-          contacts: [{ name: { givenName: 'Quirk', familyName: 'One' } }, { name: { givenName: 'Quirk', familyName: 'Two' }, groups: ['Starred'] }],
+          contacts: [
+            { name: { givenName: 'Quirk', familyName: 'One' } },
+            { name: { givenName: 'Quirk', familyName: 'Two' }, groups: ['Starred'] },
+          ],
           groups: ['Hiking'],
         });
         expect(calls('contactGroups.members.modify') - modifies, 'Hiking and Starred: one call each').to.equal(2);
-        const groupsOf = (rn: string) => stored(rn)!.memberships as Array<{ contactGroupMembership: { contactGroupResourceName: string } }>;
+        const groupsOf = (rn: string) =>
+          stored(rn)!.memberships as Array<{ contactGroupMembership: { contactGroupResourceName: string } }>;
         const hiking = snapshot().contactGroups.find((g) => g.name === 'Hiking')!.resourceName!;
-        expect(groupsOf(r.structured.created[0]!.resourceName).map((m) => m.contactGroupMembership.contactGroupResourceName)).to.deep.equal(['contactGroups/myContacts', hiking]);
-        expect(groupsOf(r.structured.created[1]!.resourceName).map((m) => m.contactGroupMembership.contactGroupResourceName).sort()).to.deep.equal(['contactGroups/myContacts', 'contactGroups/starred', hiking].sort());
+        expect(
+          groupsOf(r.structured.created[0]!.resourceName).map((m) => m.contactGroupMembership.contactGroupResourceName),
+        ).to.deep.equal(['contactGroups/myContacts', hiking]);
+        expect(
+          groupsOf(r.structured.created[1]!.resourceName)
+            .map((m) => m.contactGroupMembership.contactGroupResourceName)
+            .sort(),
+        ).to.deep.equal(['contactGroups/myContacts', 'contactGroups/starred', hiking].sort());
       } finally {
         h.people.quirks.batchCreateIgnoresMemberships = false;
       }
@@ -90,19 +137,37 @@ describe('mcp tools: duplicates, merging, bulk create and delete, trash', functi
 
     it('checks every item first: one invalid item is named and nothing is created', async () => {
       const before = snapshot().contacts.length;
-      const bad = [{ name: { givenName: 'Fine' } }, { name: { givenName: 'Also fine' } }, { emails: [{ value: 'not-an-email' }] }];
-      expect(await fails(s, 'create_contacts', { contacts: bad })).to.match(/Input validation error.*contacts\.2\.emails/s);
-      expect(await fails(s, 'create_contacts', { contacts: [{ name: { givenName: 'A' } }, { notes: 'no name' }] })).to.match(/contacts\.1.*at least a name/s);
-      expect(await fails(s, 'create_contacts', { contacts: [{ name: { givenName: 'A' } }], groups: ['No Such Group'] })).to.match(/No contact group named "No Such Group"/);
-      expect(await fails(s, 'create_contacts', { contacts: [{ name: { givenName: 'A' }, groups: ['Family'] }] })).to.match(/built-in group "Family"/);
-      expect(await fails(s, 'create_contacts', { contacts: Array.from({ length: 201 }, (_, i) => ({ name: { givenName: `X${i}` } })) })).to.match(/contacts/);
+      const bad = [
+        { name: { givenName: 'Fine' } },
+        { name: { givenName: 'Also fine' } },
+        { emails: [{ value: 'not-an-email' }] },
+      ];
+      expect(await fails(s, 'create_contacts', { contacts: bad })).to.match(
+        /Input validation error.*contacts\.2\.emails/s,
+      );
+      expect(
+        await fails(s, 'create_contacts', { contacts: [{ name: { givenName: 'A' } }, { notes: 'no name' }] }),
+      ).to.match(/contacts\.1.*at least a name/s);
+      expect(
+        await fails(s, 'create_contacts', { contacts: [{ name: { givenName: 'A' } }], groups: ['No Such Group'] }),
+      ).to.match(/No contact group named "No Such Group"/);
+      expect(
+        await fails(s, 'create_contacts', { contacts: [{ name: { givenName: 'A' }, groups: ['Family'] }] }),
+      ).to.match(/built-in group "Family"/);
+      expect(
+        await fails(s, 'create_contacts', {
+          contacts: Array.from({ length: 201 }, (_, i) => ({ name: { givenName: `X${i}` } })),
+        }),
+      ).to.match(/contacts/);
       expect(snapshot().contacts.length).to.equal(before);
     });
 
     it('is not retried after a Google 5xx (no duplicates) and says to search before retrying', async () => {
       const before = calls('people.batchCreateContacts');
       h.people.failNext({ method: 'people.batchCreateContacts', status: 503 });
-      const r = await call(s, 'create_contacts', { contacts: [{ name: { givenName: 'Maybe' } }, { name: { givenName: 'Perhaps' } }] });
+      const r = await call(s, 'create_contacts', {
+        contacts: [{ name: { givenName: 'Maybe' } }, { name: { givenName: 'Perhaps' } }],
+      });
       expect(r.isError).to.equal(true);
       expect(r.text).to.match(/may have been created.*Search.*before trying again/);
       expect(calls('people.batchCreateContacts') - before, 'not retried').to.equal(1);
@@ -124,17 +189,27 @@ describe('mcp tools: duplicates, merging, bulk create and delete, trash', functi
         groups: ['Book Club', 'Starred'],
       });
       const before = stored(rn)!;
-      const del = await ok<{ deleted: string; name: string; contacts: Trashed[] }>(s, 'delete_contact', { resourceName: rn });
+      const del = await ok<{ deleted: string; name: string; contacts: Trashed[] }>(s, 'delete_contact', {
+        resourceName: rn,
+      });
       expect(del.structured.deleted).to.equal(rn);
       expect(del.structured.name).to.equal('Dr. Temp Person');
       const [t] = del.structured.contacts;
       expect(t).to.include({ resourceName: rn, name: 'Dr. Temp Person' });
       expect(Date.parse(t!.restorableUntil) - Date.now()).to.be.within(29.9 * 86400_000, 30 * 86400_000);
-      expect(del.text).to.contain(t!.trashId).and.match(/restore_contacts/);
+      expect(del.text)
+        .to.contain(t!.trashId)
+        .and.match(/restore_contacts/);
       expect(stored(rn)).to.equal(undefined);
 
       const list = await ok<{ contacts: DeletedEntry[] }>(s, 'list_deleted_contacts');
-      expect(list.structured.contacts[0]).to.deep.include({ trashId: t!.trashId, name: 'Dr. Temp Person', emails: ['temp@person.example'], phones: ['+1 202 555 0100'], reason: 'delete' });
+      expect(list.structured.contacts[0]).to.deep.include({
+        trashId: t!.trashId,
+        name: 'Dr. Temp Person',
+        emails: ['temp@person.example'],
+        phones: ['+1 202 555 0100'],
+        reason: 'delete',
+      });
 
       const restored = await ok<RestoreOut>(s, 'restore_contacts', { trashIds: [t!.trashId] });
       expect(restored.structured.failed).to.deep.equal([]);
@@ -150,21 +225,30 @@ describe('mcp tools: duplicates, merging, bulk create and delete, trash', functi
 
     it('deletes many with one people:batchDeleteContacts call; unknown ones are listed, the rest trashed', async () => {
       const rns = [];
-      for (const n of ['One', 'Two', 'Three']) rns.push(await create({ name: { givenName: `Old${n}`, familyName: 'Job' }, groups: ['Book Club'] }));
+      for (const n of ['One', 'Two', 'Three'])
+        rns.push(await create({ name: { givenName: `Old${n}`, familyName: 'Job' }, groups: ['Book Club'] }));
       const before = calls('people.batchDeleteContacts');
-      const r = await ok<{ contacts: Trashed[]; notFound?: string[]; deleted?: string }>(s, 'delete_contact', { resourceNames: [...rns, 'people/c42', rns[0]] });
+      const r = await ok<{ contacts: Trashed[]; notFound?: string[]; deleted?: string }>(s, 'delete_contact', {
+        resourceNames: [...rns, 'people/c42', rns[0]],
+      });
       expect(calls('people.batchDeleteContacts') - before).to.equal(1);
       expect(r.structured.deleted).to.equal(undefined);
       expect(r.structured.contacts.map((c) => c.resourceName)).to.deep.equal(rns);
       expect(r.structured.notFound).to.deep.equal(['people/c42']);
       for (const rn of rns) expect(stored(rn)).to.equal(undefined);
-      expect(r.text).to.match(/^Deleted 3 contacts:/).and.contain('No contact people/c42');
+      expect(r.text)
+        .to.match(/^Deleted 3 contacts:/)
+        .and.contain('No contact people/c42');
 
       // Newest first, paged with a cursor.
-      const page1 = await ok<{ contacts: DeletedEntry[]; nextCursor?: string }>(s, 'list_deleted_contacts', { pageSize: 2 });
+      const page1 = await ok<{ contacts: DeletedEntry[]; nextCursor?: string }>(s, 'list_deleted_contacts', {
+        pageSize: 2,
+      });
       expect(page1.structured.contacts).to.have.length(2);
       expect(page1.structured.nextCursor).to.be.a('string');
-      const page2 = await ok<{ contacts: DeletedEntry[] }>(s, 'list_deleted_contacts', { cursor: page1.structured.nextCursor });
+      const page2 = await ok<{ contacts: DeletedEntry[] }>(s, 'list_deleted_contacts', {
+        cursor: page1.structured.nextCursor,
+      });
       const seen = [...page1.structured.contacts, ...page2.structured.contacts].map((c) => c.trashId);
       expect(seen).to.include.members(r.structured.contacts.map((c) => c.trashId));
       expect(new Set(seen).size).to.equal(seen.length);
@@ -173,7 +257,9 @@ describe('mcp tools: duplicates, merging, bulk create and delete, trash', functi
 
       // Restore after their group was deleted: they come back, without it, and say so.
       await ok(s, 'delete_contact_group', { group: 'Book Club' });
-      const back = await ok<RestoreOut>(s, 'restore_contacts', { trashIds: r.structured.contacts.map((c) => c.trashId) });
+      const back = await ok<RestoreOut>(s, 'restore_contacts', {
+        trashIds: r.structured.contacts.map((c) => c.trashId),
+      });
       expect(back.structured.restored).to.have.length(3);
       expect(back.structured.restored[0]!.groupsGone).to.deep.equal(['Book Club']);
       expect(back.structured.restored[0]!.contact.groups!.map((g) => g.name)).to.deep.equal(['My Contacts']);
@@ -224,10 +310,14 @@ describe('mcp tools: duplicates, merging, bulk create and delete, trash', functi
       try {
         const list = await ok<{ contacts: DeletedEntry[] }>(bob, 'list_deleted_contacts');
         expect(list.structured.contacts).to.deep.equal([]);
-        const steal = await ok<RestoreOut>(bob, 'restore_contacts', { trashIds: [del.structured.contacts[0]!.trashId] });
+        const steal = await ok<RestoreOut>(bob, 'restore_contacts', {
+          trashIds: [del.structured.contacts[0]!.trashId],
+        });
         expect(steal.structured.restored).to.deep.equal([]);
         expect(steal.structured.failed[0]!.reason).to.match(/Not in the trash/);
-        expect(h.people.snapshot('bob@acme.test')!.contacts.some((c) => c.names?.[0]?.givenName === 'Private')).to.equal(false);
+        expect(
+          h.people.snapshot('bob@acme.test')!.contacts.some((c) => c.names?.[0]?.givenName === 'Private'),
+        ).to.equal(false);
       } finally {
         await bob.close();
       }
@@ -256,13 +346,23 @@ describe('mcp tools: duplicates, merging, bulk create and delete, trash', functi
     });
 
     it('finds the duplicate (same email and phone across formats) and suggests the more complete contact', async () => {
-      const r = await ok<{ groups: Array<{ contacts: PersonOut[]; reasons: string[]; suggestedKeep: string }>; scanned: number; totalGroups: number }>(s, 'find_duplicate_contacts', { maxGroups: 50 });
+      const r = await ok<{
+        groups: Array<{ contacts: PersonOut[]; reasons: string[]; suggestedKeep: string }>;
+        scanned: number;
+        totalGroups: number;
+      }>(s, 'find_duplicate_contacts', { maxGroups: 50 });
       const g = r.structured.groups.find((x) => x.contacts.some((c) => c.resourceName === robert))!;
-      expect(g.contacts.map((c) => c.resourceName).sort(), JSON.stringify(g.contacts)).to.deep.equal([bobM, robert].sort());
+      expect(g.contacts.map((c) => c.resourceName).sort(), JSON.stringify(g.contacts)).to.deep.equal(
+        [bobM, robert].sort(),
+      );
       expect(g.reasons).to.deep.equal(['same email', 'same phone']);
       expect(g.suggestedKeep).to.equal(bobM);
       expect(r.structured.scanned).to.equal(snapshot().contacts.length);
-      const one = await ok<{ groups: unknown[]; truncated?: boolean; totalGroups: number }>(s, 'find_duplicate_contacts', { maxGroups: 1 });
+      const one = await ok<{ groups: unknown[]; truncated?: boolean; totalGroups: number }>(
+        s,
+        'find_duplicate_contacts',
+        { maxGroups: 1 },
+      );
       expect(one.structured.groups).to.have.length(1);
       expect(one.structured.truncated).to.equal(one.structured.totalGroups > 1 ? true : undefined);
       expect(r.text).to.contain(`suggested keep: ${bobM}`);
@@ -277,7 +377,13 @@ describe('mcp tools: duplicates, merging, bulk create and delete, trash', functi
       expect(r.structured.dryRun).to.equal(true);
       expect(r.structured.trash).to.deep.equal([]);
       const gains = r.structured.plan.gains.map((g) => `${g.field}: ${g.value}`);
-      expect(gains).to.include.members(['emails: robert@home.example', 'phones: +44 20 7946 0123', 'name: middle name: J', 'notes: Owes me a bike light.', 'urls: https://robert.example']);
+      expect(gains).to.include.members([
+        'emails: robert@home.example',
+        'phones: +44 20 7946 0123',
+        'name: middle name: J',
+        'notes: Owes me a bike light.',
+        'urls: https://robert.example',
+      ]);
       expect(gains.filter((g) => g.startsWith('phones'))).to.have.length(1);
       expect(r.structured.plan.notTaken.map((n) => n.field)).to.include.members(['birthday', 'name', 'photo']);
       expect(r.structured.contact.emails.map((e) => e.value)).to.include('robert@home.example');
@@ -292,14 +398,30 @@ describe('mcp tools: duplicates, merging, bulk create and delete, trash', functi
       expect(r.structured.merged).to.deep.equal([robert]);
       expect(r.structured.notDeleted).to.equal(undefined);
       expect(stored(robert)).to.equal(undefined);
-      const kept = stored(bobM)! as { emailAddresses: Array<{ value: string }>; phoneNumbers: Array<{ value: string }>; birthdays: unknown[]; names: Array<Record<string, string>>; biographies: Array<{ value: string }>; memberships: Array<{ contactGroupMembership: { contactGroupResourceName: string } }>; urls: Array<{ value: string }> };
-      expect(kept.emailAddresses.map((e) => e.value)).to.deep.equal(['bob.martinez@example.net', 'bob@martinez-bikes.example', 'robert@home.example']);
+      const kept = stored(bobM)! as {
+        emailAddresses: Array<{ value: string }>;
+        phoneNumbers: Array<{ value: string }>;
+        birthdays: unknown[];
+        names: Array<Record<string, string>>;
+        biographies: Array<{ value: string }>;
+        memberships: Array<{ contactGroupMembership: { contactGroupResourceName: string } }>;
+        urls: Array<{ value: string }>;
+      };
+      expect(kept.emailAddresses.map((e) => e.value)).to.deep.equal([
+        'bob.martinez@example.net',
+        'bob@martinez-bikes.example',
+        'robert@home.example',
+      ]);
       expect(kept.phoneNumbers.map((p) => p.value)).to.deep.equal(['+1 415-555-0101', '+44 20 7946 0123']);
       expect(kept.birthdays).to.deep.equal(keptBefore.birthdays);
       expect(kept.names[0]).to.include({ givenName: 'Bob', middleName: 'J', familyName: 'Martinez' });
-      expect(kept.biographies[0]!.value).to.equal('Met at the climbing gym. Prefers texts over calls.\n\nOwes me a bike light.');
+      expect(kept.biographies[0]!.value).to.equal(
+        'Met at the climbing gym. Prefers texts over calls.\n\nOwes me a bike light.',
+      );
       expect(kept.urls.map((u) => u.value)).to.include('https://robert.example');
-      expect(kept.memberships.map((m) => m.contactGroupMembership.contactGroupResourceName)).to.include('contactGroups/starred');
+      expect(kept.memberships.map((m) => m.contactGroupMembership.contactGroupResourceName)).to.include(
+        'contactGroups/starred',
+      );
       expect(r.structured.contact.resourceName).to.equal(bobM);
       expect(r.text).to.match(/^Merged 1 contact into Bob J Martinez/);
 
@@ -337,24 +459,44 @@ describe('mcp tools: duplicates, merging, bulk create and delete, trash', functi
       expect(r.structured.notDeleted?.map((n) => n.resourceName)).to.deep.equal([b]);
       expect(r.text).to.match(/NOT deleted, still there: Pair/);
       expect(stored(b)).to.not.equal(undefined);
-      expect((stored(a)! as { emailAddresses: Array<{ value: string }> }).emailAddresses.map((e) => e.value)).to.deep.equal(['pair@x.example']);
+      expect(
+        (stored(a)! as { emailAddresses: Array<{ value: string }> }).emailAddresses.map((e) => e.value),
+      ).to.deep.equal(['pair@x.example']);
       expect((await h.store.list('Trash', { field: 'accountId', value: ALICE_ID })).length).to.equal(trashBefore);
     });
 
     it('refuses bad input with a clear message', async () => {
-      expect(await fails(s, 'merge_contacts', { keep: bobM, merge: [bobM], dryRun: true })).to.match(/both the contact to keep and one to merge/);
-      expect(await fails(s, 'merge_contacts', { keep: bobM, merge: ['people/c42'], dryRun: true })).to.match(/^No contact people\/c42\b/);
+      expect(await fails(s, 'merge_contacts', { keep: bobM, merge: [bobM], dryRun: true })).to.match(
+        /both the contact to keep and one to merge/,
+      );
+      expect(await fails(s, 'merge_contacts', { keep: bobM, merge: ['people/c42'], dryRun: true })).to.match(
+        /^No contact people\/c42\b/,
+      );
       // dryRun is required: a model must choose, never merge by default.
       const noDryRun = await call(s, 'merge_contacts', { keep: bobM, merge: [robert] });
       expect(noDryRun.isError).to.equal(true);
       expect(noDryRun.text).to.match(/Input validation error.*dryRun/s);
-      expect(await fails(s, 'merge_contacts', { keep: bobM, merge: Array.from({ length: 10 }, (_, i) => `people/c${i + 1}`), dryRun: true })).to.match(/merge/);
+      expect(
+        await fails(s, 'merge_contacts', {
+          keep: bobM,
+          merge: Array.from({ length: 10 }, (_, i) => `people/c${i + 1}`),
+          dryRun: true,
+        }),
+      ).to.match(/merge/);
     });
   });
 
   it('logs no contact data', () => {
     const all = h.logs.join('\n');
-    for (const secret of ['Temp Person', 'temp@person.example', 'robert@home.example', 'Owes me a bike light', 'import7@sheet.example', 'custom-photo.jpg', 'Robert']) {
+    for (const secret of [
+      'Temp Person',
+      'temp@person.example',
+      'robert@home.example',
+      'Owes me a bike light',
+      'import7@sheet.example',
+      'custom-photo.jpg',
+      'Robert',
+    ]) {
       expect(all, secret).to.not.contain(secret);
     }
   });

@@ -7,7 +7,8 @@ import { samePhone } from '../../src/mcp/tools/phones.js';
 type P = people_v1.Schema$Person;
 let n = 0;
 const person = (p: Omit<P, 'resourceName'>): P => ({ resourceName: `people/c${++n}`, ...p });
-const named = (givenName: string, familyName?: string, more: Omit<P, 'resourceName' | 'names'> = {}): P => person({ names: [{ givenName, ...(familyName ? { familyName } : {}) }], ...more });
+const named = (givenName: string, familyName?: string, more: Omit<P, 'resourceName' | 'names'> = {}): P =>
+  person({ names: [{ givenName, ...(familyName ? { familyName } : {}) }], ...more });
 const rns = (ps: P[]) => ps.map((p) => p.resourceName);
 
 describe('phones: one rule for update_contact, duplicates and merges', () => {
@@ -69,7 +70,10 @@ describe('find_duplicate_contacts: detection (pure)', () => {
 
   it('chains matches into one group, so a contact is in at most one group, with every reason', () => {
     const a = named('Bob', 'Martinez', { emailAddresses: [{ value: 'bob@bikes.example' }] });
-    const b = named('Robert', 'Martinez', { emailAddresses: [{ value: 'BOB@bikes.example' }], phoneNumbers: [{ value: '+1 415 555 0101' }] });
+    const b = named('Robert', 'Martinez', {
+      emailAddresses: [{ value: 'BOB@bikes.example' }],
+      phoneNumbers: [{ value: '+1 415 555 0101' }],
+    });
     const c = named('Bobby', undefined, { phoneNumbers: [{ value: '415.555.0101' }] });
     const d = named('Bobby');
     const groups = findDuplicateGroups([a, b, c, d]);
@@ -98,7 +102,9 @@ describe('find_duplicate_contacts: detection (pure)', () => {
   });
 
   it(`ignores a value shared by more than ${MAX_SHARED_VALUE} contacts (a switchboard, a team mailbox)`, () => {
-    const crowd = Array.from({ length: MAX_SHARED_VALUE + 1 }, (_, i) => named(`Colleague${i}`, 'Acme', { phoneNumbers: [{ value: '+1 800 555 0000' }] }));
+    const crowd = Array.from({ length: MAX_SHARED_VALUE + 1 }, (_, i) =>
+      named(`Colleague${i}`, 'Acme', { phoneNumbers: [{ value: '+1 800 555 0000' }] }),
+    );
     expect(findDuplicateGroups(crowd)).to.deep.equal([]);
     const few = crowd.slice(0, MAX_SHARED_VALUE);
     expect(findDuplicateGroups(few)).to.have.length(1);
@@ -107,7 +113,10 @@ describe('find_duplicate_contacts: detection (pure)', () => {
   it('finds nothing among distinct contacts, and orders groups strongest first', () => {
     expect(findDuplicateGroups([named('A', 'One'), named('B', 'Two'), person({})])).to.deep.equal([]);
     const weak = [named('Ann', 'Lee'), named('ann', 'lee')];
-    const strong = [named('Kim', 'Park', { emailAddresses: [{ value: 'kim@x.example' }] }), named('Kim', 'Park', { emailAddresses: [{ value: 'KIM@x.example' }] })];
+    const strong = [
+      named('Kim', 'Park', { emailAddresses: [{ value: 'kim@x.example' }] }),
+      named('Kim', 'Park', { emailAddresses: [{ value: 'KIM@x.example' }] }),
+    ];
     const groups = findDuplicateGroups([...weak, ...strong]);
     expect(groups.map((g) => g.reasons)).to.deep.equal([['same email', 'same name'], ['same name']]);
   });

@@ -19,7 +19,8 @@ describe('mcp tools: errors Claude can act on', function () {
   before(async () => {
     h = await startHarness();
     s = await connect(h, ALICE);
-    someContact = (await ok<{ contacts: PersonOut[] }>(s, 'list_contacts', { pageSize: 1 })).structured.contacts[0]!.resourceName;
+    someContact = (await ok<{ contacts: PersonOut[] }>(s, 'list_contacts', { pageSize: 1 })).structured.contacts[0]!
+      .resourceName;
   });
   after(async () => {
     await s?.close();
@@ -28,7 +29,10 @@ describe('mcp tools: errors Claude can act on', function () {
   afterEach(function () {
     if (this.currentTest?.state === 'failed') console.log(h.logs.slice(-30).join('\n'));
     expect(h.people.internalErrors).to.deep.equal([]);
-    expect(h.logs.filter((l) => l.includes('tool failed unexpectedly')), 'unexpected tool failures').to.deep.equal([]);
+    expect(
+      h.logs.filter((l) => l.includes('tool failed unexpectedly')),
+      'unexpected tool failures',
+    ).to.deep.equal([]);
   });
 
   describe('Google 401 that a refresh cannot fix → HTTP 401 with the challenge', () => {
@@ -45,7 +49,9 @@ describe('mcp tools: errors Claude can act on', function () {
       expect(challenge).to.contain('error="invalid_token"');
       expect(((await res.json()) as { error?: string }).error).to.equal('invalid_token');
       // One server-side refresh was tried first.
-      expect(h.google.tokenRequests.slice(tokenRequests).filter((t) => t.grant_type === 'refresh_token')).to.have.length(1);
+      expect(
+        h.google.tokenRequests.slice(tokenRequests).filter((t) => t.grant_type === 'refresh_token'),
+      ).to.have.length(1);
       expect(h.logs.some((l) => l.includes('google_reauth_required_mid_call'))).to.equal(true);
       // Our grants ended with Google's: the old access token no longer works either.
       await Promise.allSettled([...h.app.pending]);
@@ -96,7 +102,11 @@ describe('mcp tools: errors Claude can act on', function () {
         const t = ALL_TOOLS.find((x) => x.name === name)!;
         return { ...t, annotations: { ...t.annotations, readOnlyHint: true } };
       };
-      const writeAnyway = [...ALL_TOOLS.filter(isReadOnlyTool), exposed('create_contact'), exposed('save_other_contact')];
+      const writeAnyway = [
+        ...ALL_TOOLS.filter(isReadOnlyTool),
+        exposed('create_contact'),
+        exposed('save_other_contact'),
+      ];
       const ro = await startHarness({ env: { READ_ONLY: 'true' }, tools: writeAnyway });
       try {
         const rs = await connect(ro, ALICE);
@@ -105,9 +115,12 @@ describe('mcp tools: errors Claude can act on', function () {
         expect(msg).to.match(/reconnect this connector.*tick the box/i);
         expect(ro.people.snapshot(ALICE)!.contacts.some((c) => c.names?.[0]?.givenName === 'Nope')).to.equal(false);
         // A call that needs two permissions names both.
-        const other = (await ok<{ otherContacts: PersonOut[] }>(rs, 'search_other_contacts', { query: 'hannah' })).structured.otherContacts[0]!;
+        const other = (await ok<{ otherContacts: PersonOut[] }>(rs, 'search_other_contacts', { query: 'hannah' }))
+          .structured.otherContacts[0]!;
         const msg2 = await fails(rs, 'save_other_contact', { resourceName: other.resourceName });
-        expect(msg2).to.contain('“See, edit, download, and permanently delete your contacts”').and.contain('“See and download contact info automatically saved in your "Other contacts"”');
+        expect(msg2)
+          .to.contain('“See, edit, download, and permanently delete your contacts”')
+          .and.contain('“See and download contact info automatically saved in your "Other contacts"”');
         expect(msg2).to.match(/tick the boxes for those permissions/);
         await rs.close();
       } finally {
@@ -119,8 +132,12 @@ describe('mcp tools: errors Claude can act on', function () {
   describe('Google 404', () => {
     it('says "No contact <x>"', async () => {
       h.people.failNext({ method: 'people.get', status: 404 });
-      expect(await fails(s, 'get_contact', { resourceNames: [someContact] })).to.match(new RegExp(`^No contact ${someContact} \\(it may have been deleted\\)`));
-      expect(await fails(s, 'list_contacts', { group: 'contactGroups/0123456789abcdef' })).to.match(/^No contact group contactGroups\/0123456789abcdef\b/);
+      expect(await fails(s, 'get_contact', { resourceNames: [someContact] })).to.match(
+        new RegExp(`^No contact ${someContact} \\(it may have been deleted\\)`),
+      );
+      expect(await fails(s, 'list_contacts', { group: 'contactGroups/0123456789abcdef' })).to.match(
+        /^No contact group contactGroups\/0123456789abcdef\b/,
+      );
     });
   });
 
@@ -161,14 +178,21 @@ describe('mcp tools: errors Claude can act on', function () {
       const r = await call(s, 'list_contacts', { pageSize: 0 });
       expect(r.isError).to.equal(true);
       expect(r.text).to.match(/^Input validation error: .*pageSize/);
-      expect(await fails(s, 'update_contact', { resourceName: someContact, emails: { add: [{ value: 'x' }] } })).to.match(/emails\.add\.0\.value.*must be an email address/);
+      expect(
+        await fails(s, 'update_contact', { resourceName: someContact, emails: { add: [{ value: 'x' }] } }),
+      ).to.match(/emails\.add\.0\.value.*must be an email address/);
       expect(await fails(s, 'search_contacts', { query: '' })).to.match(/query/);
       expect(await fails(s, 'get_contact', { resourceNames: ['not a name'] })).to.match(/not a contact resource name/);
     });
 
     it('passes Google’s own 400 on as a short message, without the payload', async () => {
-      const msg = await fails(s, 'create_contact', { name: { givenName: 'X' }, groups: ['contactGroups/doesnotexist'] });
-      expect(msg).to.match(/^Google rejected the request: Contact group "contactGroups\/doesnotexist" was not found\.$/);
+      const msg = await fails(s, 'create_contact', {
+        name: { givenName: 'X' },
+        groups: ['contactGroups/doesnotexist'],
+      });
+      expect(msg).to.match(
+        /^Google rejected the request: Contact group "contactGroups\/doesnotexist" was not found\.$/,
+      );
       expectCleanMessage(msg);
     });
   });
@@ -185,8 +209,15 @@ describe('mcp tools: errors Claude can act on', function () {
       const rn = created.structured.contact.resourceName;
       await ok(s, 'search_contacts', { query: `${marker}Giv` });
       await ok(s, 'search_other_contacts', { query: `${marker}Other` });
-      await ok(s, 'update_contact', { resourceName: rn, notes: `${marker} other secret`, emails: { add: [{ value: `${marker.toLowerCase()}2@private.example` }] } });
-      await fails(s, 'update_contact', { resourceName: rn, emails: { remove: [`${marker.toLowerCase()}-missing@private.example`] } });
+      await ok(s, 'update_contact', {
+        resourceName: rn,
+        notes: `${marker} other secret`,
+        emails: { add: [{ value: `${marker.toLowerCase()}2@private.example` }] },
+      });
+      await fails(s, 'update_contact', {
+        resourceName: rn,
+        emails: { remove: [`${marker.toLowerCase()}-missing@private.example`] },
+      });
       await ok(s, 'get_contact', { emails: [`${marker.toLowerCase()}@private.example`], detail: 'full' });
       await ok(s, 'delete_contact', { resourceName: rn });
       const all = h.logs.join('\n');

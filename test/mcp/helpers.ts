@@ -5,7 +5,17 @@ import type { Harness } from '../support/harness.js';
 import { signIn } from '../../standins/oauth-client.js';
 
 /** The tools READ_ONLY=true keeps, and the ones it hides. */
-export const READ_TOOLS = ['search_contacts', 'list_contacts', 'get_contact', 'list_contact_groups', 'search_other_contacts', 'search_directory', 'whoami', 'find_duplicate_contacts', 'list_deleted_contacts'];
+export const READ_TOOLS = [
+  'search_contacts',
+  'list_contacts',
+  'get_contact',
+  'list_contact_groups',
+  'search_other_contacts',
+  'search_directory',
+  'whoami',
+  'find_duplicate_contacts',
+  'list_deleted_contacts',
+];
 export const WRITE_TOOLS = [
   'create_contact',
   'update_contact',
@@ -35,17 +45,30 @@ export interface ToolResult<S = Record<string, unknown>> {
 }
 
 /** Signs `email` in (registration, consent, stand-in Google) and connects an MCP SDK client with the token. */
-export async function connect(h: Harness, email = 'alice@example.com', opts: { modern?: boolean } = {}): Promise<Session> {
+export async function connect(
+  h: Harness,
+  email = 'alice@example.com',
+  opts: { modern?: boolean } = {},
+): Promise<Session> {
   const { tokens } = await signIn(h.baseUrl, { loginHint: email });
   const token = tokens.access_token!;
   // Default: the 2025-11-25 initialize handshake Claude speaks today; modern: negotiate 2026-07-28.
-  const client = new Client({ name: 'contacts-test', version: '1.0.0' }, opts.modern ? { versionNegotiation: { mode: 'auto' } } : undefined);
-  const transport = new StreamableHTTPClientTransport(new URL(h.mcpUrl), { requestInit: { headers: { Authorization: `Bearer ${token}` } } });
+  const client = new Client(
+    { name: 'contacts-test', version: '1.0.0' },
+    opts.modern ? { versionNegotiation: { mode: 'auto' } } : undefined,
+  );
+  const transport = new StreamableHTTPClientTransport(new URL(h.mcpUrl), {
+    requestInit: { headers: { Authorization: `Bearer ${token}` } },
+  });
   await client.connect(transport);
   return { client, token, email, close: () => client.close() };
 }
 
-export async function call<S = Record<string, unknown>>(s: Session, name: string, args: Record<string, unknown> = {}): Promise<ToolResult<S>> {
+export async function call<S = Record<string, unknown>>(
+  s: Session,
+  name: string,
+  args: Record<string, unknown> = {},
+): Promise<ToolResult<S>> {
   const r = await s.client.callTool({ name, arguments: args });
   const content = (r.content ?? []) as Array<{ type: string; text?: string }>;
   expect(content, `${name}: one text block`).to.have.length(1);
@@ -54,7 +77,11 @@ export async function call<S = Record<string, unknown>>(s: Session, name: string
 }
 
 /** Calls a tool that must succeed; returns its structured content (and text). */
-export async function ok<S = Record<string, unknown>>(s: Session, name: string, args: Record<string, unknown> = {}): Promise<ToolResult<S>> {
+export async function ok<S = Record<string, unknown>>(
+  s: Session,
+  name: string,
+  args: Record<string, unknown> = {},
+): Promise<ToolResult<S>> {
   const r = await call<S>(s, name, args);
   expect(r.isError, `${name} failed: ${r.text}`).to.equal(false);
   expect(r.structured, `${name}: structuredContent`).to.be.an('object');

@@ -15,7 +15,10 @@ describe('mcp tools: result size', function () {
     s = await connect(h, 'bob@acme.test');
     // Many contacts with very long notes: a full-detail page of 100 would be ~500k characters.
     for (let i = 0; i < LONG; i++) {
-      await ok(s, 'create_contact', { name: { givenName: `Verbose${String(i).padStart(2, '0')}`, familyName: 'Writer' }, notes: `${'lorem ipsum '.repeat(833)}#${i}` });
+      await ok(s, 'create_contact', {
+        name: { givenName: `Verbose${String(i).padStart(2, '0')}`, familyName: 'Writer' },
+        notes: `${'lorem ipsum '.repeat(833)}#${i}`,
+      });
     }
   });
   after(async () => {
@@ -28,7 +31,11 @@ describe('mcp tools: result size', function () {
     let cursor: string | undefined;
     let pages = 0;
     do {
-      const r = await ok<{ contacts: PersonOut[]; nextCursor?: string }>(s, 'list_contacts', cursor ? { cursor } : { pageSize: 100, detail: 'full', sortOrder: 'FIRST_NAME_ASCENDING' });
+      const r = await ok<{ contacts: PersonOut[]; nextCursor?: string }>(
+        s,
+        'list_contacts',
+        cursor ? { cursor } : { pageSize: 100, detail: 'full', sortOrder: 'FIRST_NAME_ASCENDING' },
+      );
       const size = r.text.length + JSON.stringify(r.structured).length;
       expect(size, `page ${pages} size`).to.be.below(CLAUDE_LIMIT * 0.7);
       for (const c of r.structured.contacts) {
@@ -46,7 +53,11 @@ describe('mcp tools: result size', function () {
   });
 
   it('keeps a full-detail search under the limit too, and says so when it cut', async () => {
-    const r = await ok<{ contacts: PersonOut[]; truncated?: boolean }>(s, 'search_contacts', { query: 'Verbose', maxResults: 30, detail: 'full' });
+    const r = await ok<{ contacts: PersonOut[]; truncated?: boolean }>(s, 'search_contacts', {
+      query: 'Verbose',
+      maxResults: 30,
+      detail: 'full',
+    });
     expect(r.text.length + JSON.stringify(r.structured).length).to.be.below(CLAUDE_LIMIT * 0.7);
     expect(r.structured.truncated).to.equal(true);
     expect(r.structured.contacts.length).to.be.within(1, 29);

@@ -12,9 +12,11 @@ import { connect, fails, ok, type PersonOut, type Session } from './helpers.js';
 const CAROL = 'carol@acme.test';
 const CAROL_SUB = '100000000000000000003';
 const BOB = 'bob@acme.test';
-const DIDNT_GRANT = /^You didn't grant access to .* when you signed in with Google; disconnect and reconnect this app \(and tick that permission, “.*”, on Google's consent screen\) to enable it\.$/;
+const DIDNT_GRANT =
+  /^You didn't grant access to .* when you signed in with Google; disconnect and reconnect this app \(and tick that permission, “.*”, on Google's consent screen\) to enable it\.$/;
 
-const googleCalls = (h: Harness, method: string, email: string) => h.people.requests.filter((r) => r.method === method && r.email === email).length;
+const googleCalls = (h: Harness, method: string, email: string) =>
+  h.people.requests.filter((r) => r.method === method && r.email === email).length;
 
 describe('mcp tools: optional Google permissions left unticked', function () {
   let h: Harness;
@@ -35,20 +37,29 @@ describe('mcp tools: optional Google permissions left unticked', function () {
   afterEach(function () {
     if (this.currentTest?.state === 'failed') console.log(h.logs.slice(-30).join('\n'));
     expect(h.people.internalErrors).to.deep.equal([]);
-    expect(h.logs.filter((l) => l.includes('tool failed unexpectedly')), 'unexpected tool failures').to.deep.equal([]);
+    expect(
+      h.logs.filter((l) => l.includes('tool failed unexpectedly')),
+      'unexpected tool failures',
+    ).to.deep.equal([]);
   });
 
   it('tools/list is the same as with every permission granted', async () => {
     const names = async (s: Session) => (await s.client.listTools()).tools.map((t) => t.name).sort();
     expect(await names(partial)).to.deep.equal(await names(full));
-    expect(await names(partial)).to.include.members(['search_other_contacts', 'save_other_contact', 'search_directory']);
+    expect(await names(partial)).to.include.members([
+      'search_other_contacts',
+      'save_other_contact',
+      'search_directory',
+    ]);
   });
 
   it('search_other_contacts answers that "Other contacts" was not granted, without calling Google', async () => {
     const before = googleCalls(h, 'otherContacts.search', CAROL);
     const msg = await fails(partial, 'search_other_contacts', { query: 'hannah' });
     expect(msg).to.match(DIDNT_GRANT);
-    expect(msg).to.contain('your "Other contacts"').and.contain('“See and download contact info automatically saved in your "Other contacts"”');
+    expect(msg)
+      .to.contain('your "Other contacts"')
+      .and.contain('“See and download contact info automatically saved in your "Other contacts"”');
     expect(googleCalls(h, 'otherContacts.search', CAROL)).to.equal(before);
   });
 
@@ -63,7 +74,9 @@ describe('mcp tools: optional Google permissions left unticked', function () {
     const before = googleCalls(h, 'people.searchDirectoryPeople', CAROL);
     const msg = await fails(partial, 'search_directory', { query: 'bob' });
     expect(msg).to.match(DIDNT_GRANT);
-    expect(msg).to.contain('your organization’s directory').and.contain('“See and download your organization\'s Google Workspace directory”');
+    expect(msg)
+      .to.contain('your organization’s directory')
+      .and.contain("“See and download your organization's Google Workspace directory”");
     expect(googleCalls(h, 'people.searchDirectoryPeople', CAROL)).to.equal(before);
   });
 
@@ -84,7 +97,11 @@ describe('mcp tools: optional Google permissions left unticked', function () {
   it('a Google 403 insufficient-scope for "Other contacts" (scopes not known to us) gets the same message', async () => {
     // A record from before we kept Google's scope list: we don't know, so Google is asked and refuses.
     const accessToken = await h.app.googleTokens.accessToken(CAROL_SUB);
-    await h.app.googleTokens.saveFromSignIn(CAROL_SUB, { email: CAROL, hd: 'acme.test' }, { accessToken, expiresAt: Date.now() + 3600_000 });
+    await h.app.googleTokens.saveFromSignIn(
+      CAROL_SUB,
+      { email: CAROL, hd: 'acme.test' },
+      { accessToken, expiresAt: Date.now() + 3600_000 },
+    );
     const before = googleCalls(h, 'otherContacts.search', CAROL);
     const msg = await fails(partial, 'search_other_contacts', { query: 'hannah' });
     expect(googleCalls(h, 'otherContacts.search', CAROL)).to.be.greaterThan(before);

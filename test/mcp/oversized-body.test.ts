@@ -28,19 +28,47 @@ function paddedMessage(size: number): Buffer {
 }
 
 /** Sends `body` in 64 KiB chunks, with Content-Length or chunked; resolves with what came back, or the socket error. */
-function send(url: string, token: string | undefined, body: Buffer, opts: { chunked?: boolean; agent?: Agent; expectContinue?: boolean; method?: string; headers?: Record<string, string> } = {}): Promise<Received> {
+function send(
+  url: string,
+  token: string | undefined,
+  body: Buffer,
+  opts: {
+    chunked?: boolean;
+    agent?: Agent;
+    expectContinue?: boolean;
+    method?: string;
+    headers?: Record<string, string>;
+  } = {},
+): Promise<Received> {
   const u = new URL(url);
   return new Promise((resolve, reject) => {
-    const headers: Record<string, string> = { 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-protocol-version': '2025-11-25', ...opts.headers };
+    const headers: Record<string, string> = {
+      'content-type': 'application/json',
+      accept: 'application/json, text/event-stream',
+      'mcp-protocol-version': '2025-11-25',
+      ...opts.headers,
+    };
     if (token) headers.authorization = `Bearer ${token}`;
     if (!opts.chunked) headers['content-length'] = String(body.length);
     if (opts.expectContinue) headers.expect = '100-continue';
-    const req = request({ host: u.hostname, port: u.port, path: u.pathname, method: opts.method ?? 'POST', headers, agent: opts.agent ?? false }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));
-      res.on('error', reject);
-    });
+    const req = request(
+      {
+        host: u.hostname,
+        port: u.port,
+        path: u.pathname,
+        method: opts.method ?? 'POST',
+        headers,
+        agent: opts.agent ?? false,
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () =>
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }),
+        );
+        res.on('error', reject);
+      },
+    );
     req.on('error', reject);
     const write = () => {
       let offset = 0;
@@ -92,7 +120,9 @@ describe('mcp: oversized request bodies', function () {
           res.writeHead(413, { 'content-type': 'application/json', connection: 'close' });
           res.end('{"jsonrpc":"2.0","error":{"code":-32600,"message":"Request body too large"},"id":null}');
         });
-        const rudeFront = await startFrontEnd(new URL(`http://127.0.0.1:${await listen(rude)}/mcp`), { upstreamConnection });
+        const rudeFront = await startFrontEnd(new URL(`http://127.0.0.1:${await listen(rude)}/mcp`), {
+          upstreamConnection,
+        });
         try {
           const r = await send(rudeFront.url, token, OVER);
           expect(r.status, r.body.slice(0, 200)).to.equal(502);
@@ -105,7 +135,11 @@ describe('mcp: oversized request bodies', function () {
       for (const framing of ['Content-Length', 'chunked'] as const) {
         for (const over of [1, 64 * 1024, 3 * 1024 * 1024]) {
           it(`${framing} body ${over} bytes over the limit: the client receives the 413 JSON-RPC error`, async () => {
-            expectJsonRpc413(await send(front.url, token, paddedMessage(MAX_MCP_BODY_BYTES + over), { chunked: framing === 'chunked' }));
+            expectJsonRpc413(
+              await send(front.url, token, paddedMessage(MAX_MCP_BODY_BYTES + over), {
+                chunked: framing === 'chunked',
+              }),
+            );
           });
         }
         it(`${framing} body of exactly the limit is served`, async () => {
@@ -159,13 +193,30 @@ describe('mcp: oversized request bodies', function () {
     });
 
     it('fetch (undici) gets the 413 too', async () => {
-      const res = await fetch(h.mcpUrl, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', authorization: `Bearer ${token}` }, body: new Uint8Array(OVER) });
+      const res = await fetch(h.mcpUrl, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          accept: 'application/json, text/event-stream',
+          authorization: `Bearer ${token}`,
+        },
+        body: new Uint8Array(OVER),
+      });
       expectJsonRpc413({ status: res.status, headers: {}, body: await res.text() });
     });
 
     it('a gzip-compressed body is inflated and served; one that inflates past the limit gets the 413; an unknown encoding 415', async () => {
       const post = (body: Buffer, encoding: string) =>
-        fetch(h.mcpUrl, { method: 'POST', headers: { 'content-type': 'application/json', 'content-encoding': encoding, accept: 'application/json, text/event-stream', authorization: `Bearer ${token}` }, body: new Uint8Array(body) });
+        fetch(h.mcpUrl, {
+          method: 'POST',
+          headers: {
+            'content-type': 'application/json',
+            'content-encoding': encoding,
+            accept: 'application/json, text/event-stream',
+            authorization: `Bearer ${token}`,
+          },
+          body: new Uint8Array(body),
+        });
       const small = await post(gzipSync(paddedMessage(300)), 'gzip');
       expect(small.status).to.equal(200);
       expect(await small.text()).to.include('"tools"');
@@ -175,7 +226,9 @@ describe('mcp: oversized request bodies', function () {
       expectJsonRpc413({ status: big.status, headers: {}, body: await big.text() });
       const unknown = await post(paddedMessage(300), 'compress');
       expect(unknown.status).to.equal(415);
-      expect((JSON.parse(await unknown.text()) as { error: { message: string } }).error.message).to.match(/Content-Encoding/);
+      expect((JSON.parse(await unknown.text()) as { error: { message: string } }).error.message).to.match(
+        /Content-Encoding/,
+      );
     });
 
     it('logs the refusal (mcp.refused, body_too_large) without the body', () => {

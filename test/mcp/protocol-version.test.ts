@@ -5,10 +5,20 @@
 import { expect } from 'chai';
 import type { IncomingHttpHeaders } from 'node:http';
 import { SUPPORTED_PROTOCOL_VERSIONS } from '@modelcontextprotocol/server';
-import { MODERN_PROTOCOL_VERSION, TOLERATED_HEADER_VERSIONS, tolerateEarlierHeaderVersion } from '../../src/mcp/protocol-version.js';
+import {
+  MODERN_PROTOCOL_VERSION,
+  TOLERATED_HEADER_VERSIONS,
+  tolerateEarlierHeaderVersion,
+} from '../../src/mcp/protocol-version.js';
 
 const KEY = 'io.modelcontextprotocol/protocolVersion';
-const request = (version: unknown, extra: Record<string, unknown> = {}) => ({ jsonrpc: '2.0', id: 1, method: 'tools/list', params: { _meta: { [KEY]: version, 'io.modelcontextprotocol/clientCapabilities': {} } }, ...extra });
+const request = (version: unknown, extra: Record<string, unknown> = {}) => ({
+  jsonrpc: '2.0',
+  id: 1,
+  method: 'tools/list',
+  params: { _meta: { [KEY]: version, 'io.modelcontextprotocol/clientCapabilities': {} } },
+  ...extra,
+});
 
 describe('MCP-Protocol-Version tolerance (body 2026-07-28, header an earlier revision we serve)', () => {
   it('tolerates exactly 2025-11-25, 2025-06-18 and 2025-03-26, all of which the SDK serves on the legacy path', () => {
@@ -20,12 +30,21 @@ describe('MCP-Protocol-Version tolerance (body 2026-07-28, header an earlier rev
   it('rewrites the header to the body version and reports both', () => {
     for (const header of TOLERATED_HEADER_VERSIONS) {
       const headers: IncomingHttpHeaders = { 'mcp-protocol-version': header };
-      expect(tolerateEarlierHeaderVersion(headers, request('2026-07-28'))).to.deep.equal({ headerVersion: header, bodyVersion: '2026-07-28' });
+      expect(tolerateEarlierHeaderVersion(headers, request('2026-07-28'))).to.deep.equal({
+        headerVersion: header,
+        bodyVersion: '2026-07-28',
+      });
       expect(headers['mcp-protocol-version']).to.equal('2026-07-28');
     }
     // Notifications too, and optional whitespace around the header value (RFC 9110).
     const headers: IncomingHttpHeaders = { 'mcp-protocol-version': ' 2025-11-25\t' };
-    expect(tolerateEarlierHeaderVersion(headers, { jsonrpc: '2.0', method: 'notifications/cancelled', params: { _meta: { [KEY]: '2026-07-28' } } })).to.not.equal(undefined);
+    expect(
+      tolerateEarlierHeaderVersion(headers, {
+        jsonrpc: '2.0',
+        method: 'notifications/cancelled',
+        params: { _meta: { [KEY]: '2026-07-28' } },
+      }),
+    ).to.not.equal(undefined);
     expect(headers['mcp-protocol-version']).to.equal('2026-07-28');
   });
 
@@ -41,7 +60,11 @@ describe('MCP-Protocol-Version tolerance (body 2026-07-28, header an earlier rev
       ['body version not a string', '2025-11-25', request(20260728)],
       ['batch', '2025-11-25', [request('2026-07-28')]],
       ['no method', '2025-11-25', { jsonrpc: '2.0', id: 1, params: { _meta: { [KEY]: '2026-07-28' } } }],
-      ['_meta not an object', '2025-11-25', { jsonrpc: '2.0', id: 1, method: 'tools/list', params: { _meta: '2026-07-28' } }],
+      [
+        '_meta not an object',
+        '2025-11-25',
+        { jsonrpc: '2.0', id: 1, method: 'tools/list', params: { _meta: '2026-07-28' } },
+      ],
     ];
     for (const [name, header, body] of untouched) {
       const headers: IncomingHttpHeaders = header === undefined ? {} : { 'mcp-protocol-version': header };

@@ -2,10 +2,29 @@ import { expect } from 'chai';
 import { startHarness, type Harness } from '../support/harness.js';
 import { connect, ok, READ_TOOLS, WRITE_TOOLS, type Session } from './helpers.js';
 
-const DESTRUCTIVE = ['update_contact', 'delete_contact', 'delete_contact_group', 'remove_contacts_from_group', 'merge_contacts'];
-const NOT_IDEMPOTENT = ['create_contact', 'create_contact_group', 'save_other_contact', 'create_contacts', 'restore_contacts'];
+const DESTRUCTIVE = [
+  'update_contact',
+  'delete_contact',
+  'delete_contact_group',
+  'remove_contacts_from_group',
+  'merge_contacts',
+];
+const NOT_IDEMPOTENT = [
+  'create_contact',
+  'create_contact_group',
+  'save_other_contact',
+  'create_contacts',
+  'restore_contacts',
+];
 
-type JsonSchema = { type?: string; description?: string; properties?: Record<string, JsonSchema>; items?: JsonSchema; anyOf?: JsonSchema[]; required?: string[] };
+type JsonSchema = {
+  type?: string;
+  description?: string;
+  properties?: Record<string, JsonSchema>;
+  items?: JsonSchema;
+  anyOf?: JsonSchema[];
+  required?: string[];
+};
 
 /** Every property at any depth must carry a description a model can follow. */
 function undescribed(schema: JsonSchema, path: string): string[] {
@@ -42,8 +61,14 @@ describe('mcp tools: tools/list', function () {
       expect(t.description, t.name).to.be.a('string').with.length.above(60);
       expect(t.inputSchema.type, t.name).to.equal('object');
       expect(t.outputSchema?.type, `${t.name} outputSchema`).to.equal('object');
-      expect(undescribed(t.inputSchema as JsonSchema, t.name), `${t.name}: input fields without a description`).to.deep.equal([]);
-      expect(undescribed(t.outputSchema as JsonSchema, `${t.name}(out)`), `${t.name}: output fields without a description`).to.deep.equal([]);
+      expect(
+        undescribed(t.inputSchema as JsonSchema, t.name),
+        `${t.name}: input fields without a description`,
+      ).to.deep.equal([]);
+      expect(
+        undescribed(t.outputSchema as JsonSchema, `${t.name}(out)`),
+        `${t.name}: output fields without a description`,
+      ).to.deep.equal([]);
     }
   });
 
@@ -51,7 +76,8 @@ describe('mcp tools: tools/list', function () {
     const { tools } = await s.client.listTools();
     for (const t of tools) {
       const a = t.annotations ?? {};
-      for (const hint of ['readOnlyHint', 'destructiveHint', 'idempotentHint', 'openWorldHint'] as const) expect(a[hint], `${t.name}.${hint}`).to.be.a('boolean');
+      for (const hint of ['readOnlyHint', 'destructiveHint', 'idempotentHint', 'openWorldHint'] as const)
+        expect(a[hint], `${t.name}.${hint}`).to.be.a('boolean');
       expect(a.readOnlyHint, `${t.name}.readOnlyHint`).to.equal(READ_TOOLS.includes(t.name));
       expect(a.destructiveHint, `${t.name}.destructiveHint`).to.equal(DESTRUCTIVE.includes(t.name));
       expect(a.idempotentHint, `${t.name}.idempotentHint`).to.equal(!NOT_IDEMPOTENT.includes(t.name));
@@ -76,7 +102,10 @@ describe('mcp tools: tools/list', function () {
     // The searches Google cannot page are capped instead (at most 30 results).
     for (const name of ['search_contacts', 'search_other_contacts']) {
       const t = tools.find((x) => x.name === name)!;
-      expect((t.inputSchema as { properties: Record<string, { maximum?: number }> }).properties.maxResults?.maximum, name).to.equal(30);
+      expect(
+        (t.inputSchema as { properties: Record<string, { maximum?: number }> }).properties.maxResults?.maximum,
+        name,
+      ).to.equal(30);
     }
   });
 

@@ -48,15 +48,38 @@ describe('mcp tools: the trash on Firestore (emulator)', function () {
     const bob = snap.contacts.find((c) => c.names?.[0]?.displayName === 'Bob Martinez')!;
     const carol = snap.contacts.find((c) => c.names?.[0]?.displayName === 'Carol Nguyen')!;
     const started = Date.now();
-    const del = await ok<{ contacts: Array<{ trashId: string }> }>(s, 'delete_contact', { resourceNames: [bob.resourceName, carol.resourceName] });
+    const del = await ok<{ contacts: Array<{ trashId: string }> }>(s, 'delete_contact', {
+      resourceNames: [bob.resourceName, carol.resourceName],
+    });
     expect(del.structured.contacts).to.have.length(2);
 
     const docs = (await emu.documents()).filter((d) => d.collection === 'trash');
     expect(docs.map((d) => d.key).sort()).to.deep.equal(del.structured.contacts.map((c) => c.trashId).sort());
     // Every value a person would recognise, from both contacts.
     const plain = [
-      'Bob', 'Martinez', 'bob.martinez@example.net', 'martinez-bikes', '415', '555-0101', 'Market St', 'San Francisco', 'climbing gym', 'Bobby', '1985',
-      'Carol', 'Nguyen', 'carol.nguyen@example.org', 'Acme Robotics', 'Vegetarian', '650', 'Hiking', 'hiking', 'Starred', 'myContacts', bob.resourceName!, carol.resourceName!,
+      'Bob',
+      'Martinez',
+      'bob.martinez@example.net',
+      'martinez-bikes',
+      '415',
+      '555-0101',
+      'Market St',
+      'San Francisco',
+      'climbing gym',
+      'Bobby',
+      '1985',
+      'Carol',
+      'Nguyen',
+      'carol.nguyen@example.org',
+      'Acme Robotics',
+      'Vegetarian',
+      '650',
+      'Hiking',
+      'hiking',
+      'Starred',
+      'myContacts',
+      bob.resourceName!,
+      carol.resourceName!,
     ];
     for (const d of docs) {
       // The ciphertext is random base64url (it may contain "415" by chance): searched as bytes below.
@@ -64,8 +87,20 @@ describe('mcp tools: the trash on Firestore (emulator)', function () {
       const text = JSON.stringify({ ...d.fields, data: { ...d.fields.data, sealed: '<sealed>' } });
       for (const v of plain) expect(text, `trash/${d.id} holds "${v}" in clear`).to.not.contain(v);
       expect(sealed).to.match(/^v1\.[\w-]+\.[\w-]+\.[\w-]+$/);
-      const bytes = Buffer.concat(sealed.split('.').slice(1).map((p) => Buffer.from(p, 'base64url'))).toString('latin1');
-      for (const v of ['Martinez', 'bob.martinez@example.net', 'carol.nguyen@example.org', 'Vegetarian', 'climbing gym']) expect(bytes, `sealed bytes hold "${v}"`).to.not.contain(v);
+      const bytes = Buffer.concat(
+        sealed
+          .split('.')
+          .slice(1)
+          .map((p) => Buffer.from(p, 'base64url')),
+      ).toString('latin1');
+      for (const v of [
+        'Martinez',
+        'bob.martinez@example.net',
+        'carol.nguyen@example.org',
+        'Vegetarian',
+        'climbing gym',
+      ])
+        expect(bytes, `sealed bytes hold "${v}"`).to.not.contain(v);
       expect(Object.keys(d.fields.data).sort()).to.deep.equal(['deletedAt', 'reason', 'sealed']);
       expect(d.fields.accountId).to.equal(ALICE_ID);
       expect(d.fields.expiresAt).to.be.instanceOf(Timestamp);
@@ -75,9 +110,14 @@ describe('mcp tools: the trash on Firestore (emulator)', function () {
   });
 
   it('lists and restores through Firestore', async () => {
-    const list = await ok<{ contacts: Array<{ trashId: string; name?: string; expiresAt: string }> }>(s, 'list_deleted_contacts');
+    const list = await ok<{ contacts: Array<{ trashId: string; name?: string; expiresAt: string }> }>(
+      s,
+      'list_deleted_contacts',
+    );
     expect(list.structured.contacts.map((c) => c.name).sort()).to.deep.equal(['Bob Martinez', 'Carol Nguyen']);
-    const back = await ok<{ restored: Array<{ contact: PersonOut }>; failed: unknown[] }>(s, 'restore_contacts', { trashIds: list.structured.contacts.map((c) => c.trashId) });
+    const back = await ok<{ restored: Array<{ contact: PersonOut }>; failed: unknown[] }>(s, 'restore_contacts', {
+      trashIds: list.structured.contacts.map((c) => c.trashId),
+    });
     expect(back.structured.failed).to.deep.equal([]);
     expect(back.structured.restored.map((r) => r.contact.name).sort()).to.deep.equal(['Bob Martinez', 'Carol Nguyen']);
     expect((await emu.documents()).filter((d) => d.collection === 'trash')).to.deep.equal([]);

@@ -52,12 +52,25 @@ describe('/mcp behind the TokenVerifier seam (no authorization server)', () => {
   let people: PeopleGateway;
   const logs: string[] = [];
   const escaped: unknown[] = [];
-  const principal: Principal = { accountId: 'account-1', clientId: 'client-1', grantId: 'grant-1', scopes: ['contacts'], expiresAt: Math.floor(Date.now() / 1000) + 600 };
+  const principal: Principal = {
+    accountId: 'account-1',
+    clientId: 'client-1',
+    grantId: 'grant-1',
+    scopes: ['contacts'],
+    expiresAt: Math.floor(Date.now() / 1000) + 600,
+  };
 
   before(async () => {
     server = createServer();
     baseUrl = `http://127.0.0.1:${await listen(server)}`;
-    config = loadConfig({ BASE_URL: baseUrl, ACCESS_TOKEN_SECRET: SECRET, GOOGLE_CLIENT_ID: 'a', GOOGLE_CLIENT_SECRET: 'b', DANGEROUSLY_ALLOW_LOOPBACK_HTTP: 'true', LOG_LEVEL: 'debug' });
+    config = loadConfig({
+      BASE_URL: baseUrl,
+      ACCESS_TOKEN_SECRET: SECRET,
+      GOOGLE_CLIENT_ID: 'a',
+      GOOGLE_CLIENT_SECRET: 'b',
+      DANGEROUSLY_ALLOW_LOOPBACK_HTTP: 'true',
+      LOG_LEVEL: 'debug',
+    });
     const sink = new Writable({
       write(chunk: Buffer, _enc, cb) {
         logs.push(...chunk.toString('utf8').split('\n').filter(Boolean));
@@ -68,8 +81,16 @@ describe('/mcp behind the TokenVerifier seam (no authorization server)', () => {
     const store = new MemoryStore();
     const keys = new KeyRing([SECRET]);
     // Google is not reachable here (port 9 on loopback); the People calls this test makes are stubbed.
-    const google = new GoogleOAuth({ issuer: 'http://127.0.0.1:9', clientId: 'a', clientSecret: 'b', redirectUri: `${baseUrl}/oauth/google/callback` });
-    people = new PeopleGateway({ rootUrl: 'http://127.0.0.1:9', tokens: new GoogleTokenStore(store, keys, google, 3600) });
+    const google = new GoogleOAuth({
+      issuer: 'http://127.0.0.1:9',
+      clientId: 'a',
+      clientSecret: 'b',
+      redirectUri: `${baseUrl}/oauth/google/callback`,
+    });
+    people = new PeopleGateway({
+      rootUrl: 'http://127.0.0.1:9',
+      tokens: new GoogleTokenStore(store, keys, google, 3600),
+    });
     verifier = new FakeVerifier(new Map([[GOOD_TOKEN, principal]]));
     const app = express();
     app.use(createMcpRouter({ config, verifier, people, trash: new ContactTrash(store, keys, 30), scope: 'contacts' }));
@@ -89,7 +110,11 @@ describe('/mcp behind the TokenVerifier seam (no authorization server)', () => {
 
   it('a fake verifier is all /mcp needs: an MCP client connects and lists tools with its token', async () => {
     const client = new Client({ name: 'seam-test', version: '1.0.0' });
-    await client.connect(new StreamableHTTPClientTransport(new URL(config.mcpUrl), { requestInit: { headers: { Authorization: `Bearer ${GOOD_TOKEN}` } } }));
+    await client.connect(
+      new StreamableHTTPClientTransport(new URL(config.mcpUrl), {
+        requestInit: { headers: { Authorization: `Bearer ${GOOD_TOKEN}` } },
+      }),
+    );
     try {
       const { tools } = await client.listTools();
       expect(tools.map((t) => t.name)).to.include('whoami');
@@ -107,14 +132,19 @@ describe('/mcp behind the TokenVerifier seam (no authorization server)', () => {
       called.push(accountId);
       return { resourceName: 'people/1', emailAddresses: [{ value: 'one@example.com', metadata: { primary: true } }] };
     }) as never);
-    const r = await mcpPost(config.mcpUrl, GOOD_TOKEN, { jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'whoami', arguments: {} } });
+    const r = await mcpPost(config.mcpUrl, GOOD_TOKEN, {
+      jsonrpc: '2.0',
+      id: 1,
+      method: 'tools/call',
+      params: { name: 'whoami', arguments: {} },
+    });
     expect(r.status).to.equal(200);
     expect(await r.text()).to.contain('one@example.com');
     expect(prepared).to.deep.equal(['account-1']);
     expect(called).to.deep.equal(['account-1']);
   });
 
-  it('RFC 6750 §3.1, RFC 9728 §5.1: a token the verifier refuses gets 401 invalid_token with the challenge and the verifier\'s reason; the token is not logged', async () => {
+  it("RFC 6750 §3.1, RFC 9728 §5.1: a token the verifier refuses gets 401 invalid_token with the challenge and the verifier's reason; the token is not logged", async () => {
     const refused = 'refused-token-value-0123456789';
     const r = await mcpPost(config.mcpUrl, refused, { jsonrpc: '2.0', id: 1, method: 'tools/list' });
     expect(r.status).to.equal(401);
@@ -128,7 +158,7 @@ describe('/mcp behind the TokenVerifier seam (no authorization server)', () => {
     expect(logs.join('\n')).to.not.contain(refused);
   });
 
-  it('a verifier failure that is not about the token (storage down) is the error handler\'s 503, not a 401 that would force a new sign-in', async () => {
+  it("a verifier failure that is not about the token (storage down) is the error handler's 503, not a 401 that would force a new sign-in", async () => {
     const before = escaped.length;
     const r = await mcpPost(config.mcpUrl, STORE_DOWN_TOKEN, { jsonrpc: '2.0', id: 1, method: 'tools/list' });
     expect(r.status).to.equal(503);
@@ -142,7 +172,9 @@ describe('/mcp behind the TokenVerifier seam (no authorization server)', () => {
 describe('issue 11: src/mcp and src/oauth do not import each other', () => {
   const root = resolve(import.meta.dirname, '../../src');
   const filesUnder = (dir: string): string[] =>
-    readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? filesUnder(join(dir, e.name)) : e.name.endsWith('.ts') ? [join(dir, e.name)] : []));
+    readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+      e.isDirectory() ? filesUnder(join(dir, e.name)) : e.name.endsWith('.ts') ? [join(dir, e.name)] : [],
+    );
   /** Top-level folders under src/ that a file imports from (relative specifiers only): `from`, side-effect and dynamic imports. */
   const importedFolders = (file: string): string[] => {
     const text = readFileSync(file, 'utf8');

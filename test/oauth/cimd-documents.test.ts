@@ -5,14 +5,24 @@
  */
 import { expect } from 'chai';
 import {
-  CIMD_STALE_IF_ERROR_MS, CimdDocuments, CimdDocumentTooLargeError, CimdFetchError, classifyFetchError, freshnessSeconds,
+  CIMD_STALE_IF_ERROR_MS,
+  CimdDocuments,
+  CimdDocumentTooLargeError,
+  CimdFetchError,
+  classifyFetchError,
+  freshnessSeconds,
 } from '../../src/oauth/cimd-documents.js';
 import { CIMD_MAX_BYTES } from '../../src/oauth/cimd.js';
 import { MemoryStore } from '../../src/storage/memory.js';
 import { StoreUnavailableError, type Store } from '../../src/storage/port.js';
 
 const URL_ = 'https://app.example/oauth/client.json';
-const DOC = { client_id: URL_, client_name: 'Example', redirect_uris: ['https://app.example/cb'], token_endpoint_auth_method: 'none' };
+const DOC = {
+  client_id: URL_,
+  client_name: 'Example',
+  redirect_uris: ['https://app.example/cb'],
+  token_endpoint_auth_method: 'none',
+};
 // The memory store checks expiry against the real clock, so the fake one starts at the real now.
 const T0 = Date.now();
 const DAY = 24 * 60 * 60 * 1000;
@@ -42,7 +52,10 @@ describe('CIMD stale-if-error rules (CimdDocuments)', () => {
 
   /** A copy fetched at T0 with a 5-minute max-age. */
   async function storeCopy() {
-    const first = await documents.fetchThrough(URL_, network(() => json(DOC, { 'cache-control': 'max-age=300' })));
+    const first = await documents.fetchThrough(
+      URL_,
+      network(() => json(DOC, { 'cache-control': 'max-age=300' })),
+    );
     expect(first.source).to.equal('network');
     expect(await first.response.json()).to.deep.equal(DOC);
   }
@@ -50,7 +63,12 @@ describe('CIMD stale-if-error rules (CimdDocuments)', () => {
   it('HTTP caching: a copy fresh by its max-age is served from the store without a network call', async () => {
     await storeCopy();
     now = T0 + 299_000;
-    const again = await documents.fetchThrough(URL_, network(() => { throw new Error('must not fetch'); }));
+    const again = await documents.fetchThrough(
+      URL_,
+      network(() => {
+        throw new Error('must not fetch');
+      }),
+    );
     expect(again.source).to.equal('store');
     expect(calls).to.equal(1);
     expect(again.response.headers.get('cache-control')).to.equal('max-age=1');
@@ -60,18 +78,46 @@ describe('CIMD stale-if-error rules (CimdDocuments)', () => {
     await storeCopy();
     now = T0 + 301_000;
     const changed = { ...DOC, client_name: 'Renamed' };
-    const again = await documents.fetchThrough(URL_, network(() => json(changed, { 'cache-control': 'max-age=600' })));
+    const again = await documents.fetchThrough(
+      URL_,
+      network(() => json(changed, { 'cache-control': 'max-age=600' })),
+    );
     expect(again.source).to.equal('network');
     expect((await documents.read(URL_))!.document).to.deep.equal(changed);
     expect((await documents.read(URL_))!.freshUntil).to.equal(now + 600_000);
   });
 
   for (const [name, fail] of [
-    ['DNS failure (ENOTFOUND)', () => { throw netError('ENOTFOUND'); }],
-    ['DNS did not answer (EAI_AGAIN)', () => { throw netError('EAI_AGAIN'); }],
-    ['connection refused', () => { throw netError('ECONNREFUSED'); }],
-    ['connection reset', () => { throw netError('ECONNRESET'); }],
-    ['timeout', () => { throw new DOMException('The operation was aborted due to timeout', 'TimeoutError'); }],
+    [
+      'DNS failure (ENOTFOUND)',
+      () => {
+        throw netError('ENOTFOUND');
+      },
+    ],
+    [
+      'DNS did not answer (EAI_AGAIN)',
+      () => {
+        throw netError('EAI_AGAIN');
+      },
+    ],
+    [
+      'connection refused',
+      () => {
+        throw netError('ECONNREFUSED');
+      },
+    ],
+    [
+      'connection reset',
+      () => {
+        throw netError('ECONNRESET');
+      },
+    ],
+    [
+      'timeout',
+      () => {
+        throw new DOMException('The operation was aborted due to timeout', 'TimeoutError');
+      },
+    ],
     ['HTTP 503', () => new Response('down', { status: 503 })],
     ['HTTP 500', () => new Response('oops', { status: 500 })],
   ] as Array<[string, () => Response]>) {
@@ -88,14 +134,26 @@ describe('CIMD stale-if-error rules (CimdDocuments)', () => {
   it('CIMD stale-if-error: a copy older than 7 days is not used; the failure says unreachable', async () => {
     await storeCopy();
     now = T0 + CIMD_STALE_IF_ERROR_MS + 1;
-    const err = await documents.fetchThrough(URL_, network(() => { throw netError('ECONNREFUSED'); })).catch((e: unknown) => e);
+    const err = await documents
+      .fetchThrough(
+        URL_,
+        network(() => {
+          throw netError('ECONNREFUSED');
+        }),
+      )
+      .catch((e: unknown) => e);
     expect(err).to.be.instanceOf(CimdFetchError);
     expect((err as CimdFetchError).kind).to.equal('unreachable');
     expect((err as CimdFetchError).detail).to.equal('econnrefused');
   });
 
   it('CIMD stale-if-error: no copy and a network failure → unreachable', async () => {
-    const err = await documents.fetchThrough(URL_, network(() => new Response('x', { status: 502 }))).catch((e: unknown) => e);
+    const err = await documents
+      .fetchThrough(
+        URL_,
+        network(() => new Response('x', { status: 502 })),
+      )
+      .catch((e: unknown) => e);
     expect((err as CimdFetchError).kind).to.equal('unreachable');
     expect((err as CimdFetchError).detail).to.equal('http_502');
   });
@@ -103,7 +161,13 @@ describe('CIMD stale-if-error rules (CimdDocuments)', () => {
   it('CIMD stale-if-error: a failed pre-flight DNS lookup counts as a network failure without a second fetch', async () => {
     await storeCopy();
     now = T0 + DAY;
-    const result = await documents.fetchThrough(URL_, network(() => { throw new Error('must not fetch'); }), 'dns_failed');
+    const result = await documents.fetchThrough(
+      URL_,
+      network(() => {
+        throw new Error('must not fetch');
+      }),
+      'dns_failed',
+    );
     expect(result.source).to.equal('stale');
     expect(calls).to.equal(1);
   });
@@ -111,7 +175,9 @@ describe('CIMD stale-if-error rules (CimdDocuments)', () => {
   it('SSRF: a connection destroyed by the special-use address guard is refused, never covered by the copy', async () => {
     await storeCopy();
     now = T0 + DAY;
-    const ssrf = () => { throw new TypeError('fetch failed', { cause: new Error('hostname resolves to a special-use IP address') }); };
+    const ssrf = () => {
+      throw new TypeError('fetch failed', { cause: new Error('hostname resolves to a special-use IP address') });
+    };
     const err = await documents.fetchThrough(URL_, network(ssrf)).catch((e: unknown) => e);
     expect(err).to.be.instanceOf(CimdFetchError);
     expect((err as CimdFetchError).kind).to.equal('refused');
@@ -121,7 +187,9 @@ describe('CIMD stale-if-error rules (CimdDocuments)', () => {
   it('a TLS failure is not a network outage: no copy is used', async () => {
     await storeCopy();
     now = T0 + DAY;
-    const tls = () => { throw netError('CERT_HAS_EXPIRED'); };
+    const tls = () => {
+      throw netError('CERT_HAS_EXPIRED');
+    };
     const err = await documents.fetchThrough(URL_, network(tls)).catch((e: unknown) => e);
     expect((err as CimdFetchError).kind).to.equal('unreachable');
     expect((err as CimdFetchError).detail).to.equal('cert_has_expired');
@@ -131,7 +199,12 @@ describe('CIMD stale-if-error rules (CimdDocuments)', () => {
     await storeCopy();
     now = T0 + DAY;
     for (const status of [404, 301]) {
-      const result = await documents.fetchThrough(URL_, network(() => new Response(null, { status, headers: status === 301 ? { location: 'https://x.example/' } : {} })));
+      const result = await documents.fetchThrough(
+        URL_,
+        network(
+          () => new Response(null, { status, headers: status === 301 ? { location: 'https://x.example/' } : {} }),
+        ),
+      );
       expect(result.source).to.equal('network');
       expect(result.response.status).to.equal(status);
     }
@@ -141,22 +214,43 @@ describe('CIMD stale-if-error rules (CimdDocuments)', () => {
     await storeCopy();
     now = T0 + DAY;
     const big = { ...DOC, padding: 'x'.repeat(CIMD_MAX_BYTES) };
-    const err = await documents.fetchThrough(URL_, network(() => json(big))).catch((e: unknown) => e);
+    const err = await documents
+      .fetchThrough(
+        URL_,
+        network(() => json(big)),
+      )
+      .catch((e: unknown) => e);
     expect(err).to.be.instanceOf(CimdDocumentTooLargeError);
     expect((await documents.read(URL_))!.document).to.deep.equal(DOC);
   });
 
   it('a document that does not name its own URL, or holds a secret, is passed on but not stored', async () => {
-    for (const bad of [{ ...DOC, client_id: 'https://other.example/c.json' }, { ...DOC, client_secret: 's3cret' }]) {
-      const result = await documents.fetchThrough(URL_, network(() => json(bad)));
+    for (const bad of [
+      { ...DOC, client_id: 'https://other.example/c.json' },
+      { ...DOC, client_secret: 's3cret' },
+    ]) {
+      const result = await documents.fetchThrough(
+        URL_,
+        network(() => json(bad)),
+      );
       expect(result.source).to.equal('network');
       expect(await documents.read(URL_)).to.equal(undefined);
     }
   });
 
   it('a store outage while reading the copy does not block a reachable host', async () => {
-    const failing = { get: async () => { throw new StoreUnavailableError('down'); }, put: async () => { throw new StoreUnavailableError('down'); } } as unknown as Store;
-    const result = await new CimdDocuments(failing, () => now).fetchThrough(URL_, network(() => json(DOC)));
+    const failing = {
+      get: async () => {
+        throw new StoreUnavailableError('down');
+      },
+      put: async () => {
+        throw new StoreUnavailableError('down');
+      },
+    } as unknown as Store;
+    const result = await new CimdDocuments(failing, () => now).fetchThrough(
+      URL_,
+      network(() => json(DOC)),
+    );
     expect(result.source).to.equal('network');
   });
 
@@ -165,12 +259,16 @@ describe('CIMD stale-if-error rules (CimdDocuments)', () => {
     expect(freshnessSeconds(new Headers({ 'cache-control': 'max-age=1' }), T0)).to.equal(300);
     expect(freshnessSeconds(new Headers({ 'cache-control': 'max-age=9999999' }), T0)).to.equal(86_400);
     const second = Math.floor(T0 / 1000) * 1000; // HTTP dates have whole seconds
-    expect(freshnessSeconds(new Headers({ expires: new Date(second + 7200_000).toUTCString() }), second)).to.equal(7200);
+    expect(freshnessSeconds(new Headers({ expires: new Date(second + 7200_000).toUTCString() }), second)).to.equal(
+      7200,
+    );
     expect(freshnessSeconds(new Headers(), T0)).to.equal(300);
   });
 
   it('classifies fetch errors: special-use refusal before any network code', () => {
-    const both = new TypeError('fetch failed', { cause: Object.assign(new Error('hostname resolves to a special-use IP address'), { code: 'ECONNRESET' }) });
+    const both = new TypeError('fetch failed', {
+      cause: Object.assign(new Error('hostname resolves to a special-use IP address'), { code: 'ECONNRESET' }),
+    });
     expect(classifyFetchError(both).kind).to.equal('refused');
     expect(classifyFetchError(netError('ENOTFOUND'))).to.deep.equal({ kind: 'network', detail: 'enotfound' });
     expect(classifyFetchError(new Error('weird')).kind).to.equal('other');

@@ -23,7 +23,18 @@ describe('CIMD documents: redirect URI rules (OAuth 2.1 §2.3.1, RFC 8252 §7)',
   after(async () => h?.close());
 
   const authorize = (redirect: string) =>
-    fetch(authorizeUrl(h.baseUrl, { response_type: 'code', client_id: doc.url, redirect_uri: redirect, code_challenge: pkce().challenge, code_challenge_method: 'S256', state: 's', scope: 'contacts' }), { redirect: 'manual' });
+    fetch(
+      authorizeUrl(h.baseUrl, {
+        response_type: 'code',
+        client_id: doc.url,
+        redirect_uri: redirect,
+        code_challenge: pkce().challenge,
+        code_challenge_method: 'S256',
+        state: 's',
+        scope: 'contacts',
+      }),
+      { redirect: 'manual' },
+    );
 
   it('refuses a document naming http on a public host: a page, never a redirect, one cimd.document_invalid line', async () => {
     doc.document = { ...doc.document, redirect_uris: ['http://evil.example/callback'] };

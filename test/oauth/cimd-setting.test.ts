@@ -36,9 +36,22 @@ describe('CLIENT_ID_METADATA_DOCUMENTS=false', function () {
   });
 
   it('a URL client_id at /authorize gets a page saying apps must register (never a redirect, nothing fetched, one cimd.disabled line)', async () => {
-    for (const [clientId, redirect] of [[CLAUDE_CODE_CLIENT_ID, 'http://localhost:53682/callback'], [doc.url, doc.redirect]] as const) {
+    for (const [clientId, redirect] of [
+      [CLAUDE_CODE_CLIENT_ID, 'http://localhost:53682/callback'],
+      [doc.url, doc.redirect],
+    ] as const) {
       const mark = h.logs.length;
-      const res = await fetch(authorizeUrl(h.baseUrl, { response_type: 'code', client_id: clientId, redirect_uri: redirect, code_challenge: pkce().challenge, code_challenge_method: 'S256', state: 's' }), { redirect: 'manual' });
+      const res = await fetch(
+        authorizeUrl(h.baseUrl, {
+          response_type: 'code',
+          client_id: clientId,
+          redirect_uri: redirect,
+          code_challenge: pkce().challenge,
+          code_challenge_method: 'S256',
+          state: 's',
+        }),
+        { redirect: 'manual' },
+      );
       const text = await res.text();
       expect(res.status, clientId).to.equal(400);
       expect(res.headers.get('location'), `${clientId}: never a redirect`).to.equal(null);
@@ -47,14 +60,23 @@ describe('CLIENT_ID_METADATA_DOCUMENTS=false', function () {
       expect(text).to.contain(clientId);
       expect(text).to.not.contain('made a request this server cannot accept');
       const lines = cimdLines(h.logs, mark);
-      expect(lines.map((l) => l.event), `${clientId}: exactly one cimd line`).to.deep.equal(['cimd.disabled']);
+      expect(
+        lines.map((l) => l.event),
+        `${clientId}: exactly one cimd line`,
+      ).to.deep.equal(['cimd.disabled']);
       expect(lines[0]!.clientId).to.equal(clientId);
     }
     expect(doc.hits, 'nothing fetched').to.equal(0);
   });
 
   it('a URL client_id at /token gets invalid_client JSON naming dynamic client registration (not a 500)', async () => {
-    const t = await tokenRequest(h.baseUrl, { grant_type: 'authorization_code', code: 'x', code_verifier: pkce().verifier, redirect_uri: 'http://localhost:53682/callback', client_id: CLAUDE_CODE_CLIENT_ID });
+    const t = await tokenRequest(h.baseUrl, {
+      grant_type: 'authorization_code',
+      code: 'x',
+      code_verifier: pkce().verifier,
+      redirect_uri: 'http://localhost:53682/callback',
+      client_id: CLAUDE_CODE_CLIENT_ID,
+    });
     expect(t.status).to.be.within(400, 401);
     expect(t.body.error).to.equal('invalid_client');
     expect(t.body.error_description).to.contain('dynamic client registration');

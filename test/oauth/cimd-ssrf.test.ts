@@ -66,12 +66,29 @@ describe('CIMD SSRF guard with stored copies (production-shaped server: https BA
       ['https://10.0.0.1/client.json', 'non_public_address'],
       ['https://[fd00::1]/client.json', 'non_public_address'],
     ];
-    for (const [age, label] of [[0, 'fresh'], [DAY, 'stale']] as const) {
+    for (const [age, label] of [
+      [0, 'fresh'],
+      [DAY, 'stale'],
+    ] as const) {
       for (const [id, detail] of ids) {
-        const document = { client_id: id, client_name: 'Internal', redirect_uris: ['https://app.example/cb'], token_endpoint_auth_method: 'none' };
+        const document = {
+          client_id: id,
+          client_name: 'Internal',
+          redirect_uris: ['https://app.example/cb'],
+          token_endpoint_auth_method: 'none',
+        };
         await new CimdDocuments(store, () => Date.now() - age).save(id, document, 3600);
         const mark = logs.length;
-        const res = await fetch(authorizeUrl(base, { response_type: 'code', client_id: id, redirect_uri: 'https://app.example/cb', code_challenge: pkce().challenge, code_challenge_method: 'S256' }), { redirect: 'manual' });
+        const res = await fetch(
+          authorizeUrl(base, {
+            response_type: 'code',
+            client_id: id,
+            redirect_uri: 'https://app.example/cb',
+            code_challenge: pkce().challenge,
+            code_challenge_method: 'S256',
+          }),
+          { redirect: 'manual' },
+        );
         const text = await res.text();
         expect(res.status, `${label} ${id}`).to.equal(400);
         expect(res.headers.get('location'), `${label} ${id}: never a redirect`).to.equal(null);
@@ -80,7 +97,10 @@ describe('CIMD SSRF guard with stored copies (production-shaped server: https BA
         expect(text).to.not.contain('Allow');
         expect(text).to.not.contain('could not reach');
         const lines = cimdLines(logs, mark);
-        expect(lines.map((l) => l.event), `${label} ${id}: exactly one cimd line`).to.deep.equal(['cimd.fetch_blocked']);
+        expect(
+          lines.map((l) => l.event),
+          `${label} ${id}: exactly one cimd line`,
+        ).to.deep.equal(['cimd.fetch_blocked']);
         expect(lines[0]!.detail).to.equal(detail);
       }
     }
@@ -88,9 +108,21 @@ describe('CIMD SSRF guard with stored copies (production-shaped server: https BA
   });
 
   it('SSRF: plain http and odd ports stay refused as before (not_https, non_standard_port), with the same page', async () => {
-    for (const [id, detail] of [['http://app.example/client.json', 'not_https'], ['https://app.example:8443/client.json', 'non_standard_port']] as const) {
+    for (const [id, detail] of [
+      ['http://app.example/client.json', 'not_https'],
+      ['https://app.example:8443/client.json', 'non_standard_port'],
+    ] as const) {
       const mark = logs.length;
-      const res = await fetch(authorizeUrl(base, { response_type: 'code', client_id: id, redirect_uri: 'https://app.example/cb', code_challenge: pkce().challenge, code_challenge_method: 'S256' }), { redirect: 'manual' });
+      const res = await fetch(
+        authorizeUrl(base, {
+          response_type: 'code',
+          client_id: id,
+          redirect_uri: 'https://app.example/cb',
+          code_challenge: pkce().challenge,
+          code_challenge_method: 'S256',
+        }),
+        { redirect: 'manual' },
+      );
       const text = await res.text();
       if (detail === 'not_https') {
         // oidc-provider only treats https URLs as documents: plain http is an unknown client, as before.

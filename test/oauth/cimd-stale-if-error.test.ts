@@ -8,7 +8,14 @@
 import { expect } from 'chai';
 import sinon from 'sinon';
 import { startHarness, type Harness } from '../support/harness.js';
-import { cimdEvents, cimdLines, cimdSignIn, startDocumentServer, type DocumentServer, type DocumentServerMode } from '../support/cimd.js';
+import {
+  cimdEvents,
+  cimdLines,
+  cimdSignIn,
+  startDocumentServer,
+  type DocumentServer,
+  type DocumentServerMode,
+} from '../support/cimd.js';
 import { authorizeUrl, mcpPost, pkce } from '../../standins/oauth-client.js';
 import { UserAgent } from '../../standins/user-agent.js';
 import { startFirestoreEmulator, type FirestoreEmulator } from '../../standins/firestore-emulator.js';
@@ -23,13 +30,26 @@ const DAY = 24 * 60 * MINUTE;
 /** GET /authorize as a browser would, without following redirects. */
 async function authorizePage(h: Harness, clientId: string, redirect: string) {
   const res = await new UserAgent().request(
-    authorizeUrl(h.baseUrl, { response_type: 'code', client_id: clientId, redirect_uri: redirect, code_challenge: pkce().challenge, code_challenge_method: 'S256', state: 's', resource: h.mcpUrl }),
+    authorizeUrl(h.baseUrl, {
+      response_type: 'code',
+      client_id: clientId,
+      redirect_uri: redirect,
+      code_challenge: pkce().challenge,
+      code_challenge_method: 'S256',
+      state: 's',
+      resource: h.mcpUrl,
+    }),
   );
   return { status: res.status, location: res.headers.get('location'), text: await res.text() };
 }
 
 async function whoami(h: Harness, token: string): Promise<string> {
-  const res = await mcpPost(h.mcpUrl, token, { jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'whoami', arguments: {} } });
+  const res = await mcpPost(h.mcpUrl, token, {
+    jsonrpc: '2.0',
+    id: 1,
+    method: 'tools/call',
+    params: { name: 'whoami', arguments: {} },
+  });
   return res.text();
 }
 
@@ -84,7 +104,12 @@ describe('CIMD stale-if-error: stored copies of client ID metadata documents', f
 
     const record = await h.store.get('CimdDocument', cimdDocumentKey(doc.url));
     expect(record, 'stored under the hash of the URL').to.not.equal(undefined);
-    const data = record!.data as { url: string; document: Record<string, unknown>; fetchedAt: number; freshUntil: number };
+    const data = record!.data as {
+      url: string;
+      document: Record<string, unknown>;
+      fetchedAt: number;
+      freshUntil: number;
+    };
     expect(data.url).to.equal(doc.url);
     expect(data.document).to.deep.equal(doc.document);
     expect(data.freshUntil - data.fetchedAt).to.equal(600_000);
@@ -121,7 +146,10 @@ describe('CIMD stale-if-error: stored copies of client ID metadata documents', f
       expect(stale.tokenStatus, JSON.stringify(stale)).to.equal(200);
       expect(await whoami(h, stale.tokens!.access_token!)).to.contain('alice@example.com');
       const lines = cimdLines(h.logs, mark);
-      expect(lines.map((l) => l.event), 'one cimd line for the whole sign-in').to.deep.equal(['cimd.stale_copy_used']);
+      expect(
+        lines.map((l) => l.event),
+        'one cimd line for the whole sign-in',
+      ).to.deep.equal(['cimd.stale_copy_used']);
       expect(lines[0]!.detail).to.equal(outage.detail);
       if (outage.mode !== 'closed') expect(doc.hits, 'one refetch attempt').to.equal(2);
 
@@ -135,7 +163,10 @@ describe('CIMD stale-if-error: stored copies of client ID metadata documents', f
       const page = await authorizePage(h, doc.url, doc.redirect);
       expectCouldNotReachPage(page, doc.url);
       const failed = cimdLines(h.logs, mark);
-      expect(failed.map((l) => l.event), 'exactly one cimd line for the attempt').to.deep.equal(['cimd.fetch_failed']);
+      expect(
+        failed.map((l) => l.event),
+        'exactly one cimd line for the attempt',
+      ).to.deep.equal(['cimd.fetch_failed']);
       expect(failed[0]!.detail).to.equal(outage.detail);
       expect(failed[0]!.message).to.contain(`could not reach the client metadata document at ${doc.url}`);
       expect(failed[0]!.message).to.contain('CLIENT_ID_METADATA_DOCUMENTS=false');
@@ -171,7 +202,10 @@ describe('CIMD stale-if-error: stored copies of client ID metadata documents', f
     let mark = h.logs.length;
     expectCouldNotReachPage(await authorizePage(h, url, redirect), url);
     const failed = cimdLines(h.logs, mark);
-    expect(failed.map((l) => l.event), 'exactly one cimd line for the attempt').to.deep.equal(['cimd.fetch_failed']);
+    expect(
+      failed.map((l) => l.event),
+      'exactly one cimd line for the attempt',
+    ).to.deep.equal(['cimd.fetch_failed']);
     expect(failed[0]!.detail).to.equal('dns_failed');
 
     // A copy fetched two days ago (stale by its max-age) is in the store.
@@ -210,11 +244,17 @@ describe('CIMD stale-if-error: stored copies of client ID metadata documents', f
         const after = await startHarness({ store });
         try {
           let mark = after.logs.length;
-          expect((await cimdSignIn(after.baseUrl, after.mcpUrl, doc.url, doc.redirect)).tokenStatus, 'fresh copy from the store').to.equal(200);
+          expect(
+            (await cimdSignIn(after.baseUrl, after.mcpUrl, doc.url, doc.redirect)).tokenStatus,
+            'fresh copy from the store',
+          ).to.equal(200);
           expect(cimdEvents(after.logs, mark)).to.deep.equal([]);
           clockAt(30 * MINUTE);
           mark = after.logs.length;
-          expect((await cimdSignIn(after.baseUrl, after.mcpUrl, doc.url, doc.redirect)).tokenStatus, 'stale copy, host down').to.equal(200);
+          expect(
+            (await cimdSignIn(after.baseUrl, after.mcpUrl, doc.url, doc.redirect)).tokenStatus,
+            'stale copy, host down',
+          ).to.equal(200);
           expect(cimdEvents(after.logs, mark)).to.deep.equal(['cimd.stale_copy_used']);
           expect(doc.hits).to.equal(1);
         } finally {

@@ -5,10 +5,25 @@
 import { expect } from 'chai';
 import { decodeJwt } from 'jose';
 import { startHarness, type Harness } from '../support/harness.js';
-import { authorize, claudeRegistration, clientAuth, mcpPost, pkce, register, signIn, tokenRequest, type Registered } from '../../standins/oauth-client.js';
+import {
+  authorize,
+  claudeRegistration,
+  clientAuth,
+  mcpPost,
+  pkce,
+  register,
+  signIn,
+  tokenRequest,
+  type Registered,
+} from '../../standins/oauth-client.js';
 
 async function whoami(h: Harness, token: string): Promise<Response> {
-  return mcpPost(h.mcpUrl, token, { jsonrpc: '2.0', id: 7, method: 'tools/call', params: { name: 'whoami', arguments: {} } });
+  return mcpPost(h.mcpUrl, token, {
+    jsonrpc: '2.0',
+    id: 7,
+    method: 'tools/call',
+    params: { name: 'whoami', arguments: {} },
+  });
 }
 
 async function waitFor(cond: () => boolean, ms = 3000): Promise<void> {
@@ -46,7 +61,11 @@ describe('OAuth flow end to end (explicit client)', function () {
 
   it('authorizes through our consent page and Google (RFC 9207 iss in the response, state echoed)', async () => {
     const { verifier, challenge } = pkce();
-    const { params, ua } = await authorize(h.baseUrl, { client_id: client.client_id, redirect_uri: client.redirect_uris[0]! }, { challenge, state: 'xyz-state', scope: 'claudeai' });
+    const { params, ua } = await authorize(
+      h.baseUrl,
+      { client_id: client.client_id, redirect_uri: client.redirect_uris[0]! },
+      { challenge, state: 'xyz-state', scope: 'claudeai' },
+    );
     expect(params.get('state')).to.equal('xyz-state');
     expect(params.get('iss')).to.equal(h.baseUrl);
     expect(ua.hops.some((hop) => hop.url.includes('/interaction/'))).to.equal(true);
@@ -56,7 +75,13 @@ describe('OAuth flow end to end (explicit client)', function () {
     expect(g.code_challenge_method).to.equal('S256');
     expect(g.scope).to.contain('https://www.googleapis.com/auth/contacts');
     expect(g.redirect_uri).to.equal(`${h.baseUrl}/oauth/google/callback`);
-    const tokens = await tokenRequest(h.baseUrl, { grant_type: 'authorization_code', code: params.get('code')!, code_verifier: verifier, redirect_uri: client.redirect_uris[0], ...clientAuth(client) });
+    const tokens = await tokenRequest(h.baseUrl, {
+      grant_type: 'authorization_code',
+      code: params.get('code')!,
+      code_verifier: verifier,
+      redirect_uri: client.redirect_uris[0],
+      ...clientAuth(client),
+    });
     expect(tokens.status).to.equal(200);
     expect(tokens.body.token_type).to.equal('Bearer');
     expect(tokens.body.expires_in).to.be.within(3590, 3600);
@@ -71,7 +96,7 @@ describe('OAuth flow end to end (explicit client)', function () {
     expect(JSON.stringify(tokens.body)).not.to.match(/ya29|google/i);
   });
 
-  it('calls whoami with the access token: the user\'s Google token reaches the People API', async () => {
+  it("calls whoami with the access token: the user's Google token reaches the People API", async () => {
     const res = await whoami(h, accessToken);
     const text = await res.text();
     expect(res.status).to.equal(200);
@@ -79,7 +104,11 @@ describe('OAuth flow end to end (explicit client)', function () {
   });
 
   it('rotates the refresh token on use (RFC 9700 §4.14.2) and the new pair works', async () => {
-    const r = await tokenRequest(h.baseUrl, { grant_type: 'refresh_token', refresh_token: refreshToken, ...clientAuth(client) });
+    const r = await tokenRequest(h.baseUrl, {
+      grant_type: 'refresh_token',
+      refresh_token: refreshToken,
+      ...clientAuth(client),
+    });
     expect(r.status).to.equal(200);
     expect(r.body.refresh_token).to.be.a('string').and.not.equal(refreshToken);
     refreshToken = r.body.refresh_token!;
@@ -88,7 +117,12 @@ describe('OAuth flow end to end (explicit client)', function () {
   });
 
   it('a refresh naming an unknown scope ("claudeai") is served with the granted scopes', async () => {
-    const r = await tokenRequest(h.baseUrl, { grant_type: 'refresh_token', refresh_token: refreshToken, scope: 'claudeai', ...clientAuth(client) });
+    const r = await tokenRequest(h.baseUrl, {
+      grant_type: 'refresh_token',
+      refresh_token: refreshToken,
+      scope: 'claudeai',
+      ...clientAuth(client),
+    });
     expect(r.status, JSON.stringify(r.body)).to.equal(200);
     refreshToken = r.body.refresh_token!;
     accessToken = r.body.access_token!;
@@ -106,10 +140,18 @@ describe('OAuth flow end to end (explicit client)', function () {
     accessToken = a.body.access_token!;
     // After the grace window, reusing the rotated-out token revokes the whole grant.
     await new Promise((r) => setTimeout(r, 1200));
-    const reuse = await tokenRequest(h.baseUrl, { grant_type: 'refresh_token', refresh_token: old, ...clientAuth(client) });
+    const reuse = await tokenRequest(h.baseUrl, {
+      grant_type: 'refresh_token',
+      refresh_token: old,
+      ...clientAuth(client),
+    });
     expect(reuse.status).to.equal(400);
     expect(reuse.body.error).to.equal('invalid_grant');
-    const after = await tokenRequest(h.baseUrl, { grant_type: 'refresh_token', refresh_token: refreshToken, ...clientAuth(client) });
+    const after = await tokenRequest(h.baseUrl, {
+      grant_type: 'refresh_token',
+      refresh_token: refreshToken,
+      ...clientAuth(client),
+    });
     expect(after.status).to.equal(400);
     expect(after.body.error).to.equal('invalid_grant');
     // Its access tokens stop working too.
@@ -123,10 +165,19 @@ describe('OAuth flow end to end (explicit client)', function () {
     const res = await fetch(`${h.baseUrl}/revoke`, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ token: tokens.refresh_token!, token_type_hint: 'refresh_token', client_id: c2.client_id, client_secret: c2.client_secret! }),
+      body: new URLSearchParams({
+        token: tokens.refresh_token!,
+        token_type_hint: 'refresh_token',
+        client_id: c2.client_id,
+        client_secret: c2.client_secret!,
+      }),
     });
     expect(res.status).to.equal(200);
-    const refresh = await tokenRequest(h.baseUrl, { grant_type: 'refresh_token', refresh_token: tokens.refresh_token, ...clientAuth(c2) });
+    const refresh = await tokenRequest(h.baseUrl, {
+      grant_type: 'refresh_token',
+      refresh_token: tokens.refresh_token,
+      ...clientAuth(c2),
+    });
     expect(refresh.body.error).to.equal('invalid_grant');
     expect((await whoami(h, tokens.access_token!)).status).to.equal(401);
     await waitFor(() => h.google.revocations.length > revokedBefore);
@@ -145,15 +196,35 @@ describe('OAuth flow end to end (explicit client)', function () {
   it('authorization codes are single-use and expire (10 minutes)', async () => {
     const reg = await register(h.baseUrl, claudeRegistration());
     const { verifier, challenge } = pkce();
-    const { params } = await authorize(h.baseUrl, { client_id: reg.body.client_id, redirect_uri: reg.body.redirect_uris[0]! }, { challenge });
+    const { params } = await authorize(
+      h.baseUrl,
+      { client_id: reg.body.client_id, redirect_uri: reg.body.redirect_uris[0]! },
+      { challenge },
+    );
     const code = params.get('code')!;
-    const first = await tokenRequest(h.baseUrl, { grant_type: 'authorization_code', code, code_verifier: verifier, redirect_uri: reg.body.redirect_uris[0], ...clientAuth(reg.body) });
+    const first = await tokenRequest(h.baseUrl, {
+      grant_type: 'authorization_code',
+      code,
+      code_verifier: verifier,
+      redirect_uri: reg.body.redirect_uris[0],
+      ...clientAuth(reg.body),
+    });
     expect(first.status).to.equal(200);
-    const second = await tokenRequest(h.baseUrl, { grant_type: 'authorization_code', code, code_verifier: verifier, redirect_uri: reg.body.redirect_uris[0], ...clientAuth(reg.body) });
+    const second = await tokenRequest(h.baseUrl, {
+      grant_type: 'authorization_code',
+      code,
+      code_verifier: verifier,
+      redirect_uri: reg.body.redirect_uris[0],
+      ...clientAuth(reg.body),
+    });
     expect(second.status).to.equal(400);
     expect(second.body.error).to.equal('invalid_grant');
     // RFC 6749 §4.1.2: the grant the replayed code issued is revoked.
-    const refresh = await tokenRequest(h.baseUrl, { grant_type: 'refresh_token', refresh_token: first.body.refresh_token, ...clientAuth(reg.body) });
+    const refresh = await tokenRequest(h.baseUrl, {
+      grant_type: 'refresh_token',
+      refresh_token: first.body.refresh_token,
+      ...clientAuth(reg.body),
+    });
     expect(refresh.body.error).to.equal('invalid_grant');
   });
 });

@@ -6,7 +6,18 @@
 import { expect } from 'chai';
 import { startHarness, type Harness } from '../support/harness.js';
 import { PEOPLE_SCOPES } from '../../standins/people.js';
-import { authorizeUrl, CLAUDE_REDIRECT, claudeRegistration, clientAuth, mcpPost, pkce, register, signIn, tokenRequest, type Registered } from '../../standins/oauth-client.js';
+import {
+  authorizeUrl,
+  CLAUDE_REDIRECT,
+  claudeRegistration,
+  clientAuth,
+  mcpPost,
+  pkce,
+  register,
+  signIn,
+  tokenRequest,
+  type Registered,
+} from '../../standins/oauth-client.js';
 import { decodeEntities, UserAgent } from '../../standins/user-agent.js';
 
 const SUB = {
@@ -19,20 +30,41 @@ const SUB = {
 const isPermissionPage = (html: string) => html.includes('/google-permission"');
 
 async function whoami(h: Harness, token: string): Promise<Response> {
-  return mcpPost(h.mcpUrl, token, { jsonrpc: '2.0', id: 7, method: 'tools/call', params: { name: 'whoami', arguments: {} } });
+  return mcpPost(h.mcpUrl, token, {
+    jsonrpc: '2.0',
+    id: 7,
+    method: 'tools/call',
+    params: { name: 'whoami', arguments: {} },
+  });
 }
 
 /** Starts an authorization for `email` and stops on the missing-permission page. */
 async function untilPermissionPage(h: Harness, client: Registered, email: string, state: string, ua = new UserAgent()) {
   const { verifier, challenge } = pkce();
-  const url = authorizeUrl(h.baseUrl, { response_type: 'code', client_id: client.client_id, redirect_uri: CLAUDE_REDIRECT, code_challenge: challenge, code_challenge_method: 'S256', state, login_hint: email });
+  const url = authorizeUrl(h.baseUrl, {
+    response_type: 'code',
+    client_id: client.client_id,
+    redirect_uri: CLAUDE_REDIRECT,
+    code_challenge: challenge,
+    code_challenge_method: 'S256',
+    state,
+    login_hint: email,
+  });
   const r = await ua.run(url, CLAUDE_REDIRECT, (html) => (isPermissionPage(html) ? 'stop' : 'approve'));
   expect(r.finalUrl, 'the client must not get an answer yet').to.equal(undefined);
   expect(r.stoppedAt, 'stopped on the missing-permission page').to.not.equal(undefined);
   expect(isPermissionPage(r.stoppedAt!.html), r.stoppedAt!.html.slice(0, 400)).to.equal(true);
   const action = decodeEntities(/<form[^>]*action="([^"]+)"/.exec(r.stoppedAt!.html)![1]!);
-  const hidden = (name: string) => decodeEntities(new RegExp(`name="${name}" value="([^"]*)"`).exec(r.stoppedAt!.html)?.[1] ?? '');
-  return { ua, verifier, page: r.stoppedAt!, action: new URL(action, h.baseUrl).toString(), csrf: hidden('csrf'), loginHint: hidden('login_hint') };
+  const hidden = (name: string) =>
+    decodeEntities(new RegExp(`name="${name}" value="([^"]*)"`).exec(r.stoppedAt!.html)?.[1] ?? '');
+  return {
+    ua,
+    verifier,
+    page: r.stoppedAt!,
+    action: new URL(action, h.baseUrl).toString(),
+    csrf: hidden('csrf'),
+    loginHint: hidden('login_hint'),
+  };
 }
 
 function eventLines(h: Harness, event: string): Array<Record<string, unknown>> {
@@ -53,7 +85,7 @@ describe('granular consent at Google', function () {
   });
 
   describe('the contacts permission unticked (required)', () => {
-    it('no authorization code is issued: a page names the missing permission in Google\'s words, runs no script and cannot be framed', async () => {
+    it("no authorization code is issued: a page names the missing permission in Google's words, runs no script and cannot be framed", async () => {
       const codesBefore = (await h.store.list('AuthorizationCode')).length;
       h.google.nextUntickedScopes = [PEOPLE_SCOPES.contacts];
       const { page, ua } = await untilPermissionPage(h, client, 'mallory@evil.test', 'st-page');
@@ -65,7 +97,9 @@ describe('granular consent at Google', function () {
       expect(page.html).to.match(/<button[^>]*value="cancel"[^>]*>Cancel<\/button>/);
       expect(page.html).not.to.match(/<script/i);
       const res = await ua.request(page.url);
-      expect(res.headers.get('content-security-policy')).to.contain("frame-ancestors 'none'").and.not.contain('script-src');
+      expect(res.headers.get('content-security-policy'))
+        .to.contain("frame-ancestors 'none'")
+        .and.not.contain('script-src');
       expect(res.headers.get('x-frame-options')).to.equal('DENY');
       expect(ua.hops.some((hop) => hop.url.startsWith(CLAUDE_REDIRECT))).to.equal(false);
       expect((await h.store.list('AuthorizationCode')).length).to.equal(codesBefore);
@@ -85,11 +119,19 @@ describe('granular consent at Google', function () {
 
     it('"Try again" goes back to Google with prompt=consent for the same account; granting everything completes the authorization with a code', async () => {
       h.google.nextUntickedScopes = [PEOPLE_SCOPES.contacts];
-      const { ua, verifier, action, csrf, loginHint } = await untilPermissionPage(h, client, 'alice@example.com', 'st-retry');
+      const { ua, verifier, action, csrf, loginHint } = await untilPermissionPage(
+        h,
+        client,
+        'alice@example.com',
+        'st-retry',
+      );
       expect(loginHint).to.equal('alice@example.com');
       const googleBefore = h.google.authorizeRequests.length;
       // The second time at Google the user leaves every box ticked.
-      const res = await ua.request(action, { method: 'POST', body: new URLSearchParams({ csrf, login_hint: loginHint, decision: 'retry' }) });
+      const res = await ua.request(action, {
+        method: 'POST',
+        body: new URLSearchParams({ csrf, login_hint: loginHint, decision: 'retry' }),
+      });
       expect(res.status).to.equal(303);
       const done = await ua.run(res.headers.get('location')!, CLAUDE_REDIRECT, () => 'stop');
       const asked = h.google.authorizeRequests.slice(googleBefore);
@@ -100,7 +142,13 @@ describe('granular consent at Google', function () {
       const params = new URL(done.finalUrl!).searchParams;
       expect(params.get('state')).to.equal('st-retry');
       expect(params.get('iss')).to.equal(h.baseUrl);
-      const tokens = await tokenRequest(h.baseUrl, { grant_type: 'authorization_code', code: params.get('code')!, code_verifier: verifier, redirect_uri: CLAUDE_REDIRECT, ...clientAuth(client) });
+      const tokens = await tokenRequest(h.baseUrl, {
+        grant_type: 'authorization_code',
+        code: params.get('code')!,
+        code_verifier: verifier,
+        redirect_uri: CLAUDE_REDIRECT,
+        ...clientAuth(client),
+      });
       expect(tokens.status, JSON.stringify(tokens.body)).to.equal(200);
       expect(await (await whoami(h, tokens.body.access_token!)).text()).to.contain('alice@example.com');
     });
@@ -109,8 +157,13 @@ describe('granular consent at Google', function () {
       h.google.nextUntickedScopes = [PEOPLE_SCOPES.contacts];
       const first = await untilPermissionPage(h, client, 'carol@acme.test', 'st-twice');
       h.google.nextUntickedScopes = [PEOPLE_SCOPES.contacts];
-      const res = await first.ua.request(first.action, { method: 'POST', body: new URLSearchParams({ csrf: first.csrf, login_hint: first.loginHint, decision: 'retry' }) });
-      const again = await first.ua.run(res.headers.get('location')!, CLAUDE_REDIRECT, (html) => (isPermissionPage(html) ? 'stop' : 'approve'));
+      const res = await first.ua.request(first.action, {
+        method: 'POST',
+        body: new URLSearchParams({ csrf: first.csrf, login_hint: first.loginHint, decision: 'retry' }),
+      });
+      const again = await first.ua.run(res.headers.get('location')!, CLAUDE_REDIRECT, (html) =>
+        isPermissionPage(html) ? 'stop' : 'approve',
+      );
       expect(again.finalUrl).to.equal(undefined);
       expect(isPermissionPage(again.stoppedAt!.html)).to.equal(true);
     });
@@ -118,7 +171,10 @@ describe('granular consent at Google', function () {
     it('"Cancel" sends error=access_denied with the state and iss to the client (RFC 6749 §4.1.2.1, RFC 9207); no code', async () => {
       h.google.nextUntickedScopes = [PEOPLE_SCOPES.contacts];
       const { ua, action, csrf, loginHint } = await untilPermissionPage(h, client, 'mallory@evil.test', 'st-cancel');
-      const res = await ua.request(action, { method: 'POST', body: new URLSearchParams({ csrf, login_hint: loginHint, decision: 'cancel' }) });
+      const res = await ua.request(action, {
+        method: 'POST',
+        body: new URLSearchParams({ csrf, login_hint: loginHint, decision: 'cancel' }),
+      });
       expect(res.status).to.equal(303);
       const done = await ua.run(res.headers.get('location')!, CLAUDE_REDIRECT, () => 'stop');
       const params = new URL(done.finalUrl!).searchParams;
@@ -129,25 +185,37 @@ describe('granular consent at Google', function () {
       expect(eventLines(h, 'consent.denied').at(-1)).to.include({ reason: 'google_scope_missing' });
     });
 
-    it('CSRF: the page\'s form refuses a POST without its token, with a forged one, or from another browser; its token cannot approve the consent form', async () => {
+    it("CSRF: the page's form refuses a POST without its token, with a forged one, or from another browser; its token cannot approve the consent form", async () => {
       h.google.nextUntickedScopes = [PEOPLE_SCOPES.contacts];
       const googleBefore = h.google.authorizeRequests.length;
       const { ua, action, csrf } = await untilPermissionPage(h, client, 'mallory@evil.test', 'st-csrf');
       const googleAfterPage = h.google.authorizeRequests.length;
-      for (const body of [new URLSearchParams({ decision: 'retry' }), new URLSearchParams({ decision: 'retry', csrf: 'forged' })]) {
+      for (const body of [
+        new URLSearchParams({ decision: 'retry' }),
+        new URLSearchParams({ decision: 'retry', csrf: 'forged' }),
+      ]) {
         const res = await ua.request(action, { method: 'POST', body });
         expect(res.status).to.equal(403);
       }
       // Another browser has neither the interaction cookie nor the CSRF cookie.
-      const foreign = await new UserAgent().request(action, { method: 'POST', body: new URLSearchParams({ decision: 'cancel', csrf }) });
+      const foreign = await new UserAgent().request(action, {
+        method: 'POST',
+        body: new URLSearchParams({ decision: 'cancel', csrf }),
+      });
       expect(foreign.status).to.be.within(400, 403);
       // The token is bound to this page: it does not pass for the consent page's Allow.
-      const consent = await ua.request(action.replace(/\/google-permission$/, '/decision'), { method: 'POST', body: new URLSearchParams({ decision: 'approve', csrf }) });
+      const consent = await ua.request(action.replace(/\/google-permission$/, '/decision'), {
+        method: 'POST',
+        body: new URLSearchParams({ decision: 'approve', csrf }),
+      });
       expect(consent.status).to.equal(403);
       expect(h.google.authorizeRequests.length).to.equal(googleAfterPage);
       expect(googleAfterPage).to.equal(googleBefore + 1);
       // Anything but Try again / Cancel does nothing.
-      const odd = await ua.request(action, { method: 'POST', body: new URLSearchParams({ decision: 'approve', csrf }) });
+      const odd = await ua.request(action, {
+        method: 'POST',
+        body: new URLSearchParams({ decision: 'approve', csrf }),
+      });
       expect(odd.status).to.equal(400);
     });
 
@@ -175,7 +243,7 @@ describe('granular consent at Google', function () {
       expect(line.scopes).to.have.members([PEOPLE_SCOPES.otherReadonly, PEOPLE_SCOPES.directoryReadonly]);
     });
 
-    it('skipping Google needs a stored grant with every permission: reconnecting after unticking one reaches Google\'s consent screen again', async () => {
+    it("skipping Google needs a stored grant with every permission: reconnecting after unticking one reaches Google's consent screen again", async () => {
       // carol unticked both optional permissions above; her session cookie lives in this browser.
       h.google.nextUntickedScopes = [PEOPLE_SCOPES.directoryReadonly];
       const first = await signIn(h.baseUrl, { loginHint: 'carol@acme.test' });
@@ -194,7 +262,15 @@ describe('granular consent at Google', function () {
       let consentShown = false;
       const googleBefore = h.google.authorizeRequests.length;
       const { challenge } = pkce();
-      const url = authorizeUrl(h.baseUrl, { response_type: 'code', client_id: first.client.client_id, redirect_uri: CLAUDE_REDIRECT, code_challenge: challenge, code_challenge_method: 'S256', state: 's', prompt: 'consent' });
+      const url = authorizeUrl(h.baseUrl, {
+        response_type: 'code',
+        client_id: first.client.client_id,
+        redirect_uri: CLAUDE_REDIRECT,
+        code_challenge: challenge,
+        code_challenge_method: 'S256',
+        state: 's',
+        prompt: 'consent',
+      });
       const r = await first.ua.run(url, CLAUDE_REDIRECT, () => {
         consentShown = true;
         return 'approve';
@@ -216,7 +292,9 @@ describe('granular consent at Google, READ_ONLY=true', function () {
   it('contacts.readonly is enough: sign-in completes with the optional permissions unticked', async () => {
     h.google.nextUntickedScopes = [PEOPLE_SCOPES.otherReadonly, PEOPLE_SCOPES.directoryReadonly];
     const { tokens } = await signIn(h.baseUrl, { loginHint: 'alice@example.com' });
-    expect(h.google.authorizeRequests.at(-1)!.scope).to.contain(PEOPLE_SCOPES.contactsReadonly).and.not.contain(`${PEOPLE_SCOPES.contacts} `);
+    expect(h.google.authorizeRequests.at(-1)!.scope)
+      .to.contain(PEOPLE_SCOPES.contactsReadonly)
+      .and.not.contain(`${PEOPLE_SCOPES.contacts} `);
     expect(await (await whoami(h, tokens.access_token!)).text()).to.contain('alice@example.com');
   });
 

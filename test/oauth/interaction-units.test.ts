@@ -29,13 +29,25 @@ describe('login interaction, unit', () => {
       expect(stored!.key).to.equal(hashValue('the-state'));
       expect(JSON.stringify(stored!.record)).to.not.include(state.codeVerifier);
       const other = new KeyRing(['another-secret-0123456789abcdef0123456789abcdef']);
-      expect(await takeLoginState(store, other, 'the-state')).to.deep.equal({ ok: false, reason: 'state_undecryptable' });
+      expect(await takeLoginState(store, other, 'the-state')).to.deep.equal({
+        ok: false,
+        reason: 'state_undecryptable',
+      });
     });
   });
 
   it('passes on a login hint only when it is one email address', () => {
     expect(emailHint('ada@example.com')).to.equal('ada@example.com');
-    for (const bad of [undefined, 42, '', 'ada', 'a@b@c', 'ada @example.com', `${'a'.repeat(65)}@example.com`, 'ada@example.com\nx']) {
+    for (const bad of [
+      undefined,
+      42,
+      '',
+      'ada',
+      'a@b@c',
+      'ada @example.com',
+      `${'a'.repeat(65)}@example.com`,
+      'ada@example.com\nx',
+    ]) {
       expect(emailHint(bad), String(bad)).to.equal(undefined);
     }
   });

@@ -3,7 +3,14 @@ import { expect } from 'chai';
 import { createAdapterFactory } from '../../src/oauth/adapter.js';
 import { MemoryStore } from '../../src/storage/memory.js';
 import { startHarness, type Harness } from '../support/harness.js';
-import { claudeRegistration, clientAuth, mcpPost, register, signIn, tokenRequest } from '../../standins/oauth-client.js';
+import {
+  claudeRegistration,
+  clientAuth,
+  mcpPost,
+  register,
+  signIn,
+  tokenRequest,
+} from '../../standins/oauth-client.js';
 
 const DAY = 24 * 3600 * 1000;
 
@@ -17,7 +24,11 @@ describe('lifecycle', function () {
 
     it('answers 429 with Retry-After once the hourly cap is reached', async () => {
       for (let i = 0; i < 3; i++) expect((await register(h.baseUrl, claudeRegistration())).status).to.equal(201);
-      const res = await fetch(`${h.baseUrl}/register`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(claudeRegistration()) });
+      const res = await fetch(`${h.baseUrl}/register`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(claudeRegistration()),
+      });
       expect(res.status).to.equal(429);
       expect(Number(res.headers.get('retry-after'))).to.be.greaterThan(0);
       expect(((await res.json()) as { error: string }).error).to.equal('temporarily_unavailable');
@@ -34,24 +45,54 @@ describe('lifecycle', function () {
     it('a client over its cap gets 429 + Retry-After; other clients are unaffected until the global cap', async () => {
       const a = (await register(h.baseUrl, claudeRegistration())).body;
       const b = (await register(h.baseUrl, claudeRegistration())).body;
-      for (let i = 0; i < 3; i++) expect((await tokenRequest(h.baseUrl, { grant_type: 'refresh_token', refresh_token: 'x', ...clientAuth(a) })).status).to.equal(400);
-      const limited = await fetch(`${h.baseUrl}/token`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: 'x', client_id: a.client_id, client_secret: a.client_secret! }) });
+      for (let i = 0; i < 3; i++)
+        expect(
+          (await tokenRequest(h.baseUrl, { grant_type: 'refresh_token', refresh_token: 'x', ...clientAuth(a) })).status,
+        ).to.equal(400);
+      const limited = await fetch(`${h.baseUrl}/token`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({
+          grant_type: 'refresh_token',
+          refresh_token: 'x',
+          client_id: a.client_id,
+          client_secret: a.client_secret!,
+        }),
+      });
       expect(limited.status).to.equal(429);
       expect(Number(limited.headers.get('retry-after'))).to.be.greaterThan(0);
       // Basic auth is counted for the same client.
-      const basic = await fetch(`${h.baseUrl}/token`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from(`${a.client_id}:${a.client_secret}`).toString('base64')}` }, body: 'grant_type=refresh_token&refresh_token=x' });
+      const basic = await fetch(`${h.baseUrl}/token`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/x-www-form-urlencoded',
+          authorization: `Basic ${Buffer.from(`${a.client_id}:${a.client_secret}`).toString('base64')}`,
+        },
+        body: 'grant_type=refresh_token&refresh_token=x',
+      });
       expect(basic.status).to.equal(429);
-      expect((await tokenRequest(h.baseUrl, { grant_type: 'refresh_token', refresh_token: 'x', ...clientAuth(b) })).status).to.equal(400);
+      expect(
+        (await tokenRequest(h.baseUrl, { grant_type: 'refresh_token', refresh_token: 'x', ...clientAuth(b) })).status,
+      ).to.equal(400);
       // Global cap (7 per minute): b's second request is the 7th, its third is refused.
-      expect((await tokenRequest(h.baseUrl, { grant_type: 'refresh_token', refresh_token: 'x', ...clientAuth(b) })).status).to.equal(400);
-      expect((await tokenRequest(h.baseUrl, { grant_type: 'refresh_token', refresh_token: 'x', ...clientAuth(b) })).status).to.equal(429);
+      expect(
+        (await tokenRequest(h.baseUrl, { grant_type: 'refresh_token', refresh_token: 'x', ...clientAuth(b) })).status,
+      ).to.equal(400);
+      expect(
+        (await tokenRequest(h.baseUrl, { grant_type: 'refresh_token', refresh_token: 'x', ...clientAuth(b) })).status,
+      ).to.equal(429);
     });
   });
 
   describe('expiry (adapter over the store, with a controlled clock)', () => {
     let now = Date.UTC(2026, 0, 1);
     const store = new MemoryStore(() => now);
-    const Adapter = createAdapterFactory(store, { refreshGraceSeconds: 60, grantTtlSeconds: 90 * 86400, clientIdleTtlSeconds: 30 * 86400, now: () => now });
+    const Adapter = createAdapterFactory(store, {
+      refreshGraceSeconds: 60,
+      grantTtlSeconds: 90 * 86400,
+      clientIdleTtlSeconds: 30 * 86400,
+      now: () => now,
+    });
 
     it('an unused registered client expires after 30 days; use slides it', async () => {
       const clients = new Adapter('Client');
@@ -113,7 +154,12 @@ describe('lifecycle', function () {
         expect(asked[1]!.login_hint).to.equal('alice@example.com');
         // The stored Google refresh token works: an expired Google access token is refreshed server-side.
         expect(await h.app.googleTokens.hasRefreshToken('100000000000000000001')).to.equal(true);
-        const res = await mcpPost(h.mcpUrl, again.tokens.access_token, { jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'whoami', arguments: {} } });
+        const res = await mcpPost(h.mcpUrl, again.tokens.access_token, {
+          jsonrpc: '2.0',
+          id: 1,
+          method: 'tools/call',
+          params: { name: 'whoami', arguments: {} },
+        });
         expect(await res.text()).to.contain('alice@example.com');
       } finally {
         await h.close();
@@ -130,7 +176,13 @@ describe('lifecycle', function () {
 
     it('the next tool call ends the grant: /mcp answers 401 with the challenge and refresh fails (client signs in again)', async () => {
       const { client, tokens } = await signIn(h.baseUrl, { loginHint: 'carol@acme.test' });
-      const call = () => mcpPost(h.mcpUrl, tokens.access_token, { jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'whoami', arguments: {} } });
+      const call = () =>
+        mcpPost(h.mcpUrl, tokens.access_token, {
+          jsonrpc: '2.0',
+          id: 1,
+          method: 'tools/call',
+          params: { name: 'whoami', arguments: {} },
+        });
       expect((await call()).status).to.equal(200);
       h.google.revokeUser('carol@acme.test');
       const first = await call();
@@ -138,12 +190,21 @@ describe('lifecycle', function () {
       const second = await call();
       expect(second.status).to.equal(401);
       expect(second.headers.get('www-authenticate')).to.contain('resource_metadata=');
-      const refresh = await tokenRequest(h.baseUrl, { grant_type: 'refresh_token', refresh_token: tokens.refresh_token, ...clientAuth(client) });
+      const refresh = await tokenRequest(h.baseUrl, {
+        grant_type: 'refresh_token',
+        refresh_token: tokens.refresh_token,
+        ...clientAuth(client),
+      });
       expect(refresh.body.error).to.equal('invalid_grant');
       expect(h.logs.some((l) => l.includes('"reason":"google_invalid_grant"'))).to.equal(true);
       // Signing in again works.
       const again = await signIn(h.baseUrl, { loginHint: 'carol@acme.test' });
-      const res = await mcpPost(h.mcpUrl, again.tokens.access_token, { jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'whoami', arguments: {} } });
+      const res = await mcpPost(h.mcpUrl, again.tokens.access_token, {
+        jsonrpc: '2.0',
+        id: 1,
+        method: 'tools/call',
+        params: { name: 'whoami', arguments: {} },
+      });
       expect(await res.text()).to.contain('carol@acme.test');
     });
 
@@ -152,9 +213,16 @@ describe('lifecycle', function () {
       try {
         const { tokens } = await signIn(short.baseUrl);
         const refreshesBefore = short.google.tokenRequests.filter((t) => t.grant_type === 'refresh_token').length;
-        const res = await mcpPost(short.mcpUrl, tokens.access_token, { jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'whoami', arguments: {} } });
+        const res = await mcpPost(short.mcpUrl, tokens.access_token, {
+          jsonrpc: '2.0',
+          id: 1,
+          method: 'tools/call',
+          params: { name: 'whoami', arguments: {} },
+        });
         expect(await res.text()).to.contain('alice@example.com');
-        expect(short.google.tokenRequests.filter((t) => t.grant_type === 'refresh_token').length).to.be.greaterThan(refreshesBefore);
+        expect(short.google.tokenRequests.filter((t) => t.grant_type === 'refresh_token').length).to.be.greaterThan(
+          refreshesBefore,
+        );
       } finally {
         await short.close();
       }

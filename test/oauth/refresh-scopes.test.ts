@@ -7,7 +7,16 @@ import { expect } from 'chai';
 import { decodeJwt } from 'jose';
 import { startHarness, type Harness } from '../support/harness.js';
 import { UserAgent } from '../../standins/user-agent.js';
-import { authorize, clientAuth, mcpPost, pkce, register, tokenRequest, type Registered, type TokenResponse } from '../../standins/oauth-client.js';
+import {
+  authorize,
+  clientAuth,
+  mcpPost,
+  pkce,
+  register,
+  tokenRequest,
+  type Registered,
+  type TokenResponse,
+} from '../../standins/oauth-client.js';
 
 /** A public loopback client registered the way Codex CLI's Rust OAuth client does it. */
 async function registerCodexLike(h: Harness, port: number): Promise<Registered> {
@@ -23,13 +32,34 @@ async function registerCodexLike(h: Harness, port: number): Promise<Registered> 
 }
 
 /** Authorization (consent page → stand-in Google) and code exchange; returns the first tokens. */
-async function signInWith(h: Harness, client: Registered, opts: { scope?: string; prompt?: string; ua?: UserAgent }): Promise<TokenResponse> {
+async function signInWith(
+  h: Harness,
+  client: Registered,
+  opts: { scope?: string; prompt?: string; ua?: UserAgent },
+): Promise<TokenResponse> {
   const { verifier, challenge } = pkce();
   const redirectUri = client.redirect_uris[0]!;
-  const { params } = await authorize(h.baseUrl, { client_id: client.client_id, redirect_uri: redirectUri }, { challenge, scope: opts.scope, resource: h.mcpUrl, ua: opts.ua, extra: opts.prompt ? { prompt: opts.prompt } : undefined });
+  const { params } = await authorize(
+    h.baseUrl,
+    { client_id: client.client_id, redirect_uri: redirectUri },
+    {
+      challenge,
+      scope: opts.scope,
+      resource: h.mcpUrl,
+      ua: opts.ua,
+      extra: opts.prompt ? { prompt: opts.prompt } : undefined,
+    },
+  );
   const code = params.get('code');
   expect(code, params.toString()).to.be.a('string');
-  const t = await tokenRequest(h.baseUrl, { grant_type: 'authorization_code', code: code!, code_verifier: verifier, redirect_uri: redirectUri, resource: h.mcpUrl, ...clientAuth(client) });
+  const t = await tokenRequest(h.baseUrl, {
+    grant_type: 'authorization_code',
+    code: code!,
+    code_verifier: verifier,
+    redirect_uri: redirectUri,
+    resource: h.mcpUrl,
+    ...clientAuth(client),
+  });
   expect(t.status, JSON.stringify(t.body)).to.equal(200);
   expect(t.body.refresh_token).to.be.a('string');
   return t.body;
@@ -50,11 +80,20 @@ describe('refresh scopes (RFC 6749 §6)', function () {
     const first = await signInWith(h, client, { scope: 'contacts offline_access' });
     let refreshToken = first.refresh_token!;
     for (let round = 1; round <= 2; round++) {
-      const r = await tokenRequest(h.baseUrl, { grant_type: 'refresh_token', refresh_token: refreshToken, scope: 'contacts offline_access', resource: h.mcpUrl, ...clientAuth(client) });
+      const r = await tokenRequest(h.baseUrl, {
+        grant_type: 'refresh_token',
+        refresh_token: refreshToken,
+        scope: 'contacts offline_access',
+        resource: h.mcpUrl,
+        ...clientAuth(client),
+      });
       expect(r.status, `round ${round}: ${JSON.stringify(r.body)}`).to.equal(200);
       expect(r.body.refresh_token, `round ${round}`).to.be.a('string').and.not.equal(refreshToken);
       expect(decodeJwt(r.body.access_token!).scope).to.equal('contacts');
-      expect((await mcpPost(h.mcpUrl, r.body.access_token, { jsonrpc: '2.0', id: 1, method: 'tools/list', params: {} })).status).to.equal(200);
+      expect(
+        (await mcpPost(h.mcpUrl, r.body.access_token, { jsonrpc: '2.0', id: 1, method: 'tools/list', params: {} }))
+          .status,
+      ).to.equal(200);
       refreshToken = r.body.refresh_token!;
     }
   });
@@ -68,28 +107,48 @@ describe('refresh scopes (RFC 6749 §6)', function () {
     const again = await signInWith(h, client, { scope: 'contacts offline_access', ua });
     expect(ua.hops.slice(hopsBefore).filter((hop) => hop.status === 200)).to.deep.equal([]); // no page shown
     expect(h.google.authorizeRequests.length).to.equal(googleBefore);
-    const r = await tokenRequest(h.baseUrl, { grant_type: 'refresh_token', refresh_token: again.refresh_token, scope: 'contacts offline_access', ...clientAuth(client) });
+    const r = await tokenRequest(h.baseUrl, {
+      grant_type: 'refresh_token',
+      refresh_token: again.refresh_token,
+      scope: 'contacts offline_access',
+      ...clientAuth(client),
+    });
     expect(r.status, JSON.stringify(r.body)).to.equal(200);
   });
 
   it('the same refresh works when the authorization did send prompt=consent (Claude Code)', async () => {
     const client = await registerCodexLike(h, 41232);
     const first = await signInWith(h, client, { scope: 'contacts offline_access', prompt: 'consent' });
-    const r = await tokenRequest(h.baseUrl, { grant_type: 'refresh_token', refresh_token: first.refresh_token, scope: 'contacts offline_access', ...clientAuth(client) });
+    const r = await tokenRequest(h.baseUrl, {
+      grant_type: 'refresh_token',
+      refresh_token: first.refresh_token,
+      scope: 'contacts offline_access',
+      ...clientAuth(client),
+    });
     expect(r.status, JSON.stringify(r.body)).to.equal(200);
   });
 
   it('offline_access with prompt=login keeps working on refresh too', async () => {
     const client = await registerCodexLike(h, 41233);
     const first = await signInWith(h, client, { scope: 'contacts offline_access', prompt: 'login' });
-    const r = await tokenRequest(h.baseUrl, { grant_type: 'refresh_token', refresh_token: first.refresh_token, scope: 'offline_access', ...clientAuth(client) });
+    const r = await tokenRequest(h.baseUrl, {
+      grant_type: 'refresh_token',
+      refresh_token: first.refresh_token,
+      scope: 'offline_access',
+      ...clientAuth(client),
+    });
     expect(r.status, JSON.stringify(r.body)).to.equal(200);
   });
 
   it('Claude: scope=claudeai at authorization and on refresh (unknown scope ignored) → 200', async () => {
     const client = await registerCodexLike(h, 41234);
     const first = await signInWith(h, client, { scope: 'claudeai' });
-    const r = await tokenRequest(h.baseUrl, { grant_type: 'refresh_token', refresh_token: first.refresh_token, scope: 'claudeai', ...clientAuth(client) });
+    const r = await tokenRequest(h.baseUrl, {
+      grant_type: 'refresh_token',
+      refresh_token: first.refresh_token,
+      scope: 'claudeai',
+      ...clientAuth(client),
+    });
     expect(r.status, JSON.stringify(r.body)).to.equal(200);
     expect(decodeJwt(r.body.access_token!).scope).to.equal('contacts');
   });
@@ -97,7 +156,12 @@ describe('refresh scopes (RFC 6749 §6)', function () {
   it('no scope at authorization; refresh with contacts → 200', async () => {
     const client = await registerCodexLike(h, 41235);
     const first = await signInWith(h, client, {});
-    const r = await tokenRequest(h.baseUrl, { grant_type: 'refresh_token', refresh_token: first.refresh_token, scope: 'contacts', ...clientAuth(client) });
+    const r = await tokenRequest(h.baseUrl, {
+      grant_type: 'refresh_token',
+      refresh_token: first.refresh_token,
+      scope: 'contacts',
+      ...clientAuth(client),
+    });
     expect(r.status, JSON.stringify(r.body)).to.equal(200);
     expect(decodeJwt(r.body.access_token!).scope).to.equal('contacts');
   });
@@ -105,7 +169,11 @@ describe('refresh scopes (RFC 6749 §6)', function () {
   it('mcp-remote / Vercel AI SDK style: refresh without a scope parameter → 200 with the granted scope', async () => {
     const client = await registerCodexLike(h, 41236);
     const first = await signInWith(h, client, { scope: 'contacts offline_access' });
-    const r = await tokenRequest(h.baseUrl, { grant_type: 'refresh_token', refresh_token: first.refresh_token, ...clientAuth(client) });
+    const r = await tokenRequest(h.baseUrl, {
+      grant_type: 'refresh_token',
+      refresh_token: first.refresh_token,
+      ...clientAuth(client),
+    });
     expect(r.status, JSON.stringify(r.body)).to.equal(200);
     expect(decodeJwt(r.body.access_token!).scope).to.equal('contacts');
   });
@@ -123,10 +191,19 @@ describe('refresh scopes (RFC 6749 §6)', function () {
       it(`authorized "${authorized ?? '(none)'}", refresh asks "${asked}" → 400 invalid_scope; the refresh token stays usable`, async () => {
         const client = await registerCodexLike(h, port++);
         const first = await signInWith(h, client, { scope: authorized });
-        const refused = await tokenRequest(h.baseUrl, { grant_type: 'refresh_token', refresh_token: first.refresh_token, scope: asked, ...clientAuth(client) });
+        const refused = await tokenRequest(h.baseUrl, {
+          grant_type: 'refresh_token',
+          refresh_token: first.refresh_token,
+          scope: asked,
+          ...clientAuth(client),
+        });
         expect(refused.status, JSON.stringify(refused.body)).to.equal(400);
         expect(refused.body.error).to.equal('invalid_scope');
-        const ok = await tokenRequest(h.baseUrl, { grant_type: 'refresh_token', refresh_token: first.refresh_token, ...clientAuth(client) });
+        const ok = await tokenRequest(h.baseUrl, {
+          grant_type: 'refresh_token',
+          refresh_token: first.refresh_token,
+          ...clientAuth(client),
+        });
         expect(ok.status, JSON.stringify(ok.body)).to.equal(200);
       });
     }

@@ -33,13 +33,19 @@ describe('request policy, unit', () => {
       const clean = new URLSearchParams({ scope: 'contacts', resource: MCP });
       expect(normalizeTokenParams(clean, MCP, KNOWN)).to.equal(false);
       expect(clean.toString()).to.equal('scope=contacts&resource=https%3A%2F%2Fmcp.example.com%2Fmcp');
-      const repeated = new URLSearchParams([['scope', 'claudeai'], ['scope', 'contacts']]);
+      const repeated = new URLSearchParams([
+        ['scope', 'claudeai'],
+        ['scope', 'contacts'],
+      ]);
       expect(normalizeTokenParams(repeated, MCP, KNOWN)).to.equal(false);
       expect(repeated.getAll('scope')).to.deep.equal(['claudeai', 'contacts']);
     });
 
     it('a repeated resource is not rewritten (oidc-provider refuses it)', () => {
-      const params = new URLSearchParams([['resource', `${MCP}/`], ['resource', 'https://other.example/']]);
+      const params = new URLSearchParams([
+        ['resource', `${MCP}/`],
+        ['resource', 'https://other.example/'],
+      ]);
       canonicalResource(params, MCP);
       expect(params.getAll('resource')).to.deep.equal([`${MCP}/`, 'https://other.example/']);
     });
@@ -65,7 +71,6 @@ describe('request policy, unit', () => {
       expect(counters.take('b')).to.equal(0);
     });
   });
-
 
   it('jsonDepth counts nesting and stops one past its limit (enough to refuse, without walking the rest)', () => {
     expect(jsonDepth(1)).to.equal(0);

@@ -55,15 +55,34 @@ describe('sandbox --cimd off: Claude Code connects without CIMD', function () {
     const mark = logs.length;
 
     // Discovery, as the client does it: the 401 challenge names the protected resource metadata.
-    const challenge = await mcpPost(mcpUrl, undefined, { jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'claude-code', version: '2.1.0' } } });
+    const challenge = await mcpPost(mcpUrl, undefined, {
+      jsonrpc: '2.0',
+      id: 1,
+      method: 'initialize',
+      params: {
+        protocolVersion: '2025-11-25',
+        capabilities: {},
+        clientInfo: { name: 'claude-code', version: '2.1.0' },
+      },
+    });
     expect(challenge.status).to.equal(401);
-    const resourceMetadataUrl = /resource_metadata="([^"]+)"/.exec(challenge.headers.get('www-authenticate') ?? '')?.[1];
+    const resourceMetadataUrl = /resource_metadata="([^"]+)"/.exec(
+      challenge.headers.get('www-authenticate') ?? '',
+    )?.[1];
     expect(resourceMetadataUrl).to.be.a('string');
-    const prm = (await (await fetch(resourceMetadataUrl!)).json()) as { resource: string; authorization_servers: string[] };
+    const prm = (await (await fetch(resourceMetadataUrl!)).json()) as {
+      resource: string;
+      authorization_servers: string[];
+    };
     expect(prm.resource).to.equal(mcpUrl);
     const issuer = prm.authorization_servers[0]!;
-    const as = (await (await fetch(`${issuer}/.well-known/oauth-authorization-server`)).json()) as Record<string, unknown>;
-    expect(as, 'CIMD not advertised: Claude Code falls back to DCR').to.not.have.property('client_id_metadata_document_supported');
+    const as = (await (await fetch(`${issuer}/.well-known/oauth-authorization-server`)).json()) as Record<
+      string,
+      unknown
+    >;
+    expect(as, 'CIMD not advertised: Claude Code falls back to DCR').to.not.have.property(
+      'client_id_metadata_document_supported',
+    );
     expect(as.token_endpoint_auth_methods_supported).to.include('none');
 
     // DCR as Claude Code registers.
@@ -84,15 +103,33 @@ describe('sandbox --cimd off: Claude Code connects without CIMD', function () {
     const { verifier, challenge: codeChallenge } = pkce();
     const authorize = new URL(String(as.authorization_endpoint));
     for (const [k, v] of Object.entries({
-      response_type: 'code', client_id: clientId, redirect_uri: redirect, code_challenge: codeChallenge, code_challenge_method: 'S256',
-      state: 'cc-state', scope: 'contacts offline_access', prompt: 'consent', resource: mcpUrl,
-    })) authorize.searchParams.set(k, v);
+      response_type: 'code',
+      client_id: clientId,
+      redirect_uri: redirect,
+      code_challenge: codeChallenge,
+      code_challenge_method: 'S256',
+      state: 'cc-state',
+      scope: 'contacts offline_access',
+      prompt: 'consent',
+      resource: mcpUrl,
+    }))
+      authorize.searchParams.set(k, v);
     const ua = new UserAgent();
     // Our consent page: Allow. The sandbox's stand-in Google page lists accounts: stop there and pick one.
-    const toGoogle = await ua.run(authorize.href, redirect, (_html, url) => (url.startsWith(sandbox.google.url) ? 'stop' : 'approve'));
-    expect(toGoogle.stoppedAt?.url, 'reached the stand-in Google account chooser').to.match(new RegExp(`^${sandbox.google.url}/interaction/`));
-    const action = new URL(decodeEntities(/<form method="post" action="([^"]+)"/.exec(toGoogle.stoppedAt!.html)![1]!), toGoogle.stoppedAt!.url);
-    const chosen = await ua.request(action.href, { method: 'POST', body: new URLSearchParams({ email: 'alice@example.com' }) });
+    const toGoogle = await ua.run(authorize.href, redirect, (_html, url) =>
+      url.startsWith(sandbox.google.url) ? 'stop' : 'approve',
+    );
+    expect(toGoogle.stoppedAt?.url, 'reached the stand-in Google account chooser').to.match(
+      new RegExp(`^${sandbox.google.url}/interaction/`),
+    );
+    const action = new URL(
+      decodeEntities(/<form method="post" action="([^"]+)"/.exec(toGoogle.stoppedAt!.html)![1]!),
+      toGoogle.stoppedAt!.url,
+    );
+    const chosen = await ua.request(action.href, {
+      method: 'POST',
+      body: new URLSearchParams({ email: 'alice@example.com' }),
+    });
     expect(chosen.status).to.be.within(300, 399);
     const back = await ua.run(new URL(chosen.headers.get('location')!, action).href, redirect);
     expect(back.finalUrl, JSON.stringify(back.stoppedAt)).to.be.a('string');
@@ -101,10 +138,22 @@ describe('sandbox --cimd off: Claude Code connects without CIMD', function () {
     expect(params.get('iss')).to.equal(issuer);
 
     // Code exchange with resource, then a tool call.
-    const tokens = await tokenRequest(issuer, { grant_type: 'authorization_code', code: params.get('code')!, code_verifier: verifier, redirect_uri: redirect, client_id: clientId, resource: mcpUrl });
+    const tokens = await tokenRequest(issuer, {
+      grant_type: 'authorization_code',
+      code: params.get('code')!,
+      code_verifier: verifier,
+      redirect_uri: redirect,
+      client_id: clientId,
+      resource: mcpUrl,
+    });
     expect(tokens.status, JSON.stringify(tokens.body)).to.equal(200);
     expect(tokens.body.refresh_token).to.be.a('string');
-    const whoami = await mcpPost(mcpUrl, tokens.body.access_token, { jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name: 'whoami', arguments: {} } });
+    const whoami = await mcpPost(mcpUrl, tokens.body.access_token, {
+      jsonrpc: '2.0',
+      id: 2,
+      method: 'tools/call',
+      params: { name: 'whoami', arguments: {} },
+    });
     expect(whoami.status).to.equal(200);
     expect(await whoami.text()).to.contain('alice@example.com');
 

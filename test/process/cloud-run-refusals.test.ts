@@ -6,7 +6,9 @@ import { jsonLines, loopbackEnv, spawnEntry } from './entry.js';
 
 const CLOUD_RUN = { K_SERVICE: 'contacts-mcp', K_REVISION: 'contacts-mcp-00001-abc', K_CONFIGURATION: 'contacts-mcp' };
 
-async function refusal(env: Record<string, string>): Promise<{ code: number | string; critical: Record<string, unknown> | undefined; output: string }> {
+async function refusal(
+  env: Record<string, string>,
+): Promise<{ code: number | string; critical: Record<string, unknown> | undefined; output: string }> {
   const port = await freeLoopbackPort();
   const entry = spawnEntry({ ...env, PORT: String(port) }, port);
   const timer = setTimeout(() => entry.child.kill('SIGKILL'), 20_000);
@@ -18,7 +20,12 @@ async function refusal(env: Record<string, string>): Promise<{ code: number | st
 describe('Cloud Run refuses local-only settings at start-up (exit 78)', function () {
   this.timeout(30_000);
   // A real https BASE_URL, so that only the variable under test is wrong.
-  const cloudEnv = (port: number): Record<string, string> => ({ ...loopbackEnv(port), BASE_URL: 'https://contacts-mcp-123.europe-west1.run.app', DANGEROUSLY_ALLOW_LOOPBACK_HTTP: 'false', ...CLOUD_RUN });
+  const cloudEnv = (port: number): Record<string, string> => ({
+    ...loopbackEnv(port),
+    BASE_URL: 'https://contacts-mcp-123.europe-west1.run.app',
+    DANGEROUSLY_ALLOW_LOOPBACK_HTTP: 'false',
+    ...CLOUD_RUN,
+  });
 
   it('STORE=memory: every instance would lose its sign-ins', async function () {
     const r = await refusal(cloudEnv(0));

@@ -8,7 +8,9 @@ import { closeServer, listen } from '../../standins/http.js';
 import { jsonLines, startEntry } from './entry.js';
 
 /** A POST /register whose body is announced at 200 bytes but only partly sent: an in-flight request. */
-function openUnfinishedRequest(port: number): Promise<{ socket: Socket; response: () => string; closed: Promise<void> }> {
+function openUnfinishedRequest(
+  port: number,
+): Promise<{ socket: Socket; response: () => string; closed: Promise<void> }> {
   return new Promise((resolve, reject) => {
     const socket = connect(port, '127.0.0.1');
     let response = '';
@@ -16,7 +18,9 @@ function openUnfinishedRequest(port: number): Promise<{ socket: Socket; response
     socket.on('error', () => undefined);
     const closed = new Promise<void>((r) => socket.once('close', () => r()));
     socket.once('connect', () => {
-      socket.write('POST /register HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 200\r\n\r\n{"redirect_uris":');
+      socket.write(
+        'POST /register HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 200\r\n\r\n{"redirect_uris":',
+      );
       resolve({ socket, response: () => response, closed });
     });
     socket.once('error', reject);
@@ -37,7 +41,7 @@ function connectionRefused(port: number): Promise<boolean> {
 describe('graceful shutdown (SIGTERM)', function () {
   this.timeout(40_000);
 
-  it('fits inside Cloud Run\'s 10 s: drain ≤ 6 s, store ≤ 1 s, backstop at 8 s', function () {
+  it("fits inside Cloud Run's 10 s: drain ≤ 6 s, store ≤ 1 s, backstop at 8 s", function () {
     expect(SHUTDOWN_TIMINGS.drainMs + SHUTDOWN_TIMINGS.storeCloseMs).to.be.below(SHUTDOWN_TIMINGS.deadlineMs);
     expect(SHUTDOWN_TIMINGS.deadlineMs).to.be.at.most(8_000);
   });
@@ -93,7 +97,10 @@ describe('graceful shutdown (SIGTERM)', function () {
       entry.child.kill('SIGTERM');
       expect(await entry.exited).to.equal(0);
       expect(Date.now() - signalled).to.be.below(2_000);
-      expect(jsonLines(entry.output()).find((l) => l.event === 'server.stopped')).to.include({ drained: true, storeClosed: true });
+      expect(jsonLines(entry.output()).find((l) => l.event === 'server.stopped')).to.include({
+        drained: true,
+        storeClosed: true,
+      });
     } finally {
       if (entry.child.exitCode === null) entry.child.kill('SIGKILL');
     }
@@ -150,7 +157,13 @@ describe('graceful shutdown (SIGTERM)', function () {
       await start((_req, res) => res.end('ok'));
       const t0 = Date.now();
       const code = await new Promise<number>((resolve) => {
-        createShutdown({ server, store: { close: () => new Promise<void>(() => undefined) }, logger: pino({ level: 'silent' }), exit: resolve, timings: { drainMs: 500, storeCloseMs: 300, deadlineMs: 2_000 } })('SIGTERM');
+        createShutdown({
+          server,
+          store: { close: () => new Promise<void>(() => undefined) },
+          logger: pino({ level: 'silent' }),
+          exit: resolve,
+          timings: { drainMs: 500, storeCloseMs: 300, deadlineMs: 2_000 },
+        })('SIGTERM');
       });
       expect(code).to.equal(0);
       expect(Date.now() - t0).to.be.within(250, 1_500);
@@ -164,7 +177,13 @@ describe('graceful shutdown (SIGTERM)', function () {
       process.stderr.write = ((chunk: string) => ((written += chunk), true)) as typeof process.stderr.write;
       try {
         const code = await new Promise<number>((resolve) => {
-          createShutdown({ server, store: { close: () => new Promise<void>(() => undefined) }, logger: pino({ level: 'silent' }), exit: resolve, timings: { drainMs: 200, storeCloseMs: 5_000, deadlineMs: 600 } })('SIGTERM');
+          createShutdown({
+            server,
+            store: { close: () => new Promise<void>(() => undefined) },
+            logger: pino({ level: 'silent' }),
+            exit: resolve,
+            timings: { drainMs: 200, storeCloseMs: 5_000, deadlineMs: 600 },
+          })('SIGTERM');
         });
         expect(code).to.equal(1);
       } finally {

@@ -10,7 +10,15 @@ import { jsonLines, startEntry } from './entry.js';
 
 function app() {
   // A People API root nothing listens on: warming up loads and builds the client, it sends nothing.
-  const config = loadConfig({ BASE_URL: 'https://mcp.example.test', ACCESS_TOKEN_SECRET: TEST_SECRET, GOOGLE_CLIENT_ID, GOOGLE_CLIENT_SECRET, PEOPLE_API_ROOT_URL: 'http://127.0.0.1:9/', DANGEROUSLY_ALLOW_LOOPBACK_HTTP: 'true', LOG_LEVEL: 'silent' });
+  const config = loadConfig({
+    BASE_URL: 'https://mcp.example.test',
+    ACCESS_TOKEN_SECRET: TEST_SECRET,
+    GOOGLE_CLIENT_ID,
+    GOOGLE_CLIENT_SECRET,
+    PEOPLE_API_ROOT_URL: 'http://127.0.0.1:9/',
+    DANGEROUSLY_ALLOW_LOOPBACK_HTTP: 'true',
+    LOG_LEVEL: 'silent',
+  });
   return createApp({ config, store: new MemoryStore(), logger: createLogger({ level: 'silent' }) });
 }
 
@@ -38,7 +46,8 @@ describe('warm-up after listen (cold start)', function () {
     const entry = await startEntry({ LOG_LEVEL: 'debug' });
     try {
       const until = Date.now() + 20_000;
-      while (!jsonLines(entry.output()).some((l) => l.event === 'server.warm') && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
+      while (!jsonLines(entry.output()).some((l) => l.event === 'server.warm') && Date.now() < until)
+        await new Promise((r) => setTimeout(r, 50));
       const events = jsonLines(entry.output()).map((l) => l.event);
       expect(events).to.include('server.warm');
       expect(events.indexOf('server.started')).to.be.lessThan(events.indexOf('server.warm'));

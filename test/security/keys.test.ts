@@ -32,16 +32,29 @@ describe('keys derived from ACCESS_TOKEN_SECRET', () => {
     const before = new KeyRing([OLD]);
     const after = new KeyRing([NEW, OLD]);
     expect(after.decrypt(before.encrypt('v', 'aad'), 'aad')).to.equal('v');
-    const config = loadConfig({ BASE_URL: 'https://x.example.com', ACCESS_TOKEN_SECRET: `${NEW},${OLD}`, GOOGLE_CLIENT_ID: 'a', GOOGLE_CLIENT_SECRET: 'b' });
+    const config = loadConfig({
+      BASE_URL: 'https://x.example.com',
+      ACCESS_TOKEN_SECRET: `${NEW},${OLD}`,
+      GOOGLE_CLIENT_ID: 'a',
+      GOOGLE_CLIENT_SECRET: 'b',
+    });
     const now = Math.floor(Date.now() / 1000);
     const token = await new SignJWT({ client_id: 'c', scope: 'contacts' })
       .setProtectedHeader({ alg: 'HS256', typ: 'at+jwt' })
-      .setIssuer('https://x.example.com').setAudience('https://x.example.com/mcp').setSubject('u1').setIssuedAt(now).setExpirationTime(now + 600)
+      .setIssuer('https://x.example.com')
+      .setAudience('https://x.example.com/mcp')
+      .setSubject('u1')
+      .setIssuedAt(now)
+      .setExpirationTime(now + 600)
       .sign(before.accessTokenKeys[0]!);
     const verifier = new AccessTokenVerifier(config, after, new MemoryStore());
     expect((await verifier.verify(token)).accountId).to.equal('u1');
     // Without the previous secret it is refused.
-    const strict = new AccessTokenVerifier({ ...config, accessTokenSecrets: [NEW] }, new KeyRing([NEW]), new MemoryStore());
+    const strict = new AccessTokenVerifier(
+      { ...config, accessTokenSecrets: [NEW] },
+      new KeyRing([NEW]),
+      new MemoryStore(),
+    );
     let err: Error | undefined;
     try {
       await strict.verify(token);

@@ -72,7 +72,10 @@ async function signIn(client: OAuth2Client, extra: Partial<GenerateAuthUrlOpts> 
   return tokens;
 }
 
-async function rawRefresh(standin: GoogleStandin, refreshToken: string): Promise<{ status: number; body: Record<string, unknown> }> {
+async function rawRefresh(
+  standin: GoogleStandin,
+  refreshToken: string,
+): Promise<{ status: number; body: Record<string, unknown> }> {
   const res = await fetch(standin.endpoints.oauth2TokenUrl, {
     method: 'POST',
     headers: { 'content-type': 'application/x-www-form-urlencoded' },
@@ -102,20 +105,26 @@ describe('google stand-in', function () {
     const stderr = sinon.stub(process.stderr, 'write').returns(true);
     let standin: GoogleStandin | undefined;
     try {
-      standin = await startGoogleStandin({ clients: [{ client_id: CLIENT_ID, client_secret: CLIENT_SECRET, redirect_uris: [REDIRECT_URI] }] });
+      standin = await startGoogleStandin({
+        clients: [{ client_id: CLIENT_ID, client_secret: CLIENT_SECRET, redirect_uris: [REDIRECT_URI] }],
+      });
       const client = newClient(standin);
       const tokens = await signIn(client);
       await client.verifyIdToken({ idToken: tokens.id_token!, audience: CLIENT_ID });
       client.setCredentials(tokens);
       await client.refreshAccessToken();
       await client.revokeToken(tokens.refresh_token!);
-      await fetch(`${standin.url}/o/oauth2/v2/auth?client_id=unknown&response_type=code&scope=openid`).then((r) => r.body?.cancel());
+      await fetch(`${standin.url}/o/oauth2/v2/auth?client_id=unknown&response_type=code&scope=openid`).then((r) =>
+        r.body?.cancel(),
+      );
     } finally {
       await standin?.close();
       stderr.restore();
       spies.forEach((s) => s.restore());
     }
-    spies.forEach((spy, i) => expect(spy.callCount, `console.${methods[i]}: ${String(spy.firstCall?.args[0])}`).to.equal(0));
+    spies.forEach((spy, i) =>
+      expect(spy.callCount, `console.${methods[i]}: ${String(spy.firstCall?.args[0])}`).to.equal(0),
+    );
     expect(stderr.callCount).to.equal(0);
   });
 
@@ -136,7 +145,7 @@ describe('google stand-in', function () {
       standin.nextUntickedScopes = [];
     });
 
-    it('serves a discovery document with Google\'s endpoint paths', async () => {
+    it("serves a discovery document with Google's endpoint paths", async () => {
       expect(standin.url).to.match(/^http:\/\/127\.0\.0\.1:\d+$/);
       const doc = (await (await fetch(standin.discoveryUrl)).json()) as Record<string, unknown>;
       expect(doc).to.include({
@@ -152,8 +161,13 @@ describe('google stand-in', function () {
     });
 
     it('serves PEM X.509 certificates at /oauth2/v1/certs for the JWKS signing key', async () => {
-      const pems = (await (await fetch(standin.endpoints.oauth2FederatedSignonPemCertsUrl)).json()) as Record<string, string>;
-      const jwks = (await (await fetch(standin.endpoints.oauth2FederatedSignonJwkCertsUrl)).json()) as { keys: Array<Record<string, string>> };
+      const pems = (await (await fetch(standin.endpoints.oauth2FederatedSignonPemCertsUrl)).json()) as Record<
+        string,
+        string
+      >;
+      const jwks = (await (await fetch(standin.endpoints.oauth2FederatedSignonJwkCertsUrl)).json()) as {
+        keys: Array<Record<string, string>>;
+      };
       expect(jwks.keys).to.have.length(1);
       const jwk = jwks.keys[0]!;
       expect(jwk).to.include({ kty: 'RSA', alg: 'RS256', use: 'sig' });
@@ -175,7 +189,12 @@ describe('google stand-in', function () {
       expect(callback.searchParams.get('state')).to.equal('state-123');
       expect(callback.searchParams.get('scope')).to.equal(SCOPES.join(' '));
       const hit = standin.authorizeRequests[before]!;
-      expect(hit).to.include({ access_type: 'offline', client_id: CLIENT_ID, code_challenge_method: 'S256', prompt: 'consent' });
+      expect(hit).to.include({
+        access_type: 'offline',
+        client_id: CLIENT_ID,
+        code_challenge_method: 'S256',
+        prompt: 'consent',
+      });
       expect(hit.code_challenge).to.be.a('string');
 
       const { tokens } = await client.getToken({ code: callback.searchParams.get('code')!, codeVerifier });
@@ -200,7 +219,9 @@ describe('google stand-in', function () {
       });
       expect(payload.picture).to.be.a('string');
       expect(payload.azp).to.equal(CLIENT_ID);
-      expect(payload.at_hash).to.equal(createHash('sha256').update(tokens.access_token!).digest().subarray(0, 16).toString('base64url'));
+      expect(payload.at_hash).to.equal(
+        createHash('sha256').update(tokens.access_token!).digest().subarray(0, 16).toString('base64url'),
+      );
       expect(payload).to.not.have.property('hd');
 
       expect(await standin.verifyAccessToken(tokens.access_token!)).to.deep.equal({
@@ -213,7 +234,9 @@ describe('google stand-in', function () {
       expect(info).to.include({ sub: alice.sub, email: alice.email, aud: CLIENT_ID });
       expect(info.scopes).to.have.members(SCOPES);
 
-      const userinfo = await fetch(standin.userinfoUrl, { headers: { authorization: `Bearer ${tokens.access_token}` } });
+      const userinfo = await fetch(standin.userinfoUrl, {
+        headers: { authorization: `Bearer ${tokens.access_token}` },
+      });
       expect(userinfo.status).to.equal(200);
       expect(await userinfo.json()).to.include({ sub: alice.sub, email: alice.email, name: alice.name });
 
@@ -259,12 +282,16 @@ describe('google stand-in', function () {
 
       standin.nextUser = 'carol@acme.test';
       const carol = await signIn(client, { login_hint: 'nobody@example.com' });
-      const carolIdToken = (await client.verifyIdToken({ idToken: carol.id_token!, audience: CLIENT_ID })).getPayload()!;
+      const carolIdToken = (
+        await client.verifyIdToken({ idToken: carol.id_token!, audience: CLIENT_ID })
+      ).getPayload()!;
       expect(carolIdToken).to.include({ email: 'carol@acme.test', hd: 'acme.test' });
 
       standin.nextUser = 'unverified@example.com';
       const unverified = await signIn(client);
-      const unverifiedIdToken = (await client.verifyIdToken({ idToken: unverified.id_token!, audience: CLIENT_ID })).getPayload()!;
+      const unverifiedIdToken = (
+        await client.verifyIdToken({ idToken: unverified.id_token!, audience: CLIENT_ID })
+      ).getPayload()!;
       expect(unverifiedIdToken).to.include({ email: 'unverified@example.com', email_verified: false });
 
       expect(() => {
@@ -275,18 +302,27 @@ describe('google stand-in', function () {
     it('requires the PKCE verifier when a challenge was sent', async () => {
       const client = newClient(standin);
       const { callback } = await authorize(client);
-      const err = await client.getToken({ code: callback.searchParams.get('code')! }).then(() => null, (e: unknown) => e);
+      const err = await client.getToken({ code: callback.searchParams.get('code')! }).then(
+        () => null,
+        (e: unknown) => e,
+      );
       expect(gaxiosStatus(err)).to.equal(400);
       expect(gaxiosData(err)).to.include({ error: 'invalid_grant' });
 
       const second = await authorize(client);
       const wrong = await client
-        .getToken({ code: second.callback.searchParams.get('code')!, codeVerifier: `${second.codeVerifier.slice(0, -4)}AAAA` })
-        .then(() => null, (e: unknown) => e);
+        .getToken({
+          code: second.callback.searchParams.get('code')!,
+          codeVerifier: `${second.codeVerifier.slice(0, -4)}AAAA`,
+        })
+        .then(
+          () => null,
+          (e: unknown) => e,
+        );
       expect(gaxiosData(wrong)).to.include({ error: 'invalid_grant' });
     });
 
-    it('accepts Google\'s other prompt values and unknown parameters', async () => {
+    it("accepts Google's other prompt values and unknown parameters", async () => {
       const client = newClient(standin);
       for (const prompt of ['select_account', 'select_account consent', 'consent']) {
         const tokens = await signIn(client, { prompt, enable_granular_consent: 'true', hd: '*', foo: 'bar' });
@@ -313,9 +349,12 @@ describe('google stand-in', function () {
       expect(again.callback.searchParams.get('code')).to.be.a('string');
     });
 
-    it('shows Google\'s invalid_scope error page for unknown scopes, and accepts extraScopes', async () => {
+    it("shows Google's invalid_scope error page for unknown scopes, and accepts extraScopes", async () => {
       const client = newClient(standin);
-      for (const scope of [['openid', 'https://evil.test/all'], ['openid', 'https://www.googleapis.com/auth/not-a-scope']]) {
+      for (const scope of [
+        ['openid', 'https://evil.test/all'],
+        ['openid', 'https://www.googleapis.com/auth/not-a-scope'],
+      ]) {
         const res = await fetch(client.generateAuthUrl({ scope, state: 's' }), { redirect: 'manual' });
         expect(res.status).to.equal(400);
         expect(res.headers.get('location')).to.equal(null);
@@ -341,10 +380,17 @@ describe('google stand-in', function () {
       const code = callback.searchParams.get('code')!;
       const body = { error: 'invalid_grant', error_description: 'Token has been expired or revoked.' };
       standin.failNextToken({ status: 400, body, count: 1 });
-      const err = await client.getToken({ code, codeVerifier }).then(() => null, (e: unknown) => e);
+      const err = await client.getToken({ code, codeVerifier }).then(
+        () => null,
+        (e: unknown) => e,
+      );
       expect(gaxiosStatus(err)).to.equal(400);
       expect(gaxiosData(err)).to.deep.equal(body);
-      expect(standin.tokenRequests.at(-1)).to.include({ grant_type: 'authorization_code', status: 400, injected: true });
+      expect(standin.tokenRequests.at(-1)).to.include({
+        grant_type: 'authorization_code',
+        status: 400,
+        injected: true,
+      });
       // The injected answer did not consume the code.
       const { tokens } = await client.getToken({ code, codeVerifier });
       expect(tokens.access_token).to.be.a('string');
@@ -384,13 +430,21 @@ describe('google stand-in', function () {
       expect(await standin.verifyAccessToken(aliceTokens.access_token!)).to.equal(null);
       const refreshed = await rawRefresh(standin, aliceTokens.refresh_token!);
       expect(refreshed.status).to.equal(400);
-      expect(refreshed.body).to.deep.equal({ error: 'invalid_grant', error_description: 'Token has been expired or revoked.' });
+      expect(refreshed.body).to.deep.equal({
+        error: 'invalid_grant',
+        error_description: 'Token has been expired or revoked.',
+      });
       client.setCredentials({ refresh_token: aliceTokens.refresh_token! });
-      const err = await client.refreshAccessToken().then(() => null, (e: unknown) => e);
+      const err = await client.refreshAccessToken().then(
+        () => null,
+        (e: unknown) => e,
+      );
       expect(gaxiosData(err)).to.include({ error: 'invalid_grant' });
       const info = await fetch(`${standin.endpoints.tokenInfoUrl}?access_token=${aliceTokens.access_token}`);
       expect(info.status).to.equal(400);
-      const userinfo = await fetch(standin.userinfoUrl, { headers: { authorization: `Bearer ${aliceTokens.access_token}` } });
+      const userinfo = await fetch(standin.userinfoUrl, {
+        headers: { authorization: `Bearer ${aliceTokens.access_token}` },
+      });
       expect(userinfo.status).to.equal(401);
 
       // Bob is untouched.
@@ -407,7 +461,10 @@ describe('google stand-in', function () {
       expect(await standin.verifyAccessToken(tokens.access_token!)).to.equal(null);
       expect((await rawRefresh(standin, tokens.refresh_token!)).status).to.equal(400);
 
-      const again = await fetch(`${standin.endpoints.oauth2RevokeUrl}?token=${encodeURIComponent(tokens.refresh_token!)}`, { method: 'POST' });
+      const again = await fetch(
+        `${standin.endpoints.oauth2RevokeUrl}?token=${encodeURIComponent(tokens.refresh_token!)}`,
+        { method: 'POST' },
+      );
       expect(again.status).to.equal(400);
       expect(await again.json()).to.include({ error: 'invalid_token' });
     });
@@ -494,7 +551,11 @@ describe('google stand-in', function () {
 
     /** A tiny browser: follows redirects with a (path-aware) cookie jar; returns the page or the final redirect. */
     type Jar = Map<string, { value: string; path: string }>;
-    async function browse(url: string, jar: Jar, init: RequestInit = {}): Promise<{ page?: string; pageUrl?: string; callback?: URL }> {
+    async function browse(
+      url: string,
+      jar: Jar,
+      init: RequestInit = {},
+    ): Promise<{ page?: string; pageUrl?: string; callback?: URL }> {
       let next = url;
       let req: RequestInit = init;
       for (let hop = 0; hop < 6; hop++) {
@@ -568,7 +629,11 @@ describe('google stand-in', function () {
       expect(first.page).to.include(`name="grant" value="${OTHER_CONTACTS}" checked`);
       expect(first.page).to.not.match(/name="grant" value="(openid|email|profile)"/);
       const form = new URLSearchParams({ granular: '1', grant: CONTACTS, email: bob.email });
-      const done = await browse(first.pageUrl!, jar, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: form.toString() });
+      const done = await browse(first.pageUrl!, jar, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: form.toString(),
+      });
       const { tokens } = await client.getToken({ code: done.callback!.searchParams.get('code')!, codeVerifier });
       expect(tokens.scope!.split(' ')).to.have.members(['openid', 'email', 'profile', CONTACTS]);
     });
@@ -598,7 +663,10 @@ describe('google stand-in', function () {
       clients: [{ client_id: CLIENT_ID, client_secret: CLIENT_SECRET, redirect_uris: [REDIRECT_URI] }],
     });
     standin.failNextToken({ status: 500, delayMs: 30_000 });
-    const hanging = rawRefresh(standin, 'x').then(() => 'answered', () => 'aborted');
+    const hanging = rawRefresh(standin, 'x').then(
+      () => 'answered',
+      () => 'aborted',
+    );
     for (let i = 0; i < 200 && standin.tokenRequests.length === 0; i++) await new Promise((r) => setTimeout(r, 5));
     expect(standin.tokenRequests).to.have.length(1);
     const started = Date.now();

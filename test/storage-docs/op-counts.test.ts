@@ -18,8 +18,14 @@ function documented(label: string): { reads: number; writes: number } {
 describe('docs/storage.md operation counts are measured', function () {
   it('one sign-in, one refresh and one steady-state tool call cost what the doc says', async () => {
     const ops = await measureStoreOps(10);
-    expect({ reads: ops.signIn.reads, writes: ops.signIn.writes }, JSON.stringify(ops.signIn.byOp)).to.deep.equal(documented('one sign-in'));
-    expect({ reads: ops.refresh.reads, writes: ops.refresh.writes }, JSON.stringify(ops.refresh.byOp)).to.deep.equal(documented('one refresh'));
-    expect({ reads: ops.steady.reads / ops.calls, writes: ops.steady.writes / ops.calls }).to.deep.equal(documented('one tool call'));
+    expect({ reads: ops.signIn.reads, writes: ops.signIn.writes }, JSON.stringify(ops.signIn.byOp)).to.deep.equal(
+      documented('one sign-in'),
+    );
+    expect({ reads: ops.refresh.reads, writes: ops.refresh.writes }, JSON.stringify(ops.refresh.byOp)).to.deep.equal(
+      documented('one refresh'),
+    );
+    expect({ reads: ops.steady.reads / ops.calls, writes: ops.steady.writes / ops.calls }).to.deep.equal(
+      documented('one tool call'),
+    );
   });
 });

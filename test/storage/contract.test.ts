@@ -40,7 +40,17 @@ function fixtures(): Record<Kind, { key: string; record: StoredRecord }> {
           token_endpoint_auth_method: 'client_secret_post',
           scope: 'openid email https://www.googleapis.com/auth/contacts',
           contacts: [],
-          jwks: { keys: [{ kty: 'EC', crv: 'P-256', x: 'f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU', y: 'x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0', use: 'sig' }] },
+          jwks: {
+            keys: [
+              {
+                kty: 'EC',
+                crv: 'P-256',
+                x: 'f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU',
+                y: 'x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0',
+                use: 'sig',
+              },
+            ],
+          },
           logo_uri: undefined,
           'urn:example:extension': { nested: { deeper: [1, 2.5, 'three', null, true] } },
         },
@@ -60,7 +70,10 @@ function fixtures(): Record<Kind, { key: string; record: StoredRecord }> {
           loginTs: iat,
           amr: ['pwd'],
           acr: undefined,
-          authorizations: { [clientId]: { sid: 'sid-1', grantId, persistsLogout: undefined }, 'mcp_other-client': { sid: 'sid-2', grantId: 'other-grant' } },
+          authorizations: {
+            [clientId]: { sid: 'sid-1', grantId, persistsLogout: undefined },
+            'mcp_other-client': { sid: 'sid-2', grantId: 'other-grant' },
+          },
           transient: undefined,
         },
         expiresAt: Date.now() + 14 * DAY,
@@ -178,7 +191,14 @@ function fixtures(): Record<Kind, { key: string; record: StoredRecord }> {
     PushedAuthorizationRequest: {
       key: hashValue('urn:ietf:params:oauth:request_uri:abc'),
       record: {
-        data: { iat, exp: iat + 60, kind: 'PushedAuthorizationRequest', request: 'eyJhbGciOiJub25lIn0.eyJjbGllbnRfaWQiOiJhIn0.', dpopJkt: undefined, trusted: true },
+        data: {
+          iat,
+          exp: iat + 60,
+          kind: 'PushedAuthorizationRequest',
+          request: 'eyJhbGciOiJub25lIn0.eyJjbGllbnRfaWQiOiJhIn0.',
+          dpopJkt: undefined,
+          trusted: true,
+        },
         expiresAt: Date.now() + 60_000,
         clientId,
       },
@@ -210,7 +230,11 @@ function fixtures(): Record<Kind, { key: string; record: StoredRecord }> {
     },
     Trash: {
       key: 'Zk3qP0xV9mT2bL7cR4sW1a',
-      record: { data: { sealed: 'v1.' + 'C'.repeat(400), reason: 'merge', deletedAt: Date.now() }, expiresAt: Date.now() + 30 * DAY, accountId },
+      record: {
+        data: { sealed: 'v1.' + 'C'.repeat(400), reason: 'merge', deletedAt: Date.now() },
+        expiresAt: Date.now() + 30 * DAY,
+        accountId,
+      },
     },
     CimdDocument: {
       key: 'https://app.example.com/.well-known/client.json?v=2&lang=en#frag',
@@ -222,7 +246,10 @@ function fixtures(): Record<Kind, { key: string; record: StoredRecord }> {
             redirect_uris: ['https://app.example.com/callback'],
             token_endpoint_auth_method: 'none',
             // Untrusted documents may hold what Firestore maps cannot: arrays in arrays, odd keys.
-            x_matrix: [[1, 2], [3, 4]],
+            x_matrix: [
+              [1, 2],
+              [3, 4],
+            ],
             '': 'empty key',
             __reserved__: 'dunder key',
             'dotted.key/with:chars': ['a', undefined, 'b'],
@@ -344,13 +371,17 @@ for (const backend of [memoryBackend, firestoreBackend()]) {
         'x'.repeat(600),
         hashValue('plain'),
       ];
-      await Promise.all(keys.map((k, i) => store.put('Client', k, rec({ data: { i }, clientId: `c${i}`, uid: `u${i}` }))));
+      await Promise.all(
+        keys.map((k, i) => store.put('Client', k, rec({ data: { i }, clientId: `c${i}`, uid: `u${i}` }))),
+      );
       for (const [i, k] of keys.entries()) {
         expect((await peer.get('Client', k))?.data, k).to.deep.equal({ i });
         expect((await store.findBy('Client', 'uid', `u${i}`))?.key).to.equal(k);
       }
       expect((await store.list('Client')).map((r) => r.key).sort()).to.deep.equal([...keys].sort());
-      expect((await store.list('Client', { field: 'clientId', value: 'c1' })).map((r) => r.key)).to.deep.equal(['a/b/c']);
+      expect((await store.list('Client', { field: 'clientId', value: 'c1' })).map((r) => r.key)).to.deep.equal([
+        'a/b/c',
+      ]);
       await store.delete('Client', 'a/b/c');
       expect(await store.get('Client', 'a/b/c')).to.equal(undefined);
       expect(await store.get('Client', 'b64_aGVsbG8')).to.not.equal(undefined);
@@ -367,7 +398,13 @@ for (const backend of [memoryBackend, firestoreBackend()]) {
     });
 
     it('treats an expired record as absent on every read', async () => {
-      const past = rec({ expiresAt: Date.now() - 1000, uid: 'u-exp', userCode: 'uc-exp', accountId: 'acc', grantId: 'g-exp' });
+      const past = rec({
+        expiresAt: Date.now() - 1000,
+        uid: 'u-exp',
+        userCode: 'uc-exp',
+        accountId: 'acc',
+        grantId: 'g-exp',
+      });
       await store.put('Session', 'expired', past);
       await store.put('AuthorizationCode', 'expired', past);
       await store.put('Grant', 'expired', past);
@@ -407,7 +444,9 @@ for (const backend of [memoryBackend, firestoreBackend()]) {
     it('consume is exactly-once under 20 parallel callers on two instances', async () => {
       await store.put('AuthorizationCode', 'race', rec({ data: { c: 'race' }, grantId: 'g' }));
       const now = Date.now();
-      const results = await Promise.all(Array.from({ length: 20 }, (_, i) => (i % 2 ? peer : store).consume('AuthorizationCode', 'race', now + i)));
+      const results = await Promise.all(
+        Array.from({ length: 20 }, (_, i) => (i % 2 ? peer : store).consume('AuthorizationCode', 'race', now + i)),
+      );
       const winners = results.filter((r) => r.consumedNow);
       expect(winners).to.have.length(1);
       const winnerAt = now + results.indexOf(winners[0]!);
@@ -438,7 +477,10 @@ for (const backend of [memoryBackend, firestoreBackend()]) {
       expect(json(kept!.data)).to.deep.equal({ n: 1 });
       expect((seen as unknown as StoredRecord).accountId).to.equal('sub');
 
-      const replaced = await peer.update('GoogleToken', 'sub', (cur) => ({ data: { n: Number(cur!.data.n) + 1 }, expiresAt: cur!.expiresAt + 1000 }));
+      const replaced = await peer.update('GoogleToken', 'sub', (cur) => ({
+        data: { n: Number(cur!.data.n) + 1 },
+        expiresAt: cur!.expiresAt + 1000,
+      }));
       expect(replaced!.data).to.deep.equal({ n: 2 });
       const after = (await store.get('GoogleToken', 'sub'))!;
       expect(after.data).to.deep.equal({ n: 2 });
@@ -454,7 +496,10 @@ for (const backend of [memoryBackend, firestoreBackend()]) {
       await store.put('Grant', 'counter', rec({ data: { n: 0 } }));
       await Promise.all(
         Array.from({ length: 20 }, (_, i) =>
-          (i % 2 ? peer : store).update('Grant', 'counter', (cur) => ({ ...cur!, data: { n: Number(cur!.data.n) + 1 } })),
+          (i % 2 ? peer : store).update('Grant', 'counter', (cur) => ({
+            ...cur!,
+            data: { n: Number(cur!.data.n) + 1 },
+          })),
         ),
       );
       expect((await store.get('Grant', 'counter'))!.data).to.deep.equal({ n: 20 });
@@ -531,12 +576,27 @@ for (const backend of [memoryBackend, firestoreBackend()]) {
         const A = createAdapterFactory(store, { ...policy, onReplay: () => replays++ });
         const B = createAdapterFactory(peer, { ...policy, onReplay: () => replays++ });
         const iat = nowS();
-        await new A('Grant').upsert('grant-1', { kind: 'Grant', accountId: 'acc', clientId: 'cl', iat, exp: iat + 600 }, 600);
-        await new A('AuthorizationCode').upsert('the-code', { kind: 'AuthorizationCode', grantId: 'grant-1', clientId: 'cl', accountId: 'acc', iat, exp: iat + 600 }, 600);
-        await new A('RefreshToken').upsert('older-rt', { kind: 'RefreshToken', grantId: 'grant-1', clientId: 'cl', accountId: 'acc', iat, exp: iat + 600 }, 600);
+        await new A('Grant').upsert(
+          'grant-1',
+          { kind: 'Grant', accountId: 'acc', clientId: 'cl', iat, exp: iat + 600 },
+          600,
+        );
+        await new A('AuthorizationCode').upsert(
+          'the-code',
+          { kind: 'AuthorizationCode', grantId: 'grant-1', clientId: 'cl', accountId: 'acc', iat, exp: iat + 600 },
+          600,
+        );
+        await new A('RefreshToken').upsert(
+          'older-rt',
+          { kind: 'RefreshToken', grantId: 'grant-1', clientId: 'cl', accountId: 'acc', iat, exp: iat + 600 },
+          600,
+        );
         // (With more racers, a late one may find the code already deleted by the revocation: the store-level
         // race above covers many callers; here the adapter's reaction to the loser.)
-        const outcomes = await Promise.allSettled([new A('AuthorizationCode').consume('the-code'), new B('AuthorizationCode').consume('the-code')]);
+        const outcomes = await Promise.allSettled([
+          new A('AuthorizationCode').consume('the-code'),
+          new B('AuthorizationCode').consume('the-code'),
+        ]);
         expect(outcomes.filter((o) => o.status === 'fulfilled')).to.have.length(1);
         const failed = outcomes.find((o) => o.status === 'rejected') as PromiseRejectedResult;
         expect((failed.reason as { error?: string }).error).to.equal('invalid_grant');
@@ -552,8 +612,16 @@ for (const backend of [memoryBackend, firestoreBackend()]) {
         const A = createAdapterFactory(store, { ...policy, now: () => clock });
         const B = createAdapterFactory(peer, { ...policy, now: () => clock });
         const iat = nowS();
-        await new A('Grant').upsert('grant-2', { kind: 'Grant', accountId: 'acc', clientId: 'cl', iat, exp: iat + 86400 }, 86400);
-        await new A('RefreshToken').upsert('rt-1', { kind: 'RefreshToken', grantId: 'grant-2', clientId: 'cl', accountId: 'acc', iat, exp: iat + 86400 }, 86400);
+        await new A('Grant').upsert(
+          'grant-2',
+          { kind: 'Grant', accountId: 'acc', clientId: 'cl', iat, exp: iat + 86400 },
+          86400,
+        );
+        await new A('RefreshToken').upsert(
+          'rt-1',
+          { kind: 'RefreshToken', grantId: 'grant-2', clientId: 'cl', accountId: 'acc', iat, exp: iat + 86400 },
+          86400,
+        );
         await Promise.all([new A('RefreshToken').consume('rt-1'), new B('RefreshToken').consume('rt-1')]);
         expect((await new B('RefreshToken').find('rt-1'))?.consumed).to.equal(undefined);
         clock += 61_000;

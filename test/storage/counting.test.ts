@@ -31,25 +31,46 @@ describe('CountingStore', () => {
 
   it('consume: 1 read, plus 1 write only for the call that consumed', async () => {
     await store.put('AuthorizationCode', 'c', rec());
-    expect(await delta(() => store.consume('AuthorizationCode', 'c', Date.now()))).to.deep.equal({ reads: 1, writes: 1 });
-    expect(await delta(() => store.consume('AuthorizationCode', 'c', Date.now()))).to.deep.equal({ reads: 1, writes: 0 });
-    expect(await delta(() => store.consume('AuthorizationCode', 'missing', Date.now()))).to.deep.equal({ reads: 1, writes: 0 });
+    expect(await delta(() => store.consume('AuthorizationCode', 'c', Date.now()))).to.deep.equal({
+      reads: 1,
+      writes: 1,
+    });
+    expect(await delta(() => store.consume('AuthorizationCode', 'c', Date.now()))).to.deep.equal({
+      reads: 1,
+      writes: 0,
+    });
+    expect(await delta(() => store.consume('AuthorizationCode', 'missing', Date.now()))).to.deep.equal({
+      reads: 1,
+      writes: 0,
+    });
   });
 
   it('consume right after a get with consumeNext costs no read (the store reuses that read); after a plain get it does', async () => {
     await store.put('AuthorizationCode', 'hinted', rec());
     await store.put('AuthorizationCode', 'plain', rec());
-    expect(await delta(() => store.get('AuthorizationCode', 'hinted', { consumeNext: true }))).to.deep.equal({ reads: 1, writes: 0 });
-    expect(await delta(() => store.consume('AuthorizationCode', 'hinted', Date.now()))).to.deep.equal({ reads: 0, writes: 1 });
+    expect(await delta(() => store.get('AuthorizationCode', 'hinted', { consumeNext: true }))).to.deep.equal({
+      reads: 1,
+      writes: 0,
+    });
+    expect(await delta(() => store.consume('AuthorizationCode', 'hinted', Date.now()))).to.deep.equal({
+      reads: 0,
+      writes: 1,
+    });
     expect(await delta(() => store.get('AuthorizationCode', 'plain'))).to.deep.equal({ reads: 1, writes: 0 });
-    expect(await delta(() => store.consume('AuthorizationCode', 'plain', Date.now()))).to.deep.equal({ reads: 1, writes: 1 });
+    expect(await delta(() => store.consume('AuthorizationCode', 'plain', Date.now()))).to.deep.equal({
+      reads: 1,
+      writes: 1,
+    });
   });
 
   it('update: 1 read, plus 1 write when fn writes or deletes an existing record', async () => {
     expect(await delta(() => store.update('GoogleToken', 's', () => undefined))).to.deep.equal({ reads: 1, writes: 0 });
     expect(await delta(() => store.update('GoogleToken', 's', () => null))).to.deep.equal({ reads: 1, writes: 0 });
     expect(await delta(() => store.update('GoogleToken', 's', () => rec()))).to.deep.equal({ reads: 1, writes: 1 });
-    expect(await delta(() => store.update('GoogleToken', 's', (c) => ({ ...c!, data: { v: 2 } })))).to.deep.equal({ reads: 1, writes: 1 });
+    expect(await delta(() => store.update('GoogleToken', 's', (c) => ({ ...c!, data: { v: 2 } })))).to.deep.equal({
+      reads: 1,
+      writes: 1,
+    });
     expect(await delta(() => store.update('GoogleToken', 's', () => null))).to.deep.equal({ reads: 1, writes: 1 });
   });
 
@@ -70,7 +91,10 @@ describe('CountingStore', () => {
   it('queries: one read per document returned (min 1 per query), deletions are writes', async () => {
     expect(await delta(() => store.list('Grant'))).to.deep.equal({ reads: 1, writes: 0 });
     for (const k of ['a', 'b', 'c']) await store.put('Grant', k, rec({ accountId: 'acc' }));
-    expect(await delta(() => store.list('Grant', { field: 'accountId', value: 'acc' }))).to.deep.equal({ reads: 3, writes: 0 });
+    expect(await delta(() => store.list('Grant', { field: 'accountId', value: 'acc' }))).to.deep.equal({
+      reads: 3,
+      writes: 0,
+    });
 
     for (const k of ['c1', 'c2', 'c3']) await store.put('AuthorizationCode', k, rec({ grantId: 'g' }));
     // Codes: 3 matched (3 reads, 3 deletes); refresh tokens: an empty query still costs 1 read.

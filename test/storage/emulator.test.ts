@@ -1,7 +1,11 @@
 /** The Firestore emulator helper the storage tests rely on: start, clear, restart on the same port, freeze, stop, install hints. */
 import { createServer } from 'node:http';
 import { expect } from 'chai';
-import { startFirestoreEmulator, startFirestoreEmulatorOnPort, type FirestoreEmulator } from '../../standins/firestore-emulator.js';
+import {
+  startFirestoreEmulator,
+  startFirestoreEmulatorOnPort,
+  type FirestoreEmulator,
+} from '../../standins/firestore-emulator.js';
 
 async function rejection(p: Promise<unknown>): Promise<Error> {
   try {
@@ -26,7 +30,11 @@ describe('Firestore emulator helper', function () {
   it('answers on 127.0.0.1 and clear() deletes every document of its project', async () => {
     expect(emu.host).to.equal(`127.0.0.1:${emu.port}`);
     expect(await (await fetch(`http://${emu.host}/`)).text()).to.match(/^Ok/);
-    expect(emu.env()).to.deep.equal({ FIRESTORE_EMULATOR_HOST: emu.host, GOOGLE_CLOUD_PROJECT: emu.projectId, METADATA_SERVER_DETECTION: 'none' });
+    expect(emu.env()).to.deep.equal({
+      FIRESTORE_EMULATOR_HOST: emu.host,
+      GOOGLE_CLOUD_PROJECT: emu.projectId,
+      METADATA_SERVER_DETECTION: 'none',
+    });
     const db = emu.client();
     await db.collection('a').doc('x').set({ v: 1 });
     await db.collection('b').doc('y').set({ v: 2 });
@@ -46,7 +54,10 @@ describe('Firestore emulator helper', function () {
     await emu.stop({ keepData: true, keepClients: true });
     expect(emu.running()).to.equal(false);
     await emu.restart();
-    expect((await db.collection('keep').doc('me').get()).data(), 'restored after stop({ keepData: true })').to.deep.equal({ v: 1 });
+    expect(
+      (await db.collection('keep').doc('me').get()).data(),
+      'restored after stop({ keepData: true })',
+    ).to.deep.equal({ v: 1 });
     await emu.restart();
     expect((await db.collection('keep').doc('me').get()).exists).to.equal(false);
     await emu.stop({ keepClients: true });
@@ -104,12 +115,16 @@ describe('Firestore emulator helper', function () {
     try {
       process.env.FIRESTORE_EMULATOR_JAR = '/nonexistent/cloud-firestore-emulator.jar';
       const noJar = await rejection(startFirestoreEmulator());
-      expect(noJar.message).to.include('apt-get install -y google-cloud-cli-firestore-emulator openjdk-17-jre-headless');
+      expect(noJar.message).to.include(
+        'apt-get install -y google-cloud-cli-firestore-emulator openjdk-17-jre-headless',
+      );
       delete process.env.FIRESTORE_EMULATOR_JAR;
       process.env.PATH = '/nonexistent';
       const noJava = await rejection(startFirestoreEmulator());
       expect(noJava.message).to.match(/`java` is not installed/);
-      expect(noJava.message).to.include('apt-get install -y google-cloud-cli-firestore-emulator openjdk-17-jre-headless');
+      expect(noJava.message).to.include(
+        'apt-get install -y google-cloud-cli-firestore-emulator openjdk-17-jre-headless',
+      );
     } finally {
       if (saved.jar === undefined) delete process.env.FIRESTORE_EMULATOR_JAR;
       else process.env.FIRESTORE_EMULATOR_JAR = saved.jar;

@@ -18,7 +18,10 @@ const HOUR = 3600_000;
 const rec = (o: Partial<StoredRecord> = {}): StoredRecord => ({ data: { v: 1 }, expiresAt: Date.now() + HOUR, ...o });
 
 /** Builds a store through connect() (the production path: env-configured emulator, short deadlines). */
-async function connectTo(emu: FirestoreEmulator, opts: Parameters<typeof FirestoreStore.connect>[0] = {}): Promise<FirestoreStore> {
+async function connectTo(
+  emu: FirestoreEmulator,
+  opts: Parameters<typeof FirestoreStore.connect>[0] = {},
+): Promise<FirestoreStore> {
   const saved = { host: process.env.FIRESTORE_EMULATOR_HOST, project: process.env.GOOGLE_CLOUD_PROJECT };
   process.env.FIRESTORE_EMULATOR_HOST = emu.host;
   try {
@@ -31,8 +34,22 @@ async function connectTo(emu: FirestoreEmulator, opts: Parameters<typeof Firesto
 
 describe('document ids (encodeKey/decodeKey)', () => {
   it('keeps simple keys as they are and encodes everything else reversibly into a valid id', () => {
-    for (const k of [hashValue('x'), '109876543210987654321', 'mcp_client-1', 'A'.repeat(200)]) expect(encodeKey(k)).to.equal(k);
-    const tricky = ['a/b', '.', '..', '__name__', '__x__', 'b64_abc', 'A'.repeat(201), 'https://x.example/a?b=c#d', 'sp ace', 'ü', 'a.b', '-'.repeat(201)];
+    for (const k of [hashValue('x'), '109876543210987654321', 'mcp_client-1', 'A'.repeat(200)])
+      expect(encodeKey(k)).to.equal(k);
+    const tricky = [
+      'a/b',
+      '.',
+      '..',
+      '__name__',
+      '__x__',
+      'b64_abc',
+      'A'.repeat(201),
+      'https://x.example/a?b=c#d',
+      'sp ace',
+      'ü',
+      'a.b',
+      '-'.repeat(201),
+    ];
     for (const k of tricky) {
       const id = encodeKey(k);
       expect(id, k).to.match(/^b64_[A-Za-z0-9_-]+$/);
@@ -76,7 +93,9 @@ describe('isUnavailableError', () => {
     expect(isUnavailableError(grpc(14))).to.equal(true); // UNAVAILABLE
     expect(isUnavailableError(grpc(4))).to.equal(true); // DEADLINE_EXCEEDED
     expect(isUnavailableError(grpc(8))).to.equal(true); // RESOURCE_EXHAUSTED
-    expect(isUnavailableError(Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:1'), { code: 'ECONNREFUSED' }))).to.equal(true);
+    expect(
+      isUnavailableError(Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:1'), { code: 'ECONNREFUSED' })),
+    ).to.equal(true);
     expect(isUnavailableError(new StoreUnavailableError('down'))).to.equal(true);
     expect(isUnavailableError(grpc(7))).to.equal(false); // PERMISSION_DENIED: configuration, not an outage
     expect(isUnavailableError(grpc(3))).to.equal(false); // INVALID_ARGUMENT
@@ -102,7 +121,13 @@ describe('FirestoreStore on the emulator', function () {
   it('stores documents with expiresAt/updatedAt/consumedAt as Timestamps and index fields at the top level', async () => {
     const store = await FirestoreStore.connect({ firestore: emu.client(), collectionPrefix: 'shape_' });
     const expiresAt = Date.now() + 600_000;
-    await store.put('AuthorizationCode', 'code-hash', { data: { scope: 'openid', nested: { a: [1, 2] }, gone: undefined }, expiresAt, grantId: 'g1', accountId: 'acc', clientId: 'cl' });
+    await store.put('AuthorizationCode', 'code-hash', {
+      data: { scope: 'openid', nested: { a: [1, 2] }, gone: undefined },
+      expiresAt,
+      grantId: 'g1',
+      accountId: 'acc',
+      clientId: 'cl',
+    });
     const consumedAt = Date.now();
     expect((await store.consume('AuthorizationCode', 'code-hash', consumedAt)).consumedNow).to.equal(true);
 
@@ -116,15 +141,31 @@ describe('FirestoreStore on the emulator', function () {
     expect(doc).to.include({ grantId: 'g1', accountId: 'acc', clientId: 'cl' });
     expect(doc.data).to.deep.equal({ scope: 'openid', nested: { a: [1, 2] } });
     expect(doc).to.not.have.property('dataJson');
-    expect(Object.keys(doc).sort()).to.deep.equal(['accountId', 'clientId', 'consumedAt', 'data', 'expiresAt', 'grantId', 'updatedAt', 'writeId']);
+    expect(Object.keys(doc).sort()).to.deep.equal([
+      'accountId',
+      'clientId',
+      'consumedAt',
+      'data',
+      'expiresAt',
+      'grantId',
+      'updatedAt',
+      'writeId',
+    ]);
   });
 
   it('uses one collection per kind, named after KINDS, with the prefix', async () => {
     const prefix = 'names_';
     const store = await FirestoreStore.connect({ firestore: emu.client(), collectionPrefix: prefix });
     await Promise.all((Object.keys(KINDS) as Kind[]).map((k) => store.put(k, 'k', rec())));
-    const names = (await raw.listCollections()).map((c) => c.id).filter((n) => n.startsWith(prefix)).sort();
-    expect(names).to.deep.equal(Object.values(KINDS).map((n) => prefix + n).sort());
+    const names = (await raw.listCollections())
+      .map((c) => c.id)
+      .filter((n) => n.startsWith(prefix))
+      .sort();
+    expect(names).to.deep.equal(
+      Object.values(KINDS)
+        .map((n) => prefix + n)
+        .sort(),
+    );
     expect(store.collectionName('GoogleLoginState')).to.equal('names_google_login_states');
   });
 
@@ -133,10 +174,14 @@ describe('FirestoreStore on the emulator', function () {
     const odd = { matrix: [[1, 2], [3]], '': 'empty', __x__: 1, list: ['a', undefined, 'b'] };
     await store.put('CimdDocument', 'https://a.example/c.json', rec({ data: odd }));
     await store.put('CimdDocument', 'plain', rec({ data: { list: ['a', 'b'], deep: { er: { est: true } } } }));
-    const oddDoc = (await raw.collection('json_cimd_documents').doc(encodeKey('https://a.example/c.json')).get()).data()!;
+    const oddDoc = (
+      await raw.collection('json_cimd_documents').doc(encodeKey('https://a.example/c.json')).get()
+    ).data()!;
     expect(oddDoc.dataJson).to.be.a('string');
     expect(oddDoc).to.not.have.property('data');
-    expect((await store.get('CimdDocument', 'https://a.example/c.json'))!.data).to.deep.equal(JSON.parse(JSON.stringify(odd)));
+    expect((await store.get('CimdDocument', 'https://a.example/c.json'))!.data).to.deep.equal(
+      JSON.parse(JSON.stringify(odd)),
+    );
     const plainDoc = (await raw.collection('json_cimd_documents').doc('plain').get()).data()!;
     expect(plainDoc.data).to.deep.equal({ list: ['a', 'b'], deep: { er: { est: true } } });
     expect(plainDoc).to.not.have.property('dataJson');
@@ -169,7 +214,15 @@ describe('FirestoreStore on the emulator', function () {
     for (let i = 0; i < 1100; i += 275) {
       await Promise.all(
         Array.from({ length: 275 }, (_, j) =>
-          store.put('RefreshToken', `rt/${i + j}`, rec({ data: { i: i + j }, grantId: (i + j) % 2 ? 'odd' : 'even', expiresAt: (i + j) % 4 === 0 ? now - 1000 : now + HOUR })),
+          store.put(
+            'RefreshToken',
+            `rt/${i + j}`,
+            rec({
+              data: { i: i + j },
+              grantId: (i + j) % 2 ? 'odd' : 'even',
+              expiresAt: (i + j) % 4 === 0 ? now - 1000 : now + HOUR,
+            }),
+          ),
         ),
       );
     }
@@ -201,19 +254,58 @@ describe('FirestoreStore on the emulator', function () {
 
   it('holds no bearer value or client secret in plain text (adapter over the store)', async () => {
     const store = await FirestoreStore.connect({ firestore: emu.client(), collectionPrefix: 'scan_' });
-    const Adapter = createAdapterFactory(store, { refreshGraceSeconds: 60, grantTtlSeconds: 86400, clientIdleTtlSeconds: 86400 });
+    const Adapter = createAdapterFactory(store, {
+      refreshGraceSeconds: 60,
+      grantTtlSeconds: 86400,
+      clientIdleTtlSeconds: 86400,
+    });
     const secret = (name: string) => `${name}-${randomBytes(16).toString('base64url')}`;
-    const values = { code: secret('code'), rt: secret('rt'), sessionId: secret('sess'), interactionId: secret('int'), clientSecret: secret('cs'), par: secret('par') };
+    const values = {
+      code: secret('code'),
+      rt: secret('rt'),
+      sessionId: secret('sess'),
+      interactionId: secret('int'),
+      clientSecret: secret('cs'),
+      par: secret('par'),
+    };
     // A session's uid is an internal identifier (kept in the payload, looked up by its hash), not a bearer value.
     const sessionUid = secret('suid');
     const iat = Math.floor(Date.now() / 1000);
-    await new Adapter('Client').upsert('client-1', { client_id: 'client-1', client_secret: values.clientSecret, redirect_uris: ['https://a.example/cb'] });
-    await new Adapter('Grant').upsert('grant-1', { kind: 'Grant', accountId: 'acc', clientId: 'client-1', iat, exp: iat + 600 }, 600);
-    await new Adapter('AuthorizationCode').upsert(values.code, { jti: values.code, kind: 'AuthorizationCode', grantId: 'grant-1', clientId: 'client-1', iat }, 600);
-    await new Adapter('RefreshToken').upsert(values.rt, { jti: values.rt, kind: 'RefreshToken', grantId: 'grant-1', clientId: 'client-1', iat }, 600);
-    await new Adapter('Session').upsert(values.sessionId, { jti: values.sessionId, uid: sessionUid, kind: 'Session', accountId: 'acc', iat }, 600);
-    await new Adapter('Interaction').upsert(values.interactionId, { jti: values.interactionId, kind: 'Interaction', iat }, 600);
-    await new Adapter('PushedAuthorizationRequest').upsert(values.par, { jti: values.par, kind: 'PushedAuthorizationRequest', iat }, 60);
+    await new Adapter('Client').upsert('client-1', {
+      client_id: 'client-1',
+      client_secret: values.clientSecret,
+      redirect_uris: ['https://a.example/cb'],
+    });
+    await new Adapter('Grant').upsert(
+      'grant-1',
+      { kind: 'Grant', accountId: 'acc', clientId: 'client-1', iat, exp: iat + 600 },
+      600,
+    );
+    await new Adapter('AuthorizationCode').upsert(
+      values.code,
+      { jti: values.code, kind: 'AuthorizationCode', grantId: 'grant-1', clientId: 'client-1', iat },
+      600,
+    );
+    await new Adapter('RefreshToken').upsert(
+      values.rt,
+      { jti: values.rt, kind: 'RefreshToken', grantId: 'grant-1', clientId: 'client-1', iat },
+      600,
+    );
+    await new Adapter('Session').upsert(
+      values.sessionId,
+      { jti: values.sessionId, uid: sessionUid, kind: 'Session', accountId: 'acc', iat },
+      600,
+    );
+    await new Adapter('Interaction').upsert(
+      values.interactionId,
+      { jti: values.interactionId, kind: 'Interaction', iat },
+      600,
+    );
+    await new Adapter('PushedAuthorizationRequest').upsert(
+      values.par,
+      { jti: values.par, kind: 'PushedAuthorizationRequest', iat },
+      60,
+    );
     await new Adapter('AuthorizationCode').consume(values.code);
     // The adapter finds them by raw value...
     expect(await new Adapter('RefreshToken').find(values.rt)).to.include({ grantId: 'grant-1' });
@@ -224,11 +316,14 @@ describe('FirestoreStore on the emulator', function () {
     const leaks: string[] = [];
     for (const d of docs) {
       const text = `${d.id}\n${d.key}\n${JSON.stringify(d.fields)}`;
-      for (const [name, v] of Object.entries(values)) if (text.includes(v)) leaks.push(`${d.collection}/${d.id} holds ${name}`);
+      for (const [name, v] of Object.entries(values))
+        if (text.includes(v)) leaks.push(`${d.collection}/${d.id} holds ${name}`);
     }
     expect(leaks).to.deep.equal([]);
     const client = docs.find((d) => d.collection === 'scan_clients')!;
-    expect((client.fields.data as { client_secret: string }).client_secret).to.equal(`sha256:${hashValue(values.clientSecret)}`);
+    expect((client.fields.data as { client_secret: string }).client_secret).to.equal(
+      `sha256:${hashValue(values.clientSecret)}`,
+    );
   });
 
   describe('when Firestore is down', () => {
@@ -258,7 +353,11 @@ describe('FirestoreStore on the emulator', function () {
           store.findBy('Session', 'uid', 'u'),
         ]);
         const elapsed = Date.now() - t0;
-        for (const o of outcomes) expect(o.status === 'rejected' && o.reason instanceof StoreUnavailableError, String((o as PromiseRejectedResult).reason)).to.equal(true);
+        for (const o of outcomes)
+          expect(
+            o.status === 'rejected' && o.reason instanceof StoreUnavailableError,
+            String((o as PromiseRejectedResult).reason),
+          ).to.equal(true);
         expect(elapsed).to.be.below(8000);
         console.log(`      (StoreUnavailableError after ${elapsed} ms with the emulator frozen)`);
       } finally {

@@ -7,7 +7,13 @@
  */
 import { spawn } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
-import type { OAuthAuthorizationServerInformation, OAuthClientInformation, OAuthClientMetadata, OAuthClientProvider, OAuthTokens } from '@ai-sdk/mcp';
+import type {
+  OAuthAuthorizationServerInformation,
+  OAuthClientInformation,
+  OAuthClientMetadata,
+  OAuthClientProvider,
+  OAuthTokens,
+} from '@ai-sdk/mcp';
 import { closeServer, listen } from '../../standins/http.js';
 
 export class AiSdkOAuthProvider implements OAuthClientProvider {
@@ -86,7 +92,9 @@ export class AiSdkOAuthProvider implements OAuthClientProvider {
 }
 
 /** The app's loopback redirect listener: resolves with the query of the first request to `path`. */
-export async function startCallbackListener(path = '/callback'): Promise<{ url: string; next(timeoutMs: number): Promise<URLSearchParams>; close(): Promise<void> }> {
+export async function startCallbackListener(
+  path = '/callback',
+): Promise<{ url: string; next(timeoutMs: number): Promise<URLSearchParams>; close(): Promise<void> }> {
   const waiting: Array<(p: URLSearchParams) => void> = [];
   const received: URLSearchParams[] = [];
   const server: Server = createServer((req, res) => {
@@ -107,7 +115,10 @@ export async function startCallbackListener(path = '/callback'): Promise<{ url: 
       const ready = received.shift();
       if (ready) return Promise.resolve(ready);
       return new Promise((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`no authorization response at the callback within ${timeoutMs} ms`)), timeoutMs);
+        const timer = setTimeout(
+          () => reject(new Error(`no authorization response at the callback within ${timeoutMs} ms`)),
+          timeoutMs,
+        );
         waiting.push((p) => {
           clearTimeout(timer);
           resolve(p);

@@ -74,7 +74,12 @@ export interface CimdSignInResult {
 }
 
 /** A public client identified by its document URL: authorize (consent + Google) and exchange the code. */
-export async function cimdSignIn(baseUrl: string, mcpUrl: string, clientId: string, redirect: string): Promise<CimdSignInResult> {
+export async function cimdSignIn(
+  baseUrl: string,
+  mcpUrl: string,
+  clientId: string,
+  redirect: string,
+): Promise<CimdSignInResult> {
   const { verifier, challenge } = pkce();
   const ua = new UserAgent();
   const url = authorizeUrl(baseUrl, {
@@ -90,7 +95,14 @@ export async function cimdSignIn(baseUrl: string, mcpUrl: string, clientId: stri
   const run = await ua.run(url, redirect);
   if (!run.finalUrl) return { stoppedAt: run.stoppedAt };
   const code = new URL(run.finalUrl).searchParams.get('code') ?? undefined;
-  const t = await tokenRequest(baseUrl, { grant_type: 'authorization_code', code, code_verifier: verifier, redirect_uri: redirect, client_id: clientId, resource: mcpUrl });
+  const t = await tokenRequest(baseUrl, {
+    grant_type: 'authorization_code',
+    code,
+    code_verifier: verifier,
+    redirect_uri: redirect,
+    client_id: clientId,
+    resource: mcpUrl,
+  });
   return { tokens: t.body, tokenStatus: t.status };
 }
 

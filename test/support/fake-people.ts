@@ -60,7 +60,12 @@ export const WRITE_METHODS = new Set([
   'otherContacts.copyOtherContactToMyContactsGroup',
 ]);
 
-const REQUEST_OPTIONS: PeopleRequestOptions = { headers: { Authorization: 'Bearer fake' }, timeout: 1000, retry: false, agent: new Agent() };
+const REQUEST_OPTIONS: PeopleRequestOptions = {
+  headers: { Authorization: 'Bearer fake' },
+  timeout: 1000,
+  retry: false,
+  agent: new Agent(),
+};
 const CONTACT_SOURCE = (id: string, etag: string) => ({ type: 'CONTACT', id, etag });
 
 export function notFound(what = 'Requested entity was not found.'): PeopleApiError {
@@ -76,7 +81,9 @@ function membership(rn: string): people_v1.Schema$Membership {
 }
 
 function groupsOfPerson(p: Person): string[] {
-  return (p.memberships ?? []).map((m) => m.contactGroupMembership?.contactGroupResourceName).filter((g): g is string => typeof g === 'string');
+  return (p.memberships ?? [])
+    .map((m) => m.contactGroupMembership?.contactGroupResourceName)
+    .filter((g): g is string => typeof g === 'string');
 }
 
 export class FakePeople implements AccountPeople {
@@ -96,7 +103,12 @@ export class FakePeople implements AccountPeople {
       ['contactGroups/starred', 'starred'],
       ['contactGroups/all', 'all'],
     ] as const) {
-      this.groups.set(rn, { resourceName: rn, name, formattedName: name === 'myContacts' ? 'My Contacts' : name[0]!.toUpperCase() + name.slice(1), groupType: 'SYSTEM_CONTACT_GROUP' });
+      this.groups.set(rn, {
+        resourceName: rn,
+        name,
+        formattedName: name === 'myContacts' ? 'My Contacts' : name[0]!.toUpperCase() + name.slice(1),
+        groupType: 'SYSTEM_CONTACT_GROUP',
+      });
     }
   }
 
@@ -155,16 +167,25 @@ export class FakePeople implements AccountPeople {
         return {
           responses: (params.resourceNames as string[]).map((name) => {
             const person = this.contacts.get(name);
-            return person ? { requestedResourceName: name, httpStatusCode: 200, person: clone(person) } : { requestedResourceName: name, httpStatusCode: 404, status: { code: 5, message: 'not found' } };
+            return person
+              ? { requestedResourceName: name, httpStatusCode: 200, person: clone(person) }
+              : { requestedResourceName: name, httpStatusCode: 404, status: { code: 5, message: 'not found' } };
           }),
         };
       case 'people.connections.list':
-        return { connections: [...this.contacts.values()].map(clone), totalPeople: this.contacts.size, totalItems: this.contacts.size };
+        return {
+          connections: [...this.contacts.values()].map(clone),
+          totalPeople: this.contacts.size,
+          totalItems: this.contacts.size,
+        };
       case 'people.searchContacts': {
         const q = (typeof params.query === 'string' ? params.query : '').toLowerCase();
         if (q === '') return {};
         const hits = [...this.contacts.values()].filter((c) =>
-          [...(c.names ?? []).map((n) => n.displayName ?? [n.givenName, n.familyName].filter(Boolean).join(' ')), ...(c.emailAddresses ?? []).map((e) => e.value ?? '')].some((v) => v.toLowerCase().includes(q)),
+          [
+            ...(c.names ?? []).map((n) => n.displayName ?? [n.givenName, n.familyName].filter(Boolean).join(' ')),
+            ...(c.emailAddresses ?? []).map((e) => e.value ?? ''),
+          ].some((v) => v.toLowerCase().includes(q)),
         );
         return { results: hits.map((person) => ({ person: clone(person) })) };
       }
@@ -175,7 +196,11 @@ export class FakePeople implements AccountPeople {
         return { createdPeople: contacts.map((c) => ({ person: this.addContact(c.contactPerson) })) };
       }
       case 'people.updateContact':
-        return this.update(rn, typeof params.updatePersonFields === 'string' ? params.updatePersonFields : '', body as Person);
+        return this.update(
+          rn,
+          typeof params.updatePersonFields === 'string' ? params.updatePersonFields : '',
+          body as Person,
+        );
       case 'people.deleteContact':
         this.contact(rn);
         this.contacts.delete(rn);
@@ -184,12 +209,21 @@ export class FakePeople implements AccountPeople {
         for (const name of (body as { resourceNames: string[] }).resourceNames) this.contacts.delete(name);
         return {};
       case 'contactGroups.list':
-        return { contactGroups: [...this.groups.values()].map((g) => ({ ...clone(g), memberCount: this.membersOf(g.resourceName!).length })) };
+        return {
+          contactGroups: [...this.groups.values()].map((g) => ({
+            ...clone(g),
+            memberCount: this.membersOf(g.resourceName!).length,
+          })),
+        };
       case 'contactGroups.get': {
         const g = this.groups.get(rn);
         if (!g) throw notFound();
         const members = this.membersOf(rn);
-        return { ...clone(g), memberCount: members.length, memberResourceNames: members.slice(0, Number(params.maxMembers ?? 0)) };
+        return {
+          ...clone(g),
+          memberCount: members.length,
+          memberResourceNames: members.slice(0, Number(params.maxMembers ?? 0)),
+        };
       }
       case 'contactGroups.members.modify': {
         if (!this.groups.has(rn)) throw notFound();
@@ -225,9 +259,16 @@ export class FakePeople implements AccountPeople {
   private update(rn: string, mask: string, body: Person): Person {
     const current = this.contact(rn);
     const sent = body.metadata?.sources?.find((s) => s.type === 'CONTACT')?.etag ?? body.etag;
-    if (sent !== current.etag) throw new PeopleApiError('precondition', 'Request person.etag is different than the current person.etag. Clear local cache and get the latest person.', 400, 'FAILED_PRECONDITION');
+    if (sent !== current.etag)
+      throw new PeopleApiError(
+        'precondition',
+        'Request person.etag is different than the current person.etag. Clear local cache and get the latest person.',
+        400,
+        'FAILED_PRECONDITION',
+      );
     const next: Person = { ...current };
-    for (const field of mask.split(',').filter(Boolean)) (next as Record<string, unknown>)[field] = clone((body as Record<string, unknown>)[field] ?? []);
+    for (const field of mask.split(',').filter(Boolean))
+      (next as Record<string, unknown>)[field] = clone((body as Record<string, unknown>)[field] ?? []);
     const id = rn.replace('people/', '');
     const version = Number(/-(\d+)$/.exec(current.etag ?? '')?.[1] ?? 1) + 1;
     next.etag = `%etag-${id}-${version}`;
@@ -246,7 +287,12 @@ export class FakePeople implements AccountPeople {
         apply: (_t, _this, args: unknown[]) => {
           const method = path.join('.');
           const params = (args[0] ?? {}) as FakeParams;
-          fake.calls.push({ method, params: clone(params), idempotent: opts.idempotent ?? true, serialized: fake.serializing > 0 });
+          fake.calls.push({
+            method,
+            params: clone(params),
+            idempotent: opts.idempotent ?? true,
+            serialized: fake.serializing > 0,
+          });
           const handler = fake.overrides.get(method);
           // Like googleapis: a promise of { data }; a thrown error becomes a rejection.
           return (async () => ({ data: handler ? await handler(params) : fake.answer(method, params) }))();
@@ -282,9 +328,15 @@ export class FakePeople implements AccountPeople {
 let keys: KeyRing | undefined;
 
 /** A tool context over a FakePeople and a real trash (in memory, or over `store`), bound to one account. */
-export function fakeToolContext(options: { store?: Store; trashDays?: number; accountId?: string } = {}): { ctx: ToolContext; google: FakePeople; trash: AccountTrash } {
+export function fakeToolContext(options: { store?: Store; trashDays?: number; accountId?: string } = {}): {
+  ctx: ToolContext;
+  google: FakePeople;
+  trash: AccountTrash;
+} {
   keys ??= new KeyRing(['fake-people-test-secret-0123456789abcdef']);
   const google = new FakePeople();
-  const trash = new ContactTrash(options.store ?? new MemoryStore(), keys, options.trashDays ?? 30).forAccount(options.accountId ?? 'account-1');
+  const trash = new ContactTrash(options.store ?? new MemoryStore(), keys, options.trashDays ?? 30).forAccount(
+    options.accountId ?? 'account-1',
+  );
   return { ctx: { google, trash }, google, trash };
 }

@@ -25,7 +25,16 @@ interface UpstreamAnswer {
   body: Buffer;
 }
 
-const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'transfer-encoding', 'te', 'trailer', 'upgrade', 'proxy-connection', 'expect']);
+const HOP_BY_HOP = new Set([
+  'connection',
+  'keep-alive',
+  'transfer-encoding',
+  'te',
+  'trailer',
+  'upgrade',
+  'proxy-connection',
+  'expect',
+]);
 const MAX_HEAD_BYTES = 64 * 1024;
 
 /** Reads one HTTP/1.1 response (Content-Length or chunked) from upstream bytes; 1xx responses are skipped. */
@@ -76,7 +85,8 @@ function dechunk(data: Buffer): Buffer | undefined {
     if (lineEnd < 0) return undefined;
     const size = parseInt(data.subarray(offset, lineEnd).toString('latin1'), 16);
     if (Number.isNaN(size)) throw new Error('bad chunk size from upstream');
-    if (size === 0) return data.indexOf('\r\n\r\n', lineEnd) >= 0 || data.length >= lineEnd + 4 ? Buffer.concat(parts) : undefined;
+    if (size === 0)
+      return data.indexOf('\r\n\r\n', lineEnd) >= 0 || data.length >= lineEnd + 4 ? Buffer.concat(parts) : undefined;
     if (data.length < lineEnd + 2 + size + 2) return undefined;
     parts.push(data.subarray(lineEnd + 2, lineEnd + 2 + size));
     offset = lineEnd + 2 + size + 2;
@@ -104,7 +114,9 @@ function forward(target: URL, mode: 'close' | 'keep-alive', req: IncomingMessage
   const relay = () => {
     if (failed || res.headersSent || !answer || !uploaded) return;
     if (/\bclose\b/i.test(String(answer.headers.connection ?? '')) && !upstreamClosedCleanly) return;
-    const headers = Object.fromEntries(Object.entries(answer.headers).filter(([k]) => !HOP_BY_HOP.has(k) && k !== 'content-length'));
+    const headers = Object.fromEntries(
+      Object.entries(answer.headers).filter(([k]) => !HOP_BY_HOP.has(k) && k !== 'content-length'),
+    );
     res.writeHead(answer.status, { ...headers, 'content-length': answer.body.length });
     res.end(answer.body);
     up.end();
@@ -124,7 +136,9 @@ function forward(target: URL, mode: 'close' | 'keep-alive', req: IncomingMessage
       upstreamClosedCleanly = true;
       return relay();
     }
-    fail(uploaded ? 'connection closed before a complete answer' : 'connection closed while the request was being sent');
+    fail(
+      uploaded ? 'connection closed before a complete answer' : 'connection closed while the request was being sent',
+    );
   });
 
   const head = [`${req.method} ${req.url} HTTP/1.1`];
@@ -137,7 +151,9 @@ function forward(target: URL, mode: 'close' | 'keep-alive', req: IncomingMessage
   up.write(`${head.join('\r\n')}\r\n\r\n`);
   req.on('data', (chunk: Buffer) => {
     if (failed) return;
-    const ok = up.write(chunked ? Buffer.concat([Buffer.from(`${chunk.length.toString(16)}\r\n`), chunk, Buffer.from('\r\n')]) : chunk);
+    const ok = up.write(
+      chunked ? Buffer.concat([Buffer.from(`${chunk.length.toString(16)}\r\n`), chunk, Buffer.from('\r\n')]) : chunk,
+    );
     if (!ok) {
       req.pause();
       up.once('drain', () => req.resume());
@@ -152,7 +168,10 @@ function forward(target: URL, mode: 'close' | 'keep-alive', req: IncomingMessage
   });
 }
 
-export async function startFrontEnd(target: URL, opts: { upstreamConnection: 'close' | 'keep-alive' }): Promise<FrontEnd> {
+export async function startFrontEnd(
+  target: URL,
+  opts: { upstreamConnection: 'close' | 'keep-alive' },
+): Promise<FrontEnd> {
   const server = createServer((req, res) => forward(target, opts.upstreamConnection, req, res));
   const port = await listen(server);
   return { url: `http://127.0.0.1:${port}${target.pathname}`, close: () => closeServer(server) };

@@ -42,11 +42,23 @@ async function visit(config: HeadlessBrowserConfig, url: string): Promise<Browse
   const ua = new UserAgent();
   const isWeb = (u: string): boolean => config.webOrigins.includes(new URL(u).origin);
   try {
-    const result = await ua.run(url, (u) => !isWeb(u), () => config.decision);
+    const result = await ua.run(
+      url,
+      (u) => !isWeb(u),
+      () => config.decision,
+    );
     record.hops = ua.hops.map((h) => ({ status: h.status, url: withoutQuery(h.url) }));
     if (result.stoppedAt) {
-      const text = result.stoppedAt.html.replace(/<style[\s\S]*?<\/style>/gi, '').replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' ').trim();
-      record.stoppedAt = { status: result.stoppedAt.status, url: withoutQuery(result.stoppedAt.url), text: text.slice(0, 500) };
+      const text = result.stoppedAt.html
+        .replace(/<style[\s\S]*?<\/style>/gi, '')
+        .replace(/<[^>]+>/g, ' ')
+        .replace(/\s+/g, ' ')
+        .trim();
+      record.stoppedAt = {
+        status: result.stoppedAt.status,
+        url: withoutQuery(result.stoppedAt.url),
+        text: text.slice(0, 500),
+      };
       return record;
     }
     const callback = new URL(result.finalUrl!);
@@ -69,7 +81,10 @@ if (!configPath || !url) {
 }
 const config = JSON.parse(readFileSync(configPath, 'utf8')) as HeadlessBrowserConfig;
 const guard = setTimeout(() => {
-  appendFileSync(config.logFile, `${JSON.stringify({ url, hops: [], error: `headless browser gave up after ${config.timeoutMs} ms` })}\n`);
+  appendFileSync(
+    config.logFile,
+    `${JSON.stringify({ url, hops: [], error: `headless browser gave up after ${config.timeoutMs} ms` })}\n`,
+  );
   process.exit(1);
 }, config.timeoutMs);
 guard.unref();

@@ -26,18 +26,37 @@ export interface HeadlessBrowser {
 }
 
 const MAIN = fileURLToPath(new URL('./headless-browser-main.ts', import.meta.url));
-const DESKTOP_HINTS = ['DISPLAY', 'WAYLAND_DISPLAY', 'XDG_CURRENT_DESKTOP', 'DESKTOP_SESSION', 'KDE_FULL_SESSION', 'GNOME_DESKTOP_SESSION_ID', 'XDG_SESSION_DESKTOP'];
+const DESKTOP_HINTS = [
+  'DISPLAY',
+  'WAYLAND_DISPLAY',
+  'XDG_CURRENT_DESKTOP',
+  'DESKTOP_SESSION',
+  'KDE_FULL_SESSION',
+  'GNOME_DESKTOP_SESSION_ID',
+  'XDG_SESSION_DESKTOP',
+];
 
-export function createHeadlessBrowser(opts: { webOrigins: string[]; decision?: 'approve' | 'deny'; timeoutMs?: number }): HeadlessBrowser {
+export function createHeadlessBrowser(opts: {
+  webOrigins: string[];
+  decision?: 'approve' | 'deny';
+  timeoutMs?: number;
+}): HeadlessBrowser {
   const dir = mkdtempSync(join(tmpdir(), 'headless-browser-'));
   const logFile = join(dir, 'visits.jsonl');
   const configFile = join(dir, 'config.json');
-  const config: HeadlessBrowserConfig = { webOrigins: opts.webOrigins, logFile, decision: opts.decision ?? 'approve', timeoutMs: opts.timeoutMs ?? 30_000 };
+  const config: HeadlessBrowserConfig = {
+    webOrigins: opts.webOrigins,
+    logFile,
+    decision: opts.decision ?? 'approve',
+    timeoutMs: opts.timeoutMs ?? 30_000,
+  };
   writeFileSync(configFile, JSON.stringify(config));
   // tsx's only export is its ESM loader (what `--import tsx` loads); resolved here so the launcher works from any cwd.
   const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
   const command = join(dir, 'browser');
-  writeFileSync(command, `#!/bin/sh\nexec "${process.execPath}" --import "${tsx}" "${MAIN}" "${configFile}" "$@"\n`, { mode: 0o755 });
+  writeFileSync(command, `#!/bin/sh\nexec "${process.execPath}" --import "${tsx}" "${MAIN}" "${configFile}" "$@"\n`, {
+    mode: 0o755,
+  });
   const visits = (): BrowserVisit[] =>
     existsSync(logFile)
       ? readFileSync(logFile, 'utf8')

@@ -60,13 +60,19 @@ export class HeadlessOAuthProvider implements OAuthClientProvider {
   async redirectToAuthorization(url: URL) {
     this.authorizationUrls.push(url);
     const result = await this.ua.run(url.toString(), this.redirect, () => this.decision);
-    if (!result.finalUrl) throw new Error(`authorization did not return to the client: ${result.stoppedAt?.status} ${result.stoppedAt?.url}`);
+    if (!result.finalUrl)
+      throw new Error(
+        `authorization did not return to the client: ${result.stoppedAt?.status} ${result.stoppedAt?.url}`,
+      );
     this.lastCallback = new URL(result.finalUrl).searchParams;
   }
 }
 
 /** Connects, doing the OAuth dance if needed; returns a connected client. */
-export async function connectWithOAuth(mcpUrl: string, provider: HeadlessOAuthProvider): Promise<{ client: Client; transport: StreamableHTTPClientTransport }> {
+export async function connectWithOAuth(
+  mcpUrl: string,
+  provider: HeadlessOAuthProvider,
+): Promise<{ client: Client; transport: StreamableHTTPClientTransport }> {
   const make = () => new StreamableHTTPClientTransport(new URL(mcpUrl), { authProvider: provider });
   let transport = make();
   let client = new Client({ name: 'headless-test-client', version: '1.0.0' });

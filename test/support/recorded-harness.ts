@@ -39,17 +39,26 @@ export function bodyFields(exchange: WireExchange): Record<string, unknown> {
   return Object.fromEntries(new URLSearchParams(exchange.body));
 }
 
-export const registrations = (wire: WireExchange[]) => wire.filter((x) => x.method === 'POST' && x.path === '/register');
-export const authorizations = (wire: WireExchange[]) => wire.filter((x) => x.method === 'GET' && x.path === '/authorize');
+export const registrations = (wire: WireExchange[]) =>
+  wire.filter((x) => x.method === 'POST' && x.path === '/register');
+export const authorizations = (wire: WireExchange[]) =>
+  wire.filter((x) => x.method === 'GET' && x.path === '/authorize');
 export const tokenRequests = (wire: WireExchange[], grantType?: string) =>
-  wire.filter((x) => x.method === 'POST' && x.path === '/token' && (grantType === undefined || new URLSearchParams(x.body).get('grant_type') === grantType));
+  wire.filter(
+    (x) =>
+      x.method === 'POST' &&
+      x.path === '/token' &&
+      (grantType === undefined || new URLSearchParams(x.body).get('grant_type') === grantType),
+  );
 export const mcpRequests = (wire: WireExchange[]) => wire.filter((x) => x.path === '/mcp');
 
 /** JSON-RPC method names of a /mcp request body (batch or single). */
 export function rpcMethods(exchange: WireExchange): string[] {
   try {
     const parsed: unknown = JSON.parse(exchange.body);
-    return (Array.isArray(parsed) ? parsed : [parsed]).map((m) => (m as { method?: unknown })?.method).filter((m): m is string => typeof m === 'string');
+    return (Array.isArray(parsed) ? parsed : [parsed])
+      .map((m) => (m as { method?: unknown })?.method)
+      .filter((m): m is string => typeof m === 'string');
   } catch {
     return [];
   }
@@ -63,7 +72,12 @@ function header(headers: IncomingHttpHeaders, name: string): string {
 
 /** One line per exchange, without query strings or bodies: safe to print when a test fails. */
 export function wireSummary(wire: WireExchange[]): string {
-  return wire.map((x) => `${x.method} ${x.path}${x.path === '/mcp' ? ` [${rpcMethods(x).join(',')}] v=${header(x.headers, 'mcp-protocol-version')}` : ''} → ${x.status}`).join('\n');
+  return wire
+    .map(
+      (x) =>
+        `${x.method} ${x.path}${x.path === '/mcp' ? ` [${rpcMethods(x).join(',')}] v=${header(x.headers, 'mcp-protocol-version')}` : ''} → ${x.status}`,
+    )
+    .join('\n');
 }
 
 export async function startRecordedHarness(opts: HarnessOptions = {}): Promise<RecordedHarness> {
@@ -85,24 +99,27 @@ export async function startRecordedHarness(opts: HarnessOptions = {}): Promise<R
         responseHeaders: {},
         responseBody: '',
       };
-      const up = httpRequest({ host: '127.0.0.1', port: targetPort, method: req.method, path: req.url, headers: req.headers }, (r) => {
-        exchange.status = r.statusCode ?? 0;
-        exchange.responseHeaders = r.headers;
-        res.writeHead(r.statusCode ?? 502, r.headers);
-        const out: Buffer[] = [];
-        let size = 0;
-        r.on('data', (c: Buffer) => {
-          if (size < MAX_RECORDED_BODY) out.push(c);
-          size += c.length;
-          res.write(c);
-        });
-        r.on('end', () => {
-          exchange.responseBody = Buffer.concat(out).subarray(0, MAX_RECORDED_BODY).toString('utf8');
-          wire.push(exchange);
-          res.end();
-        });
-        r.on('error', () => res.destroy());
-      });
+      const up = httpRequest(
+        { host: '127.0.0.1', port: targetPort, method: req.method, path: req.url, headers: req.headers },
+        (r) => {
+          exchange.status = r.statusCode ?? 0;
+          exchange.responseHeaders = r.headers;
+          res.writeHead(r.statusCode ?? 502, r.headers);
+          const out: Buffer[] = [];
+          let size = 0;
+          r.on('data', (c: Buffer) => {
+            if (size < MAX_RECORDED_BODY) out.push(c);
+            size += c.length;
+            res.write(c);
+          });
+          r.on('end', () => {
+            exchange.responseBody = Buffer.concat(out).subarray(0, MAX_RECORDED_BODY).toString('utf8');
+            wire.push(exchange);
+            res.end();
+          });
+          r.on('error', () => res.destroy());
+        },
+      );
       up.on('error', () => {
         exchange.status = 502;
         wire.push(exchange);
@@ -135,7 +152,18 @@ export async function startRecordedHarness(opts: HarnessOptions = {}): Promise<R
   };
 }
 
-const SECRET_FIELDS = new Set(['client_secret', 'code', 'code_verifier', 'refresh_token', 'token', 'access_token', 'id_token', 'state', 'code_challenge', 'registration_access_token']);
+const SECRET_FIELDS = new Set([
+  'client_secret',
+  'code',
+  'code_verifier',
+  'refresh_token',
+  'token',
+  'access_token',
+  'id_token',
+  'state',
+  'code_challenge',
+  'registration_access_token',
+]);
 const redact = (fields: Record<string, unknown>): Record<string, unknown> =>
   Object.fromEntries(Object.entries(fields).map(([k, v]) => [k, SECRET_FIELDS.has(k) ? '<redacted>' : v]));
 
@@ -148,14 +176,17 @@ const redact = (fields: Record<string, unknown>): Record<string, unknown> =>
 export function wireReport(wire: WireExchange[]): string {
   const lines: string[] = [];
   for (const x of wire) {
-    if (x.method === 'POST' && x.path === '/register') lines.push(`register → ${x.status} ${JSON.stringify(redact(bodyFields(x)))}`);
+    if (x.method === 'POST' && x.path === '/register')
+      lines.push(`register → ${x.status} ${JSON.stringify(redact(bodyFields(x)))}`);
     else if (x.path === '/authorize') lines.push(`authorize ${JSON.stringify(redact(Object.fromEntries(x.query)))}`);
     else if (x.method === 'POST' && x.path === '/token') {
       const auth = x.headers.authorization ? ` auth-header=${x.headers.authorization.split(' ')[0]}` : '';
       lines.push(`token → ${x.status}${auth} ${JSON.stringify(redact(bodyFields(x)))}`);
     } else if (x.path === '/mcp') {
       const h = x.headers;
-      lines.push(`${x.method} /mcp [${rpcMethods(x).join(',')}] → ${x.status} MCP-Protocol-Version=${header(h, 'mcp-protocol-version')} Mcp-Method=${header(h, 'mcp-method')} Mcp-Session-Id=${h['mcp-session-id'] ? 'yes' : '-'} accept=${header(h, 'accept')}`);
+      lines.push(
+        `${x.method} /mcp [${rpcMethods(x).join(',')}] → ${x.status} MCP-Protocol-Version=${header(h, 'mcp-protocol-version')} Mcp-Method=${header(h, 'mcp-method')} Mcp-Session-Id=${h['mcp-session-id'] ? 'yes' : '-'} accept=${header(h, 'accept')}`,
+      );
     } else lines.push(`${x.method} ${x.path} → ${x.status}`);
   }
   return lines.join('\n');

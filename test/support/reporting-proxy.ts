@@ -28,17 +28,20 @@ export async function startReportingProxy(target: string): Promise<ReportingProx
     const exchange: ProxiedExchange = { path: clientReq.url ?? '', status: 0 };
     exchanges.push(exchange);
     const headers: IncomingHttpHeaders = { ...clientReq.headers, host: upstream.host, connection: 'close' };
-    const upstreamReq = request({ host: upstream.hostname, port: upstream.port, method: clientReq.method, path: clientReq.url, headers }, (upstreamRes) => {
-      exchange.status = upstreamRes.statusCode ?? 0;
-      const relayed = { ...upstreamRes.headers };
-      delete relayed.connection;
-      clientRes.writeHead(exchange.status, relayed);
-      upstreamRes.pipe(clientRes);
-      upstreamRes.on('error', (err) => {
-        exchange.upstreamError ??= err.message;
-        clientRes.destroy();
-      });
-    });
+    const upstreamReq = request(
+      { host: upstream.hostname, port: upstream.port, method: clientReq.method, path: clientReq.url, headers },
+      (upstreamRes) => {
+        exchange.status = upstreamRes.statusCode ?? 0;
+        const relayed = { ...upstreamRes.headers };
+        delete relayed.connection;
+        clientRes.writeHead(exchange.status, relayed);
+        upstreamRes.pipe(clientRes);
+        upstreamRes.on('error', (err) => {
+          exchange.upstreamError ??= err.message;
+          clientRes.destroy();
+        });
+      },
+    );
     upstreamReq.on('error', (err) => {
       exchange.upstreamError ??= (err as NodeJS.ErrnoException).code ?? err.message;
       if (!clientRes.headersSent) {

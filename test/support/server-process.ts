@@ -73,9 +73,15 @@ export async function startServerProcess(opts: {
 }
 
 /** One public URL in front of several instances: round-robin, or a chosen one via `pick`. */
-export async function startLoadBalancer(targets: () => ServerProcess[]): Promise<{ url: string; server: Server; pick?: number; close(): Promise<void> }> {
+export async function startLoadBalancer(
+  targets: () => ServerProcess[],
+): Promise<{ url: string; server: Server; pick?: number; close(): Promise<void> }> {
   let next = 0;
-  const lb: { url: string; server: Server; pick?: number; close(): Promise<void> } = { url: '', server: createServer(), close: async () => closeServer(lb.server) };
+  const lb: { url: string; server: Server; pick?: number; close(): Promise<void> } = {
+    url: '',
+    server: createServer(),
+    close: async () => closeServer(lb.server),
+  };
   // Keep idle client connections longer than the client's own keep-alive (undici: 4 s), so the balancer
   // never closes a socket the client is just reusing (that race shows up as ECONNRESET under load).
   lb.server.keepAliveTimeout = 65_000;
@@ -84,10 +90,13 @@ export async function startLoadBalancer(targets: () => ServerProcess[]): Promise
   lb.server.on('request', (req, res) => {
     const all = targets();
     const target = all[lb.pick ?? next++ % all.length]!;
-    const up = httpRequest({ host: '127.0.0.1', port: target.port, method: req.method, path: req.url, headers: req.headers, agent }, (r) => {
-      res.writeHead(r.statusCode ?? 502, r.headers);
-      r.pipe(res);
-    });
+    const up = httpRequest(
+      { host: '127.0.0.1', port: target.port, method: req.method, path: req.url, headers: req.headers, agent },
+      (r) => {
+        res.writeHead(r.statusCode ?? 502, r.headers);
+        r.pipe(res);
+      },
+    );
     up.on('error', () => {
       if (!res.headersSent) res.statusCode = 502;
       res.end();

@@ -28,7 +28,10 @@ export class StdioJsonRpcChild {
   readonly otherMessages: unknown[] = [];
   private nextId = 1;
   private buffer = '';
-  private readonly pending = new Map<number, { method: string; resolve: (v: unknown) => void; reject: (e: Error) => void; timer: NodeJS.Timeout }>();
+  private readonly pending = new Map<
+    number,
+    { method: string; resolve: (v: unknown) => void; reject: (e: Error) => void; timer: NodeJS.Timeout }
+  >();
   private exited?: { code: number | null; signal: NodeJS.Signals | null };
 
   constructor(command: string, args: string[], options: SpawnOptions) {
@@ -44,7 +47,11 @@ export class StdioJsonRpcChild {
       this.exited = { code, signal };
       for (const [id, p] of this.pending) {
         clearTimeout(p.timer);
-        p.reject(new Error(`the child exited (code ${code}, signal ${signal}) before answering ${p.method}\n${this.stderrTail()}`));
+        p.reject(
+          new Error(
+            `the child exited (code ${code}, signal ${signal}) before answering ${p.method}\n${this.stderrTail()}`,
+          ),
+        );
         this.pending.delete(id);
       }
     });
@@ -80,8 +87,13 @@ export class StdioJsonRpcChild {
     return this.stderr.join('').split('\n').slice(-lines).join('\n');
   }
 
-  request<T = Record<string, unknown>>(method: string, params: Record<string, unknown> = {}, timeoutMs = 30_000): Promise<T> {
-    if (this.exited) return Promise.reject(new Error(`the child already exited (code ${this.exited.code})\n${this.stderrTail()}`));
+  request<T = Record<string, unknown>>(
+    method: string,
+    params: Record<string, unknown> = {},
+    timeoutMs = 30_000,
+  ): Promise<T> {
+    if (this.exited)
+      return Promise.reject(new Error(`the child already exited (code ${this.exited.code})\n${this.stderrTail()}`));
     const id = this.nextId++;
     return new Promise<T>((resolve, reject) => {
       const timer = setTimeout(() => {

@@ -20,7 +20,10 @@ export interface BearerError {
 }
 
 /** The Google sign-in behind the token is gone: a new sign-in (which a 401 starts) is the only fix. */
-export const GOOGLE_REAUTH_REQUIRED: BearerError = { code: 'invalid_token', description: 'Google sign-in expired or was revoked; sign in again' };
+export const GOOGLE_REAUTH_REQUIRED: BearerError = {
+  code: 'invalid_token',
+  description: 'Google sign-in expired or was revoked; sign in again',
+};
 
 export function resourceMetadataUrl(config: Config): string {
   return `${config.baseUrl}/.well-known/oauth-protected-resource/mcp`;
@@ -41,7 +44,12 @@ export class BearerChallenge {
 
   /** The 401 itself. Without an error (no token at all) the body still says what to do. */
   refusal(error?: BearerError): OAuthHttpError {
-    return new OAuthHttpError(401, error?.code ?? 'unauthorized', error?.description ?? 'Authorization required: sign in to use this server', { wwwAuthenticate: this.header(error) });
+    return new OAuthHttpError(
+      401,
+      error?.code ?? 'unauthorized',
+      error?.description ?? 'Authorization required: sign in to use this server',
+      { wwwAuthenticate: this.header(error) },
+    );
   }
 
   /** Logs why, then answers the 401 once the rest of the body was drained. */
@@ -65,13 +73,18 @@ export function bearerGate({ verifier, challenge, resource }: BearerGateOptions)
     const authz = req.headers.authorization;
     if (!authz) return challenge.answer(req, res, 'no_token');
     const m = /^Bearer ([^\s]+)$/i.exec(authz);
-    if (!m) return challenge.answer(req, res, 'malformed_authorization', { code: 'invalid_request', description: 'Use the Authorization: Bearer <token> scheme' });
+    if (!m)
+      return challenge.answer(req, res, 'malformed_authorization', {
+        code: 'invalid_request',
+        description: 'Use the Authorization: Bearer <token> scheme',
+      });
     const token = m[1]!;
     let principal: Principal;
     try {
       principal = await verifier.verify(token);
     } catch (err) {
-      if (err instanceof InvalidTokenError) return challenge.answer(req, res, `token_${err.reason}`, { code: 'invalid_token', description: err.message });
+      if (err instanceof InvalidTokenError)
+        return challenge.answer(req, res, `token_${err.reason}`, { code: 'invalid_token', description: err.message });
       // Anything else (a storage outage) is the app's error handler's to answer (503), not a reason to sign in again.
       return next(err);
     }

@@ -23,22 +23,54 @@ export function readJsonRpcBody(): RequestHandler {
       raw = decodeBody(await readBody(req, MAX_MCP_BODY_BYTES), req.headers['content-encoding'], MAX_MCP_BODY_BYTES);
     } catch (err) {
       if (err instanceof BodyTooLargeError) {
-        log().info({ event: 'mcp.refused', reason: 'body_too_large', clientId: principalOf(req).clientId }, 'request body over the limit refused');
-        return answerJsonRpcError(req, res, 413, JSON_RPC_ERROR.invalidRequest, `Request body too large: the limit is ${MAX_MCP_BODY_BYTES} bytes`);
+        log().info(
+          { event: 'mcp.refused', reason: 'body_too_large', clientId: principalOf(req).clientId },
+          'request body over the limit refused',
+        );
+        return answerJsonRpcError(
+          req,
+          res,
+          413,
+          JSON_RPC_ERROR.invalidRequest,
+          `Request body too large: the limit is ${MAX_MCP_BODY_BYTES} bytes`,
+        );
       }
       if (err instanceof UnsupportedEncodingError) {
-        return answerJsonRpcError(req, res, 415, JSON_RPC_ERROR.server, `Unsupported Content-Encoding "${err.encoding}": send the body uncompressed, or gzip, deflate or br`);
+        return answerJsonRpcError(
+          req,
+          res,
+          415,
+          JSON_RPC_ERROR.server,
+          `Unsupported Content-Encoding "${err.encoding}": send the body uncompressed, or gzip, deflate or br`,
+        );
       }
       return answerJsonRpcError(req, res, 400, JSON_RPC_ERROR.parse, 'Parse error: the body could not be read');
     }
     // A GET or DELETE body was read only to be drained; the SDK gets none.
     if (req.method !== 'POST') return next();
     const parsed = parseJson(raw);
-    if (!parsed.ok) return answerJsonRpcError(req, res, 400, JSON_RPC_ERROR.parse, 'Parse error: the body is not valid JSON');
+    if (!parsed.ok)
+      return answerJsonRpcError(req, res, 400, JSON_RPC_ERROR.parse, 'Parse error: the body is not valid JSON');
     const body = parsed.value;
-    if (jsonDepth(body, MAX_JSON_DEPTH + 1) > MAX_JSON_DEPTH) return answerJsonRpcError(req, res, 400, JSON_RPC_ERROR.invalidRequest, 'Invalid Request: the message is nested too deeply');
-    if (body === undefined || (typeof body === 'object' && body !== null && !Array.isArray(body) && Object.keys(body).length === 0)) {
-      return answerJsonRpcError(req, res, 400, JSON_RPC_ERROR.parse, 'Parse error: the body must be a JSON-RPC message');
+    if (jsonDepth(body, MAX_JSON_DEPTH + 1) > MAX_JSON_DEPTH)
+      return answerJsonRpcError(
+        req,
+        res,
+        400,
+        JSON_RPC_ERROR.invalidRequest,
+        'Invalid Request: the message is nested too deeply',
+      );
+    if (
+      body === undefined ||
+      (typeof body === 'object' && body !== null && !Array.isArray(body) && Object.keys(body).length === 0)
+    ) {
+      return answerJsonRpcError(
+        req,
+        res,
+        400,
+        JSON_RPC_ERROR.parse,
+        'Parse error: the body must be a JSON-RPC message',
+      );
     }
     req.body = body;
     next();

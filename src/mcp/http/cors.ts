@@ -17,7 +17,8 @@ export function corsForAllowedOrigins(): RequestHandler {
     if (req.method === 'OPTIONS') {
       await answerEarly(req, res, 204, {
         'access-control-allow-methods': 'GET, POST, DELETE, OPTIONS',
-        'access-control-allow-headers': 'Authorization, Content-Type, Accept, Mcp-Session-Id, Mcp-Protocol-Version, Mcp-Method, Mcp-Name, Last-Event-ID',
+        'access-control-allow-headers':
+          'Authorization, Content-Type, Accept, Mcp-Session-Id, Mcp-Protocol-Version, Mcp-Method, Mcp-Name, Last-Event-ID',
         'access-control-max-age': '600',
       });
       return;

@@ -25,9 +25,17 @@ export function prefetchGoogleToken(google: GoogleSignInCheck, challenge: Bearer
     try {
       await google.prepare(principalOf(req).accountId);
     } catch (err) {
-      if (err instanceof GoogleReauthRequired) return challenge.answer(req, res, 'google_reauth_required', GOOGLE_REAUTH_REQUIRED);
+      if (err instanceof GoogleReauthRequired)
+        return challenge.answer(req, res, 'google_reauth_required', GOOGLE_REAUTH_REQUIRED);
       if (err instanceof GoogleUnavailable) {
-        return answerJsonRpcError(req, res, 503, JSON_RPC_ERROR.internal, 'Google is temporarily unavailable; try again shortly', { 'Retry-After': String(GOOGLE_RETRY_AFTER_SECONDS) });
+        return answerJsonRpcError(
+          req,
+          res,
+          503,
+          JSON_RPC_ERROR.internal,
+          'Google is temporarily unavailable; try again shortly',
+          { 'Retry-After': String(GOOGLE_RETRY_AFTER_SECONDS) },
+        );
       }
       return next(err);
     }

@@ -17,7 +17,12 @@ export function tolerateHeaderVersion(): RequestHandler {
     const { clientId } = principalOf(req);
     if (tolerated && warned.shouldLog(clientId)) {
       log().warn(
-        { event: 'mcp.header_version_mismatch', clientId, headerVersion: tolerated.headerVersion, bodyVersion: tolerated.bodyVersion },
+        {
+          event: 'mcp.header_version_mismatch',
+          clientId,
+          headerVersion: tolerated.headerVersion,
+          bodyVersion: tolerated.bodyVersion,
+        },
         'client sends an MCP-Protocol-Version header that disagrees with its request body; served by the body (logged once per client)',
       );
     }

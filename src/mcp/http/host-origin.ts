@@ -43,7 +43,10 @@ export function hostAndOriginCheck(config: Config, extraOrigins: readonly string
   const originAllowed = originAllowedFor(config, extraOrigins);
   return async (req: Request, res: Response, next: NextFunction) => {
     if (!hostAllowed(req.headers.host)) {
-      log().warn({ event: 'mcp.refused', reason: 'host_not_allowed' }, 'request for a foreign Host refused (DNS rebinding)');
+      log().warn(
+        { event: 'mcp.refused', reason: 'host_not_allowed' },
+        'request for a foreign Host refused (DNS rebinding)',
+      );
       return answerJsonRpcError(req, res, 403, JSON_RPC_ERROR.invalidRequest, 'Forbidden: Host not allowed');
     }
     const origin = req.headers.origin;

@@ -17,6 +17,19 @@ export const JSON_RPC_ERROR = {
   server: -32000,
 } as const;
 
-export async function answerJsonRpcError(req: IncomingMessage, res: ServerResponse, status: number, code: number, message: string, headers: Record<string, string> = {}): Promise<void> {
-  await answerEarly(req, res, status, { 'content-type': 'application/json; charset=utf-8', ...headers }, JSON.stringify({ jsonrpc: '2.0', error: { code, message }, id: null }));
+export async function answerJsonRpcError(
+  req: IncomingMessage,
+  res: ServerResponse,
+  status: number,
+  code: number,
+  message: string,
+  headers: Record<string, string> = {},
+): Promise<void> {
+  await answerEarly(
+    req,
+    res,
+    status,
+    { 'content-type': 'application/json; charset=utf-8', ...headers },
+    JSON.stringify({ jsonrpc: '2.0', error: { code, message }, id: null }),
+  );
 }

@@ -13,5 +13,7 @@ export function methodsOf(body: unknown): string[] {
 
 /** Whether the body calls a tool (such a request needs the user's Google sign-in). */
 export function isToolCall(body: unknown): boolean {
-  return messagesOf(body).some((m) => typeof m === 'object' && m !== null && (m as { method?: unknown }).method === 'tools/call');
+  return messagesOf(body).some(
+    (m) => typeof m === 'object' && m !== null && (m as { method?: unknown }).method === 'tools/call',
+  );
 }

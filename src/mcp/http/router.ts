@@ -50,7 +50,10 @@ export function createMcpRouter(deps: McpRouteDeps): Router {
       const { principal, outcome } = fromAuthInfo(ctx.authInfo);
       return buildMcpServer({ config, people, trash: deps.trash, tools: deps.tools }, principal, outcome);
     },
-    { maxRequestBodySize: MAX_MCP_BODY_BYTES, onerror: (err) => log().debug({ error: err.message }, 'mcp request rejected') },
+    {
+      maxRequestBodySize: MAX_MCP_BODY_BYTES,
+      onerror: (err) => log().debug({ error: err.message }, 'mcp request rejected'),
+    },
   );
   const otherRequests = toNodeHandler(handler, { maxRequestBodySize: MAX_MCP_BODY_BYTES });
   const toolCalls = bufferedToolCalls(handler, challenge, MAX_MCP_BODY_BYTES);
@@ -69,7 +72,8 @@ export function createMcpRouter(deps: McpRouteDeps): Router {
       const body: unknown = req.body;
       if (req.method === 'POST' && isToolCall(body)) await toolCalls(req, res, body);
       else await otherRequests(req, res, body);
-      if (outcomeOf(req).reauthRequired) log().info({ event: 'mcp.google_reauth_required' }, 'a tool found the Google sign-in revoked');
+      if (outcomeOf(req).reauthRequired)
+        log().info({ event: 'mcp.google_reauth_required' }, 'a tool found the Google sign-in revoked');
     },
   );
   return router;

@@ -45,33 +45,73 @@ const MAX_ITEMS = 20;
 function listOps<T extends z.ZodType>(item: T, what: string, removeHow: string) {
   return z
     .object({
-      add: z.array(item).max(MAX_ITEMS).optional().describe(`${what} to add. Ones the contact already has are kept as they are (a given type relabels them).`),
-      remove: z.array(z.string().trim().min(1).max(2000)).max(MAX_ITEMS).optional().describe(`${what} to remove, ${removeHow}. Naming one the contact does not have is an error (nothing is changed).`),
-      replace: z.array(item).max(MAX_ITEMS).optional().describe(`The complete new list of ${what.toLowerCase()}: every current one is dropped. [] clears the field. Not combinable with add/remove.`),
+      add: z
+        .array(item)
+        .max(MAX_ITEMS)
+        .optional()
+        .describe(`${what} to add. Ones the contact already has are kept as they are (a given type relabels them).`),
+      remove: z
+        .array(z.string().trim().min(1).max(2000))
+        .max(MAX_ITEMS)
+        .optional()
+        .describe(
+          `${what} to remove, ${removeHow}. Naming one the contact does not have is an error (nothing is changed).`,
+        ),
+      replace: z
+        .array(item)
+        .max(MAX_ITEMS)
+        .optional()
+        .describe(
+          `The complete new list of ${what.toLowerCase()}: every current one is dropped. [] clears the field. Not combinable with add/remove.`,
+        ),
     })
     .refine((o) => !(o.replace && (o.add || o.remove)), { message: 'use either replace, or add and/or remove' })
-    .refine((o) => o.add !== undefined || o.remove !== undefined || o.replace !== undefined, { message: 'give add, remove or replace' })
-    .describe(`Changes to ${what.toLowerCase()}: add/remove items, or replace the whole list. Omit to leave them unchanged.`);
+    .refine((o) => o.add !== undefined || o.remove !== undefined || o.replace !== undefined, {
+      message: 'give add, remove or replace',
+    })
+    .describe(
+      `Changes to ${what.toLowerCase()}: add/remove items, or replace the whole list. Omit to leave them unchanged.`,
+    );
 }
 
 export const editInputShape = {
   name: nameInput
     .optional()
-    .describe('Name parts to change. Only the parts given change; an empty string "" clears a part. Omit to keep the name.'),
+    .describe(
+      'Name parts to change. Only the parts given change; an empty string "" clears a part. Omit to keep the name.',
+    ),
   organization: organizationInput
     .nullable()
     .optional()
-    .describe('Primary organization parts to change (name, title, department). Only the parts given change; "" clears a part; null removes every organization. Omit to keep.'),
-  birthday: birthdayInput.nullable().optional().describe('New birthday (replaces the old one); null removes it. Omit to keep.'),
-  notes: notesInput.nullable().optional().describe('New notes (replace the old notes entirely); null or "" removes them. Omit to keep.'),
+    .describe(
+      'Primary organization parts to change (name, title, department). Only the parts given change; "" clears a part; null removes every organization. Omit to keep.',
+    ),
+  birthday: birthdayInput
+    .nullable()
+    .optional()
+    .describe('New birthday (replaces the old one); null removes it. Omit to keep.'),
+  notes: notesInput
+    .nullable()
+    .optional()
+    .describe('New notes (replace the old notes entirely); null or "" removes them. Omit to keep.'),
   emails: listOps(emailInput, 'Email addresses', 'by address (case-insensitive)').optional(),
-  phones: listOps(phoneInput, 'Phone numbers', 'by number (formatting and a missing country code are ignored)').optional(),
-  addresses: listOps(addressInput, 'Addresses', 'by their street line or whole address text (case and punctuation ignored)').optional(),
+  phones: listOps(
+    phoneInput,
+    'Phone numbers',
+    'by number (formatting and a missing country code are ignored)',
+  ).optional(),
+  addresses: listOps(
+    addressInput,
+    'Addresses',
+    'by their street line or whole address text (case and punctuation ignored)',
+  ).optional(),
   urls: listOps(urlInput, 'Websites', 'by web address').optional(),
   nicknames: listOps(nicknameInput, 'Nicknames', 'by nickname (case-insensitive)').optional(),
   groups: listOps(groupRefInput, 'Contact groups', 'by group name or resource name')
     .optional()
-    .describe('Changes to the contact’s groups (labels), by name or resource name. replace sets the user-made groups only: built-in ones such as My Contacts and Starred are kept unless removed explicitly.'),
+    .describe(
+      'Changes to the contact’s groups (labels), by name or resource name. replace sets the user-made groups only: built-in ones such as My Contacts and Starred are kept unless removed explicitly.',
+    ),
 };
 
 export type ContactEdit = z.infer<z.ZodObject<typeof editInputShape>>;
@@ -95,7 +135,9 @@ const FIELD_OF: Record<keyof ContactEdit, string> = {
 
 /** People API fields the edit mentions (these, and only these, may go into updatePersonFields). */
 export function touchedFields(edit: ContactEdit | ResolvedEdit): string[] {
-  return (Object.keys(FIELD_OF) as Array<keyof ContactEdit>).filter((k) => edit[k] !== undefined).map((k) => FIELD_OF[k]);
+  return (Object.keys(FIELD_OF) as Array<keyof ContactEdit>)
+    .filter((k) => edit[k] !== undefined)
+    .map((k) => FIELD_OF[k]);
 }
 
 interface Sourced {
@@ -111,7 +153,11 @@ interface ListSpec<I, G> {
   typeOf?(input: I): string | undefined;
 }
 
-function applyList<I, G extends Sourced & { type?: string | null; formattedType?: string | null }>(current: G[] | undefined, ops: Ops<I>, spec: ListSpec<I, G>): G[] {
+function applyList<I, G extends Sourced & { type?: string | null; formattedType?: string | null }>(
+  current: G[] | undefined,
+  ops: Ops<I>,
+  spec: ListSpec<I, G>,
+): G[] {
   const all = current ?? [];
   const own = all.filter(isOwn);
   const foreign = all.filter((i) => !isOwn(i));
@@ -128,10 +174,14 @@ function applyList<I, G extends Sourced & { type?: string | null; formattedType?
     const hits = out.filter((g) => spec.matchesRemoval(g, text));
     if (hits.length === 0) {
       if (foreign.some((g) => spec.matchesRemoval(g, text))) {
-        throw new ToolError(`Cannot remove "${text}" from ${spec.label}: it comes from the person’s own Google profile, not from your contact entry.`);
+        throw new ToolError(
+          `Cannot remove "${text}" from ${spec.label}: it comes from the person’s own Google profile, not from your contact entry.`,
+        );
       }
       const has = own.map((item) => spec.describe(item)).join(', ') || 'none';
-      throw new ToolError(`Cannot remove "${text}": it is not one of the contact’s ${spec.label} (current: ${has}). Nothing was changed.`);
+      throw new ToolError(
+        `Cannot remove "${text}": it is not one of the contact’s ${spec.label} (current: ${has}). Nothing was changed.`,
+      );
     }
     out = out.filter((g) => !hits.includes(g));
   }
@@ -206,7 +256,10 @@ function groupOf(m: people_v1.Schema$Membership): string | undefined {
   return c?.contactGroupResourceName ?? (c?.contactGroupId ? `contactGroups/${c.contactGroupId}` : undefined);
 }
 
-function applyGroups(current: people_v1.Schema$Membership[] | undefined, ops: Ops<string>): people_v1.Schema$Membership[] {
+function applyGroups(
+  current: people_v1.Schema$Membership[] | undefined,
+  ops: Ops<string>,
+): people_v1.Schema$Membership[] {
   const names = (current ?? []).map(groupOf).filter((g): g is string => g !== undefined);
   let out: string[];
   if (ops.replace) {
@@ -214,12 +267,16 @@ function applyGroups(current: people_v1.Schema$Membership[] | undefined, ops: Op
   } else {
     out = [...names];
     for (const rn of ops.remove ?? []) {
-      if (!out.includes(rn)) throw new ToolError(`Cannot remove the contact from ${rn}: it is not in that group. Nothing was changed.`);
+      if (!out.includes(rn))
+        throw new ToolError(`Cannot remove the contact from ${rn}: it is not in that group. Nothing was changed.`);
       out = out.filter((g) => g !== rn);
     }
     for (const rn of ops.add ?? []) if (!out.includes(rn)) out.push(rn);
   }
-  if (out.length === 0) throw new ToolError('A contact must stay in at least one group; keep My Contacts (contactGroups/myContacts) or another group.');
+  if (out.length === 0)
+    throw new ToolError(
+      'A contact must stay in at least one group; keep My Contacts (contactGroups/myContacts) or another group.',
+    );
   return out.map(toMembership);
 }
 
@@ -238,15 +295,40 @@ function mergeName(current: people_v1.Schema$Name[] | undefined, change: NameInp
     if (v === '') delete base[k];
     else base[k] = v;
   }
-  const hasAny = ['givenName', 'middleName', 'familyName', 'honorificPrefix', 'honorificSuffix', 'unstructuredName', 'phoneticGivenName', 'phoneticFamilyName', 'phoneticFullName'].some(
-    (k) => typeof (base as Record<string, unknown>)[k] === 'string' && ((base as Record<string, unknown>)[k] as string).trim() !== '',
+  const hasAny = [
+    'givenName',
+    'middleName',
+    'familyName',
+    'honorificPrefix',
+    'honorificSuffix',
+    'unstructuredName',
+    'phoneticGivenName',
+    'phoneticFamilyName',
+    'phoneticFullName',
+  ].some(
+    (k) =>
+      typeof (base as Record<string, unknown>)[k] === 'string' &&
+      ((base as Record<string, unknown>)[k] as string).trim() !== '',
   );
   return hasAny ? [base] : [];
 }
 
-const ORG_CONTENT = ['name', 'title', 'department', 'jobDescription', 'symbol', 'location', 'domain', 'costCenter', 'phoneticName'] as const;
+const ORG_CONTENT = [
+  'name',
+  'title',
+  'department',
+  'jobDescription',
+  'symbol',
+  'location',
+  'domain',
+  'costCenter',
+  'phoneticName',
+] as const;
 
-function mergeOrganization(current: people_v1.Schema$Organization[] | undefined, change: OrganizationInput | null): people_v1.Schema$Organization[] {
+function mergeOrganization(
+  current: people_v1.Schema$Organization[] | undefined,
+  change: OrganizationInput | null,
+): people_v1.Schema$Organization[] {
   if (change === null) return [];
   const own = (current ?? []).filter(isOwn);
   let idx = own.findIndex((o) => o.metadata?.primary);
@@ -286,7 +368,8 @@ export function applyEdit(person: GPerson, edit: ResolvedEdit): Partial<Record<s
 
   const changed: Record<string, unknown[]> = {};
   for (const [field, items] of Object.entries(next)) {
-    const before = ((person as Record<string, unknown>)[field] as unknown[] | undefined)?.filter((i) => isOwn(i as Sourced)) ?? [];
+    const before =
+      ((person as Record<string, unknown>)[field] as unknown[] | undefined)?.filter((i) => isOwn(i as Sourced)) ?? [];
     if (comparable(field, before) !== comparable(field, items)) changed[field] = items;
   }
   return changed;
@@ -294,7 +377,15 @@ export function applyEdit(person: GPerson, edit: ResolvedEdit): Partial<Record<s
 
 /** A field's items without metadata and output-only values, for "did anything change?". */
 function comparable(field: string, items: unknown[]): string {
-  const OUTPUT_ONLY = new Set(['metadata', 'formattedType', 'formattedProtocol', 'canonicalForm', 'displayName', 'displayNameLastFirst', 'formattedValue']);
+  const OUTPUT_ONLY = new Set([
+    'metadata',
+    'formattedType',
+    'formattedProtocol',
+    'canonicalForm',
+    'displayName',
+    'displayNameLastFirst',
+    'formattedValue',
+  ]);
   const strip = (v: unknown): unknown => {
     if (Array.isArray(v)) return v.map(strip);
     if (v && typeof v === 'object') {
@@ -316,10 +407,11 @@ function comparable(field: string, items: unknown[]): string {
 
 /** The contact's own source (type CONTACT) with its etag, as updateContact wants it. */
 export function contactSources(person: GPerson): people_v1.Schema$Source[] {
-  return (person.metadata?.sources ?? []).filter((s) => s.type === 'CONTACT').map((s) => ({ type: s.type, id: s.id, etag: s.etag }));
+  return (person.metadata?.sources ?? [])
+    .filter((s) => s.type === 'CONTACT')
+    .map((s) => ({ type: s.type, id: s.id, etag: s.etag }));
 }
 
 export function isEditableContact(person: GPerson): boolean {
   return contactSources(person).length > 0 || /^people\/c\d+$/.test(person.resourceName ?? '');
 }
-

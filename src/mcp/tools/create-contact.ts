@@ -35,13 +35,24 @@ export const newContactShape = {
   notes: notesInput.optional(),
   urls: z.array(urlInput).max(20).optional().describe('Websites (homepage, blog, profiles)'),
   nicknames: z.array(nicknameInput).max(10).optional().describe('Nicknames the person goes by'),
-  groups: z.array(groupRefInput).max(20).optional().describe('Contact groups (labels) to add the contact to, by name or resource name; they must exist (see list_contact_groups)'),
+  groups: z
+    .array(groupRefInput)
+    .max(20)
+    .optional()
+    .describe(
+      'Contact groups (labels) to add the contact to, by name or resource name; they must exist (see list_contact_groups)',
+    ),
 };
 export type NewContact = z.infer<z.ZodObject<typeof newContactShape>>;
 
 /** A new contact needs something to call it by. */
 export function hasIdentity(a: NewContact): boolean {
-  return Boolean((a.name && toName(a.name)) || a.emails?.length || a.phones?.length || (a.organization && toOrganization(a.organization)));
+  return Boolean(
+    (a.name && toName(a.name)) ||
+    a.emails?.length ||
+    a.phones?.length ||
+    (a.organization && toOrganization(a.organization)),
+  );
 }
 export const IDENTITY_MESSAGE = 'give at least a name, an email address, a phone number or an organization';
 
@@ -85,7 +96,11 @@ export const createContact = defineTool({
       person.memberships = [...new Set(args.groups.map((g) => groups.get(g)!))].map(toMembership);
     }
     const created = await ctx.google.serialize(() =>
-      ctx.google.call((api, options) => api.people.createContact({ personFields: personFields(args.detail), requestBody: person }, options), { idempotent: false }),
+      ctx.google.call(
+        (api, options) =>
+          api.people.createContact({ personFields: personFields(args.detail), requestBody: person }, options),
+        { idempotent: false },
+      ),
     );
     const contact = renderPerson(created, args.detail, args.detail === 'full' ? await groupNameMap(ctx) : undefined);
     return { structured: { contact }, text: `Created contact:\n${personText(contact)}` };

@@ -1,7 +1,13 @@
 import { z } from 'zod';
 import type { people_v1 } from '@googleapis/people';
 import { PeopleApiError } from '../../upstream/google/people.js';
-import { groupsForNewContacts, hasIdentity, IDENTITY_MESSAGE, newContactBody, newContactShape } from './create-contact.js';
+import {
+  groupsForNewContacts,
+  hasIdentity,
+  IDENTITY_MESSAGE,
+  newContactBody,
+  newContactShape,
+} from './create-contact.js';
 import { toMembership } from './fields.js';
 import { groupRefInput } from './groups.js';
 import { fitToBudget, peopleText, personFields, personOut, renderPerson, truncationNote } from './person.js';
@@ -14,7 +20,12 @@ export const MAX_BATCH_CREATE = 200;
 const output = z.object({
   created: z.array(personOut).describe('The new contacts (compact), in the order given'),
   count: z.number().int().describe('How many contacts were created'),
-  truncated: z.boolean().optional().describe('True when some created contacts are left out of `created` to keep the answer small (they were all created)'),
+  truncated: z
+    .boolean()
+    .optional()
+    .describe(
+      'True when some created contacts are left out of `created` to keep the answer small (they were all created)',
+    ),
 });
 type Output = z.infer<typeof output>;
 
@@ -30,8 +41,16 @@ export const createContacts = defineTool({
       .array(z.object(newContactShape).refine(hasIdentity, { message: IDENTITY_MESSAGE }))
       .min(1)
       .max(MAX_BATCH_CREATE)
-      .describe('The contacts to create (1-200), each with at least a name, an email address, a phone number or an organization'),
-    groups: z.array(groupRefInput).max(20).optional().describe('Contact groups (labels) to add every new contact to, by name or resource name (own groups, My Contacts, Starred)'),
+      .describe(
+        'The contacts to create (1-200), each with at least a name, an email address, a phone number or an organization',
+      ),
+    groups: z
+      .array(groupRefInput)
+      .max(20)
+      .optional()
+      .describe(
+        'Contact groups (labels) to add every new contact to, by name or resource name (own groups, My Contacts, Starred)',
+      ),
   }),
   outputSchema: output,
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false },
@@ -51,7 +70,11 @@ export const createContacts = defineTool({
       let res: people_v1.Schema$BatchCreateContactsResponse;
       try {
         res = await ctx.google.call(
-          (api, options) => api.people.batchCreateContacts({ requestBody: { contacts: bodies, readMask: `${personFields('compact')},memberships` } }, options),
+          (api, options) =>
+            api.people.batchCreateContacts(
+              { requestBody: { contacts: bodies, readMask: `${personFields('compact')},memberships` } },
+              options,
+            ),
           { idempotent: false },
         );
       } catch (err) {
@@ -62,15 +85,23 @@ export const createContacts = defineTool({
         }
         throw err;
       }
-      const people = (res.createdPeople ?? []).map((r) => r.person).filter((p): p is people_v1.Schema$Person => Boolean(p?.resourceName));
+      const people = (res.createdPeople ?? [])
+        .map((r) => r.person)
+        .filter((p): p is people_v1.Schema$Person => Boolean(p?.resourceName));
       // Where Google ignored the memberships of a batch creation, one members.modify per group adds them.
       const missing = new Map<string, string[]>();
       people.forEach((p, i) => {
         const has = groupsOf(p);
-        for (const g of wanted[i] ?? []) if (!has.includes(g)) missing.set(g, [...(missing.get(g) ?? []), p.resourceName!]);
+        for (const g of wanted[i] ?? [])
+          if (!has.includes(g)) missing.set(g, [...(missing.get(g) ?? []), p.resourceName!]);
       });
       for (const [group, members] of missing) {
-        await ctx.google.call((api, options) => api.contactGroups.members.modify({ resourceName: group, requestBody: { resourceNamesToAdd: members } }, options));
+        await ctx.google.call((api, options) =>
+          api.contactGroups.members.modify(
+            { resourceName: group, requestBody: { resourceNamesToAdd: members } },
+            options,
+          ),
+        );
       }
       return people;
     });

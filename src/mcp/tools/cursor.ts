@@ -12,9 +12,14 @@ export const cursorInput = z
   .min(1)
   .max(4000)
   .optional()
-  .describe('Opaque cursor from the previous page’s nextCursor, to get the next page. Omit it for the first page. With a cursor, the other listing options of the first call are reused.');
+  .describe(
+    'Opaque cursor from the previous page’s nextCursor, to get the next page. Omit it for the first page. With a cursor, the other listing options of the first call are reused.',
+  );
 
-export const nextCursorOut = z.string().optional().describe('Pass as cursor to get the next page; absent on the last page');
+export const nextCursorOut = z
+  .string()
+  .optional()
+  .describe('Pass as cursor to get the next page; absent on the last page');
 
 export function encodeCursor(tool: string, state: Record<string, unknown>): string {
   return Buffer.from(JSON.stringify({ v: 1, tool, ...state }), 'utf8').toString('base64url');
@@ -29,9 +34,14 @@ export function decodeCursor<S extends z.ZodObject>(tool: string, cursor: string
     parsed = undefined;
   }
   const envelope = z.object({ v: z.literal(1), tool: z.string() }).safeParse(parsed);
-  if (!envelope.success) throw new ToolError('The cursor is not valid. Call the tool again without a cursor to start from the first page.');
-  if (envelope.data.tool !== tool) throw new ToolError(`That cursor came from ${envelope.data.tool}, not ${tool}. Call ${tool} without a cursor to start from the first page.`);
+  if (!envelope.success)
+    throw new ToolError('The cursor is not valid. Call the tool again without a cursor to start from the first page.');
+  if (envelope.data.tool !== tool)
+    throw new ToolError(
+      `That cursor came from ${envelope.data.tool}, not ${tool}. Call ${tool} without a cursor to start from the first page.`,
+    );
   const state = schema.safeParse(parsed);
-  if (!state.success) throw new ToolError('The cursor is not valid. Call the tool again without a cursor to start from the first page.');
+  if (!state.success)
+    throw new ToolError('The cursor is not valid. Call the tool again without a cursor to start from the first page.');
   return state.data;
 }

@@ -9,7 +9,9 @@ export const deleteContactGroup = defineTool({
   description:
     'Deletes one of the user’s own contact groups (labels). The contacts in it are NOT deleted; they just lose that label. ' +
     'Destructive: confirm with the user (name the group and how many contacts are in it) before calling. Google’s built-in groups cannot be deleted.',
-  inputSchema: z.object({ group: groupRefInput.describe('The group to delete: its name or resource name (contactGroups/…)') }),
+  inputSchema: z.object({
+    group: groupRefInput.describe('The group to delete: its name or resource name (contactGroups/…)'),
+  }),
   outputSchema: z.object({
     deleted: z.string().describe('Resource name of the deleted group'),
     name: z.string().describe('Name of the deleted group'),
@@ -29,7 +31,9 @@ export const deleteContactGroup = defineTool({
       );
       return { deleted: resourceName, name, memberCount: g.memberCount ?? 0 };
     });
-    const kept = out.memberCount ? ` Its ${out.memberCount} contact${out.memberCount === 1 ? ' was' : 's were'} kept.` : '';
+    const kept = out.memberCount
+      ? ` Its ${out.memberCount} contact${out.memberCount === 1 ? ' was' : 's were'} kept.`
+      : '';
     return { structured: out, text: `Deleted contact group "${out.name}" [${out.deleted}].${kept}` };
   },
 });

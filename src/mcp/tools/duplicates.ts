@@ -37,8 +37,19 @@ export function nameKey(p: GPerson): string | undefined {
 }
 
 const SCORED_FIELDS = [
-  'emailAddresses', 'phoneNumbers', 'organizations', 'addresses', 'birthdays', 'biographies', 'urls', 'nicknames',
-  'relations', 'events', 'imClients', 'userDefined', 'photos',
+  'emailAddresses',
+  'phoneNumbers',
+  'organizations',
+  'addresses',
+  'birthdays',
+  'biographies',
+  'urls',
+  'nicknames',
+  'relations',
+  'events',
+  'imClients',
+  'userDefined',
+  'photos',
 ] as const;
 const NAME_PARTS = ['givenName', 'middleName', 'familyName', 'honorificPrefix', 'honorificSuffix'] as const;
 
@@ -68,7 +79,7 @@ class Components {
     let r = i;
     while (this.parent[r] !== r) r = this.parent[r]!;
     // Path compression keeps the later finds short.
-    for (let c = i; this.parent[c] !== r; ) {
+    for (let c = i; this.parent[c] !== r;) {
       const next = this.parent[c]!;
       this.parent[c] = r;
       c = next;

@@ -47,12 +47,31 @@ export const addressInput = z
     postalCode: part('Postal code'),
     country: part('Country name'),
     countryCode: z.string().trim().length(2).optional().describe('ISO 3166-1 alpha-2 country code, e.g. US'),
-    formatted: z.string().trim().max(1000).optional().describe('The whole address as free text, when it is not split into parts'),
+    formatted: z
+      .string()
+      .trim()
+      .max(1000)
+      .optional()
+      .describe('The whole address as free text, when it is not split into parts'),
     type: typeInput,
   })
-  .refine((a) => [a.streetAddress, a.extendedAddress, a.poBox, a.city, a.region, a.postalCode, a.country, a.countryCode, a.formatted].some((v) => v), {
-    message: 'an address needs at least one part (e.g. streetAddress and city, or formatted)',
-  });
+  .refine(
+    (a) =>
+      [
+        a.streetAddress,
+        a.extendedAddress,
+        a.poBox,
+        a.city,
+        a.region,
+        a.postalCode,
+        a.country,
+        a.countryCode,
+        a.formatted,
+      ].some((v) => v),
+    {
+      message: 'an address needs at least one part (e.g. streetAddress and city, or formatted)',
+    },
+  );
 
 export const urlInput = z.object({
   value: z.string().trim().min(1).max(2000).describe('Web address, e.g. https://example.com'),
@@ -108,7 +127,16 @@ export function toPhone(p: PhoneInput): people_v1.Schema$PhoneNumber {
 
 export function toAddress(a: AddressInput): people_v1.Schema$Address {
   const out: people_v1.Schema$Address = {};
-  for (const k of ['streetAddress', 'extendedAddress', 'poBox', 'city', 'region', 'postalCode', 'country', 'countryCode'] as const) {
+  for (const k of [
+    'streetAddress',
+    'extendedAddress',
+    'poBox',
+    'city',
+    'region',
+    'postalCode',
+    'country',
+    'countryCode',
+  ] as const) {
     if (a[k]) out[k] = a[k];
   }
   if (a.formatted) out.formattedValue = a.formatted;
@@ -121,7 +149,8 @@ export function toUrl(u: UrlInput): people_v1.Schema$Url {
 
 export function toName(n: NameInput): people_v1.Schema$Name | undefined {
   const out: people_v1.Schema$Name = {};
-  for (const k of ['givenName', 'middleName', 'familyName', 'honorificPrefix', 'honorificSuffix'] as const) if (n[k]) out[k] = n[k];
+  for (const k of ['givenName', 'middleName', 'familyName', 'honorificPrefix', 'honorificSuffix'] as const)
+    if (n[k]) out[k] = n[k];
   return Object.keys(out).length > 0 ? out : undefined;
 }
 
@@ -172,6 +201,8 @@ export function urlKey(value: string): string {
 }
 
 export function addressKey(a: people_v1.Schema$Address): string {
-  const parts = [a.streetAddress, a.extendedAddress, a.poBox, a.city, a.region, a.postalCode, a.country].filter((p): p is string => typeof p === 'string' && p.trim() !== '');
+  const parts = [a.streetAddress, a.extendedAddress, a.poBox, a.city, a.region, a.postalCode, a.country].filter(
+    (p): p is string => typeof p === 'string' && p.trim() !== '',
+  );
   return textKey(parts.length > 0 ? parts.join(' ') : (a.formattedValue ?? ''));
 }

@@ -8,21 +8,32 @@ import { defineTool } from './types.js';
 export const MAX_SCANNED = 5000;
 const PAGE_SIZE = 1000;
 /** What matching and "most complete" look at. */
-const SCAN_FIELDS = 'names,emailAddresses,phoneNumbers,organizations,addresses,birthdays,biographies,urls,nicknames,relations,events,imClients,userDefined,photos';
+const SCAN_FIELDS =
+  'names,emailAddresses,phoneNumbers,organizations,addresses,birthdays,biographies,urls,nicknames,relations,events,imClients,userDefined,photos';
 
 const output = z.object({
   groups: z
     .array(
       z.object({
-        contacts: z.array(personOut).describe('The contacts that look like the same person, the suggested one to keep first'),
+        contacts: z
+          .array(personOut)
+          .describe('The contacts that look like the same person, the suggested one to keep first'),
         reasons: z.array(z.enum(DUPLICATE_REASONS)).describe('Why they look alike'),
-        suggestedKeep: z.string().describe('Resource name of the most complete contact of the group: a good `keep` for merge_contacts'),
+        suggestedKeep: z
+          .string()
+          .describe('Resource name of the most complete contact of the group: a good `keep` for merge_contacts'),
       }),
     )
     .describe('Groups of likely duplicates, strongest evidence first; each contact is in at most one group'),
   scanned: z.number().int().describe('How many contacts were compared'),
-  totalGroups: z.number().int().describe('How many groups were found in all (more than shown when maxGroups cut the list)'),
-  truncated: z.boolean().optional().describe('True when not every contact was scanned (over 5,000) or not every group is shown'),
+  totalGroups: z
+    .number()
+    .int()
+    .describe('How many groups were found in all (more than shown when maxGroups cut the list)'),
+  truncated: z
+    .boolean()
+    .optional()
+    .describe('True when not every contact was scanned (over 5,000) or not every group is shown'),
 });
 type Output = z.infer<typeof output>;
 
@@ -43,7 +54,15 @@ export const findDuplicateContacts = defineTool({
     let more = false;
     for (let page = 0; page < MAX_SCANNED / PAGE_SIZE; page++) {
       const res = await ctx.google.call((api, options) =>
-        api.people.connections.list({ resourceName: 'people/me', pageSize: PAGE_SIZE, personFields: SCAN_FIELDS, ...(pageToken ? { pageToken } : {}) }, options),
+        api.people.connections.list(
+          {
+            resourceName: 'people/me',
+            pageSize: PAGE_SIZE,
+            personFields: SCAN_FIELDS,
+            ...(pageToken ? { pageToken } : {}),
+          },
+          options,
+        ),
       );
       all.push(...(res.connections ?? []));
       pageToken = res.nextPageToken ?? undefined;
@@ -51,7 +70,13 @@ export const findDuplicateContacts = defineTool({
       if (!more) break;
     }
     const found = findDuplicateGroups(all);
-    const rendered = found.slice(0, args.maxGroups).map((g) => ({ contacts: g.contacts.map((p) => renderPerson(p, 'compact')), reasons: g.reasons, suggestedKeep: g.suggestedKeep }));
+    const rendered = found
+      .slice(0, args.maxGroups)
+      .map((g) => ({
+        contacts: g.contacts.map((p) => renderPerson(p, 'compact')),
+        reasons: g.reasons,
+        suggestedKeep: g.suggestedKeep,
+      }));
     const { kept, truncated: cut } = fitToBudget(rendered);
     const structured: Output = { groups: kept, scanned: all.length, totalGroups: found.length };
     const truncated = more || cut || found.length > kept.length;
@@ -67,7 +92,10 @@ export const findDuplicateContacts = defineTool({
       for (const c of g.contacts) lines.push(`   - ${personText(c)}`);
     });
     if (more) lines.push(`Only the first ${all.length} contacts were scanned (the limit is ${MAX_SCANNED}).`);
-    if (found.length) lines.push(`A value shared by more than ${MAX_SHARED_VALUE} contacts (a switchboard number, a team mailbox) is not counted. To merge a group: merge_contacts with keep and merge, dryRun: true first.`);
+    if (found.length)
+      lines.push(
+        `A value shared by more than ${MAX_SHARED_VALUE} contacts (a switchboard number, a team mailbox) is not counted. To merge a group: merge_contacts with keep and merge, dryRun: true first.`,
+      );
     return { structured, text: lines.join('\n') };
   },
 });

@@ -13,7 +13,9 @@ export const groupRefInput = z
 export const groupOut = z.object({
   resourceName: z.string().describe('Group resource name, e.g. contactGroups/abc123'),
   name: z.string().describe('Group name as Google Contacts shows it'),
-  kind: z.enum(['user', 'system']).describe("'user' for groups the user made; 'system' for Google's built-in ones (My Contacts, Starred, …)"),
+  kind: z
+    .enum(['user', 'system'])
+    .describe("'user' for groups the user made; 'system' for Google's built-in ones (My Contacts, Starred, …)"),
   memberCount: z.number().int().optional().describe('Number of contacts in the group'),
 });
 export type GroupOut = z.infer<typeof groupOut>;
@@ -34,7 +36,16 @@ export interface ResolvedGroup {
 }
 
 /** Built-in groups by resource name (Google's fixed ids); user groups have generated hex ids. */
-const SYSTEM_GROUP_IDS = new Set(['myContacts', 'starred', 'friends', 'family', 'coworkers', 'chatBuddies', 'all', 'blocked']);
+const SYSTEM_GROUP_IDS = new Set([
+  'myContacts',
+  'starred',
+  'friends',
+  'family',
+  'coworkers',
+  'chatBuddies',
+  'all',
+  'blocked',
+]);
 export function isSystemGroup(rn: string): boolean {
   return SYSTEM_GROUP_IDS.has(rn.replace(/^contactGroups\//, ''));
 }
@@ -51,12 +62,16 @@ export function isJoinableByName(rn: string): boolean {
 
 /** Refuses, before anything is written, to add contacts to a built-in group Google would refuse. */
 export function requireJoinable(g: ResolvedGroup): void {
-  if (!isJoinable(g)) throw new ToolError(`Contacts can't be added to the built-in group "${g.name}"; only to your own groups, My Contacts and Starred.`);
+  if (!isJoinable(g))
+    throw new ToolError(
+      `Contacts can't be added to the built-in group "${g.name}"; only to your own groups, My Contacts and Starred.`,
+    );
 }
 
 /** Refuses to rename or delete one of Google's built-in groups (`g` read with GROUP_FIELDS; `name` as shown). */
 export function requireUserGroup(g: people_v1.Schema$ContactGroup, name: string, action: 'renamed' | 'deleted'): void {
-  if (g.groupType === 'SYSTEM_CONTACT_GROUP') throw new ToolError(`"${name}" is one of Google’s built-in groups and can’t be ${action}.`);
+  if (g.groupType === 'SYSTEM_CONTACT_GROUP')
+    throw new ToolError(`"${name}" is one of Google’s built-in groups and can’t be ${action}.`);
 }
 
 export function renderGroup(g: people_v1.Schema$ContactGroup): GroupOut {
@@ -80,7 +95,10 @@ export async function listAllGroups(ctx: ToolContext): Promise<people_v1.Schema$
   let pageToken: string | undefined;
   for (let i = 0; i < MAX_GROUP_PAGES; i++) {
     const page = await ctx.google.call((api, options) =>
-      api.contactGroups.list({ pageSize: 1000, groupFields: GROUP_FIELDS, ...(pageToken ? { pageToken } : {}) }, options),
+      api.contactGroups.list(
+        { pageSize: 1000, groupFields: GROUP_FIELDS, ...(pageToken ? { pageToken } : {}) },
+        options,
+      ),
     );
     all.push(...(page.contactGroups ?? []));
     pageToken = page.nextPageToken ?? undefined;
@@ -92,7 +110,8 @@ export async function listAllGroups(ctx: ToolContext): Promise<people_v1.Schema$
 /** resource name → display name, for rendering memberships. */
 export async function groupNameMap(ctx: ToolContext): Promise<Map<string, string>> {
   const map = new Map<string, string>();
-  for (const g of await listAllGroups(ctx)) if (g.resourceName) map.set(g.resourceName, g.formattedName ?? g.name ?? g.resourceName);
+  for (const g of await listAllGroups(ctx))
+    if (g.resourceName) map.set(g.resourceName, g.formattedName ?? g.name ?? g.resourceName);
   return map;
 }
 
@@ -104,24 +123,41 @@ function norm(s: string): string {
  * Resolves group references (names or resource names) to resource names with one listing at most.
  * An unknown name is a ToolError that tells the model how to proceed.
  */
-export async function resolveGroups(ctx: ToolContext, refs: string[], cached?: people_v1.Schema$ContactGroup[]): Promise<ResolvedGroup[]> {
+export async function resolveGroups(
+  ctx: ToolContext,
+  refs: string[],
+  cached?: people_v1.Schema$ContactGroup[],
+): Promise<ResolvedGroup[]> {
   const needLookup = refs.some((r) => !r.trim().startsWith('contactGroups/'));
   const groups = cached ?? (needLookup ? await listAllGroups(ctx) : []);
   return refs.map((ref) => {
     const r = ref.trim();
     if (r.startsWith('contactGroups/')) {
-      if (!/^contactGroups\/[A-Za-z0-9_-]+$/.test(r)) throw new ToolError(`"${r.slice(0, 100)}" is not a valid contact group resource name.`);
+      if (!/^contactGroups\/[A-Za-z0-9_-]+$/.test(r))
+        throw new ToolError(`"${r.slice(0, 100)}" is not a valid contact group resource name.`);
       const known = groups.find((g) => g.resourceName === r);
-      return { ref, resourceName: r, name: known?.formattedName ?? known?.name ?? r, system: known ? known.groupType === 'SYSTEM_CONTACT_GROUP' : false };
+      return {
+        ref,
+        resourceName: r,
+        name: known?.formattedName ?? known?.name ?? r,
+        system: known ? known.groupType === 'SYSTEM_CONTACT_GROUP' : false,
+      };
     }
     const wanted = norm(r);
     const matches = groups.filter((g) => norm(g.name ?? '') === wanted || norm(g.formattedName ?? '') === wanted);
     // A user group wins over a built-in group of the same name.
     const g = matches.find((m) => m.groupType !== 'SYSTEM_CONTACT_GROUP') ?? matches[0];
     if (!g?.resourceName) {
-      throw new ToolError(`No contact group named "${r.slice(0, 100)}". Call list_contact_groups to see the existing groups, or create_contact_group to make it.`);
+      throw new ToolError(
+        `No contact group named "${r.slice(0, 100)}". Call list_contact_groups to see the existing groups, or create_contact_group to make it.`,
+      );
     }
-    return { ref, resourceName: g.resourceName, name: g.formattedName ?? g.name ?? g.resourceName, system: g.groupType === 'SYSTEM_CONTACT_GROUP' };
+    return {
+      ref,
+      resourceName: g.resourceName,
+      name: g.formattedName ?? g.name ?? g.resourceName,
+      system: g.groupType === 'SYSTEM_CONTACT_GROUP',
+    };
   });
 }
 

@@ -23,16 +23,32 @@ export const listContactGroups = defineTool({
   outputSchema: output,
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
   async run(args, ctx) {
-    const state = args.cursor ? decodeCursor('list_contact_groups', args.cursor, cursorState) : { pageSize: args.pageSize, pageToken: undefined };
+    const state = args.cursor
+      ? decodeCursor('list_contact_groups', args.cursor, cursorState)
+      : { pageSize: args.pageSize, pageToken: undefined };
     const res = await ctx.google.call((api, options) =>
-      api.contactGroups.list({ pageSize: state.pageSize, groupFields: GROUP_FIELDS, ...(state.pageToken ? { pageToken: state.pageToken } : {}) }, options),
+      api.contactGroups.list(
+        {
+          pageSize: state.pageSize,
+          groupFields: GROUP_FIELDS,
+          ...(state.pageToken ? { pageToken: state.pageToken } : {}),
+        },
+        options,
+      ),
     );
     const groups = (res.contactGroups ?? []).map(renderGroup);
     // The user's own groups first, then the built-in ones, each alphabetically.
     groups.sort((a, b) => (a.kind === b.kind ? a.name.localeCompare(b.name) : a.kind === 'user' ? -1 : 1));
     const structured: z.infer<typeof output> = { groups };
-    if (res.nextPageToken) structured.nextCursor = encodeCursor('list_contact_groups', { pageSize: state.pageSize, pageToken: res.nextPageToken });
-    const lines = [groups.length ? `${groups.length} contact group${groups.length === 1 ? '' : 's'}:` : 'No contact groups.', ...groups.map((g) => `- ${groupText(g)}`)];
+    if (res.nextPageToken)
+      structured.nextCursor = encodeCursor('list_contact_groups', {
+        pageSize: state.pageSize,
+        pageToken: res.nextPageToken,
+      });
+    const lines = [
+      groups.length ? `${groups.length} contact group${groups.length === 1 ? '' : 's'}:` : 'No contact groups.',
+      ...groups.map((g) => `- ${groupText(g)}`),
+    ];
     if (structured.nextCursor) lines.push('More groups follow: call list_contact_groups again with the nextCursor.');
     return { structured, text: lines.join('\n') };
   },

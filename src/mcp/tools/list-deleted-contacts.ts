@@ -19,7 +19,9 @@ const output = z.object({
         phones: z.array(z.string()).describe('Its phone numbers'),
         deletedAt: z.string().describe('When it was deleted (ISO 8601)'),
         expiresAt: z.string().describe('When it leaves the trash for good (ISO 8601)'),
-        reason: z.enum(['delete', 'merge']).describe("'delete': deleted with delete_contact; 'merge': merged into another contact by merge_contacts"),
+        reason: z
+          .enum(['delete', 'merge'])
+          .describe("'delete': deleted with delete_contact; 'merge': merged into another contact by merge_contacts"),
       }),
     )
     .describe('Deleted contacts, newest first'),
@@ -44,7 +46,13 @@ export const listDeletedContacts = defineTool({
     const pageSize = state?.pageSize ?? args.pageSize;
     const all = await ctx.trash.list();
     const after = state?.after;
-    const start = after ? all.findIndex((t) => t.deletedAt < after.deletedAt || (t.deletedAt === after.deletedAt && t.trashId.localeCompare(after.trashId) > 0)) : 0;
+    const start = after
+      ? all.findIndex(
+          (t) =>
+            t.deletedAt < after.deletedAt ||
+            (t.deletedAt === after.deletedAt && t.trashId.localeCompare(after.trashId) > 0),
+        )
+      : 0;
     const page = start < 0 ? [] : all.slice(start, start + pageSize);
     const contacts: Output['contacts'] = page.map((t) => {
       const name = displayNameOf(t.person);
@@ -60,11 +68,23 @@ export const listDeletedContacts = defineTool({
     });
     const structured: Output = { contacts };
     const last = page[page.length - 1];
-    if (last && start + page.length < all.length) structured.nextCursor = encodeCursor('list_deleted_contacts', { pageSize, after: { deletedAt: last.deletedAt, trashId: last.trashId } });
-    const lines = [contacts.length === 0 ? (args.cursor ? 'No more deleted contacts.' : 'The trash is empty: no deleted contact can be restored.') : `${contacts.length} deleted contact${contacts.length === 1 ? '' : 's'} (newest first):`];
+    if (last && start + page.length < all.length)
+      structured.nextCursor = encodeCursor('list_deleted_contacts', {
+        pageSize,
+        after: { deletedAt: last.deletedAt, trashId: last.trashId },
+      });
+    const lines = [
+      contacts.length === 0
+        ? args.cursor
+          ? 'No more deleted contacts.'
+          : 'The trash is empty: no deleted contact can be restored.'
+        : `${contacts.length} deleted contact${contacts.length === 1 ? '' : 's'} (newest first):`,
+    ];
     for (const c of contacts) {
       const what = [c.name ?? '(no name)', ...c.emails, ...c.phones].join(' — ');
-      lines.push(`- ${what} — ${c.reason === 'merge' ? 'merged away' : 'deleted'} ${c.deletedAt}, restorable until ${c.expiresAt} [trashId ${c.trashId}]`);
+      lines.push(
+        `- ${what} — ${c.reason === 'merge' ? 'merged away' : 'deleted'} ${c.deletedAt}, restorable until ${c.expiresAt} [trashId ${c.trashId}]`,
+      );
     }
     if (structured.nextCursor) lines.push('More follow: call list_deleted_contacts again with the nextCursor.');
     return { structured, text: lines.join('\n') };

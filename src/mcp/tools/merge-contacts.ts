@@ -20,27 +20,48 @@ const gainOut = z.object({
 
 const output = z.object({
   contact: personOut.describe('The kept contact in full detail: after the merge, or (dryRun) as it would be'),
-  merged: z.array(z.string()).describe('Resource names of the contacts merged into it and deleted (dryRun: that would be)'),
+  merged: z
+    .array(z.string())
+    .describe('Resource names of the contacts merged into it and deleted (dryRun: that would be)'),
   trash: z
-    .array(z.object({ trashId: z.string().describe('Pass to restore_contacts to bring the merged contact back'), name: z.string().optional().describe('Name of the merged contact'), resourceName: z.string().describe('Resource name it had') }))
+    .array(
+      z.object({
+        trashId: z.string().describe('Pass to restore_contacts to bring the merged contact back'),
+        name: z.string().optional().describe('Name of the merged contact'),
+        resourceName: z.string().describe('Resource name it had'),
+      }),
+    )
     .describe('Trash entries of the merged (deleted) contacts; empty on a dry run'),
   plan: z
     .object({
       gains: z.array(gainOut).describe('What the kept contact gains, field by field, and from which contact'),
-      notTaken: z.array(gainOut.extend({ why: z.string().describe('Why it is not taken') })).describe('Values of the merged contacts the kept contact does not take (a conflicting birthday, a name part it already has, a photo): they stay in the trash copy'),
+      notTaken: z
+        .array(gainOut.extend({ why: z.string().describe('Why it is not taken') }))
+        .describe(
+          'Values of the merged contacts the kept contact does not take (a conflicting birthday, a name part it already has, a photo): they stay in the trash copy',
+        ),
     })
     .describe('The merge plan'),
   dryRun: z.boolean().describe('True when nothing was changed (the plan only)'),
   notDeleted: z
-    .array(z.object({ resourceName: z.string().describe('The contact that still exists'), reason: z.string().describe('Why it was not deleted') }))
+    .array(
+      z.object({
+        resourceName: z.string().describe('The contact that still exists'),
+        reason: z.string().describe('Why it was not deleted'),
+      }),
+    )
     .optional()
-    .describe('Merged contacts that are still there (their data was merged, but deleting them failed): delete them later with delete_contact'),
+    .describe(
+      'Merged contacts that are still there (their data was merged, but deleting them failed): delete them later with delete_contact',
+    ),
 });
 type Output = z.infer<typeof output>;
 
 function planText(plan: MergePlan, names: Map<string, string>): string[] {
   const who = (rn: string) => names.get(rn) ?? rn;
-  const lines = plan.gains.length ? plan.gains.map((g) => `  + ${g.field}: ${g.value} (from ${who(g.from)})`) : ['  (the kept contact already has everything)'];
+  const lines = plan.gains.length
+    ? plan.gains.map((g) => `  + ${g.field}: ${g.value} (from ${who(g.from)})`)
+    : ['  (the kept contact already has everything)'];
   for (const n of plan.notTaken) lines.push(`  – not taken: ${n.field} (${n.value}) from ${who(n.from)}: ${n.why}`);
   return lines;
 }
@@ -55,7 +76,12 @@ async function updateKept(ctx: ToolContext, keep: GPerson, plan: MergePlan): Pro
           resourceName: rn,
           updatePersonFields: fields.join(','),
           personFields: personFields('full'),
-          requestBody: { resourceName: rn, etag: keep.etag, metadata: { sources: contactSources(keep) }, ...plan.changes },
+          requestBody: {
+            resourceName: rn,
+            etag: keep.etag,
+            metadata: { sources: contactSources(keep) },
+            ...plan.changes,
+          },
         },
         options,
       ),
@@ -71,24 +97,43 @@ export const mergeContacts = defineTool({
     'its own name parts and birthday stay (empty ones are filled from the others). Then the others are deleted (kept in the trash, restorable with restore_contacts). ' +
     'Call it with dryRun: true first and show the user the plan; call again with dryRun: false only after they confirm. Use find_duplicate_contacts to find duplicates.',
   inputSchema: z.object({
-    keep: contactRefInput.describe('The contact to keep (e.g. the suggestedKeep of find_duplicate_contacts), e.g. people/c123'),
-    merge: z.array(contactRefInput).min(1).max(9).describe('The duplicates to merge into it and then delete (1-9 resource names)'),
-    dryRun: z.boolean().describe('true: change nothing, return the plan and how the kept contact would look. false: merge and delete (only after the user confirmed the plan).'),
+    keep: contactRefInput.describe(
+      'The contact to keep (e.g. the suggestedKeep of find_duplicate_contacts), e.g. people/c123',
+    ),
+    merge: z
+      .array(contactRefInput)
+      .min(1)
+      .max(9)
+      .describe('The duplicates to merge into it and then delete (1-9 resource names)'),
+    dryRun: z
+      .boolean()
+      .describe(
+        'true: change nothing, return the plan and how the kept contact would look. false: merge and delete (only after the user confirmed the plan).',
+      ),
   }),
   outputSchema: output,
   annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: false },
   async run(args, ctx) {
     const keepRn = contactResourceName(args.keep);
     const mergeRns = [...new Set(args.merge.map(contactResourceName))];
-    if (mergeRns.includes(keepRn)) throw new ToolError(`${keepRn} is both the contact to keep and one to merge: list it only as keep.`);
+    if (mergeRns.includes(keepRn))
+      throw new ToolError(`${keepRn} is both the contact to keep and one to merge: list it only as keep.`);
     const groupNames = await groupNameMap(ctx);
 
     const result = await ctx.google.serialize(async () => {
       for (let attempt = 1; ; attempt++) {
         const { found, notFound, byRequested } = await readContactsInFull(ctx, [keepRn, ...mergeRns]);
-        if (notFound.length) throw new PeopleApiError('not_found', `No contact ${notFound.join(', no contact ')} (it may have been deleted). Search again to get current resource names.`, 404);
+        if (notFound.length)
+          throw new PeopleApiError(
+            'not_found',
+            `No contact ${notFound.join(', no contact ')} (it may have been deleted). Search again to get current resource names.`,
+            404,
+          );
         const uneditable = found.filter((p) => !isEditableContact(p));
-        if (uneditable.length) throw new ToolError(`${uneditable.map((p) => p.resourceName).join(', ')} ${uneditable.length === 1 ? 'is' : 'are'} not one of your saved contacts, so nothing was merged.`);
+        if (uneditable.length)
+          throw new ToolError(
+            `${uneditable.map((p) => p.resourceName).join(', ')} ${uneditable.length === 1 ? 'is' : 'are'} not one of your saved contacts, so nothing was merged.`,
+          );
         const keep = byRequested.get(keepRn)!;
         const others = mergeRns.map((rn) => byRequested.get(rn)!);
         const plan = planMerge(keep, others, groupNames);
@@ -120,7 +165,10 @@ export const mergeContacts = defineTool({
           } catch (err) {
             if (!(err instanceof PeopleApiError && err.kind === 'not_found')) {
               await ctx.trash.remove(entry.trashId).catch(() => undefined);
-              notDeleted.push({ resourceName: rn, reason: err instanceof PeopleApiError ? err.message : 'Google did not delete it' });
+              notDeleted.push({
+                resourceName: rn,
+                reason: err instanceof PeopleApiError ? err.message : 'Google did not delete it',
+              });
               continue;
             }
           }
@@ -131,7 +179,9 @@ export const mergeContacts = defineTool({
     });
 
     const contact = renderPerson(result.kept, 'full', groupNames);
-    const names = new Map(result.others.map((p) => [p.resourceName!, `${displayNameOf(p) ?? '(no name)'} [${p.resourceName}]`]));
+    const names = new Map(
+      result.others.map((p) => [p.resourceName!, `${displayNameOf(p) ?? '(no name)'} [${p.resourceName}]`]),
+    );
     const merged = args.dryRun ? mergeRns : result.trashed.map((t) => t.resourceName);
     const structured: Output = {
       contact,
@@ -142,12 +192,24 @@ export const mergeContacts = defineTool({
     };
     if (result.notDeleted.length) structured.notDeleted = result.notDeleted;
     const lines = args.dryRun
-      ? [`Dry run — nothing changed. Merging ${mergeRns.map((rn) => names.get(rn) ?? rn).join(', ')} into ${contact.name ?? keepRn} [${keepRn}] would add:`, ...planText(result.plan, names), 'Afterwards the merged contacts would be deleted (kept in the trash). The kept contact would look like this:', personText(contact)]
+      ? [
+          `Dry run — nothing changed. Merging ${mergeRns.map((rn) => names.get(rn) ?? rn).join(', ')} into ${contact.name ?? keepRn} [${keepRn}] would add:`,
+          ...planText(result.plan, names),
+          'Afterwards the merged contacts would be deleted (kept in the trash). The kept contact would look like this:',
+          personText(contact),
+        ]
       : [
           `Merged ${merged.length} contact${merged.length === 1 ? '' : 's'} into ${contact.name ?? keepRn} [${keepRn}]:`,
           ...planText(result.plan, names),
-          ...(result.trashed.length ? [`In the trash: ${result.trashed.map((t) => `${t.name ?? t.resourceName} → trashId ${t.trashId}`).join('; ')}.`] : []),
-          ...result.notDeleted.map((n) => `NOT deleted, still there: ${names.get(n.resourceName) ?? n.resourceName} — ${n.reason}. Its data is already in the kept contact; delete it later with delete_contact.`),
+          ...(result.trashed.length
+            ? [
+                `In the trash: ${result.trashed.map((t) => `${t.name ?? t.resourceName} → trashId ${t.trashId}`).join('; ')}.`,
+              ]
+            : []),
+          ...result.notDeleted.map(
+            (n) =>
+              `NOT deleted, still there: ${names.get(n.resourceName) ?? n.resourceName} — ${n.reason}. Its data is already in the kept contact; delete it later with delete_contact.`,
+          ),
           'The kept contact now:',
           personText(contact),
           trashNote(ctx.trash.ttlDays),

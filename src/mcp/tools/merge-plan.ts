@@ -57,16 +57,34 @@ const LIST_RULES: ListRule[] = [
     same: (a, b) => samePhone(s(a.value) || s(a.canonicalForm), s(b.value) || s(b.canonicalForm)),
     describe: (i) => s(i.value),
   },
-  { field: 'addresses', label: 'addresses', key: (i) => addressKey(i as people_v1.Schema$Address), describe: (i) => (s(i.formattedValue) || [i.streetAddress, i.city, i.region, i.postalCode, i.country].map(s).filter(Boolean).join(', ')).replace(/\n/g, ', ') },
+  {
+    field: 'addresses',
+    label: 'addresses',
+    key: (i) => addressKey(i as people_v1.Schema$Address),
+    describe: (i) =>
+      (
+        s(i.formattedValue) ||
+        [i.streetAddress, i.city, i.region, i.postalCode, i.country].map(s).filter(Boolean).join(', ')
+      ).replace(/\n/g, ', '),
+  },
   { field: 'urls', label: 'urls', key: (i) => urlKey(s(i.value)), describe: (i) => s(i.value) },
   { field: 'nicknames', label: 'nicknames', key: (i) => textKey(s(i.value)), describe: (i) => s(i.value) },
   {
     field: 'organizations',
     label: 'organizations',
-    key: (i) => [i.name, i.title, i.department].map((v) => textKey(s(v))).join('|').replace(/^\|+$/, ''),
+    key: (i) =>
+      [i.name, i.title, i.department]
+        .map((v) => textKey(s(v)))
+        .join('|')
+        .replace(/^\|+$/, ''),
     describe: (i) => [s(i.title), [s(i.name), s(i.department)].filter(Boolean).join(', ')].filter(Boolean).join(' at '),
   },
-  { field: 'relations', label: 'relations', key: (i) => (s(i.person) ? `${textKey(s(i.person))}|${textKey(s(i.type))}` : ''), describe: (i) => typed(s(i.person), i) },
+  {
+    field: 'relations',
+    label: 'relations',
+    key: (i) => (s(i.person) ? `${textKey(s(i.person))}|${textKey(s(i.type))}` : ''),
+    describe: (i) => typed(s(i.person), i),
+  },
   {
     field: 'events',
     label: 'events',
@@ -76,12 +94,32 @@ const LIST_RULES: ListRule[] = [
     },
     describe: (i) => typed(dateText((i.date ?? undefined) as people_v1.Schema$Date | undefined) ?? '', i),
   },
-  { field: 'imClients', label: 'imClients', key: (i) => (s(i.username) ? `${s(i.username).toLowerCase()}|${s(i.protocol).toLowerCase()}` : ''), describe: (i) => (s(i.protocol) ? `${s(i.username)} (${s(i.protocol)})` : s(i.username)) },
-  { field: 'userDefined', label: 'customFields', key: (i) => (s(i.key) || s(i.value) ? `${textKey(s(i.key))}=${textKey(s(i.value))}` : ''), describe: (i) => `${s(i.key)}: ${s(i.value)}` },
+  {
+    field: 'imClients',
+    label: 'imClients',
+    key: (i) => (s(i.username) ? `${s(i.username).toLowerCase()}|${s(i.protocol).toLowerCase()}` : ''),
+    describe: (i) => (s(i.protocol) ? `${s(i.username)} (${s(i.protocol)})` : s(i.username)),
+  },
+  {
+    field: 'userDefined',
+    label: 'customFields',
+    key: (i) => (s(i.key) || s(i.value) ? `${textKey(s(i.key))}=${textKey(s(i.value))}` : ''),
+    describe: (i) => `${s(i.key)}: ${s(i.value)}`,
+  },
   // Rarer fields Google keeps on contacts: unioned by their value so a merge never loses them.
-  ...(['calendarUrls', 'externalIds', 'sipAddresses', 'miscKeywords', 'locations', 'interests', 'occupations', 'clientData', 'locales'] as const).map(
-    (field): ListRule => ({ field, label: field, key: (i) => textKey(valueText(i)), describe: valueText }),
-  ),
+  ...(
+    [
+      'calendarUrls',
+      'externalIds',
+      'sipAddresses',
+      'miscKeywords',
+      'locations',
+      'interests',
+      'occupations',
+      'clientData',
+      'locales',
+    ] as const
+  ).map((field): ListRule => ({ field, label: field, key: (i) => textKey(valueText(i)), describe: valueText })),
 ];
 
 function sameItem(rule: ListRule, a: Item, b: Item): boolean {
@@ -101,7 +139,16 @@ function primaryFirst(items: Item[]): Item[] {
   return list;
 }
 
-const NAME_PARTS = ['honorificPrefix', 'givenName', 'middleName', 'familyName', 'honorificSuffix', 'phoneticGivenName', 'phoneticMiddleName', 'phoneticFamilyName'] as const;
+const NAME_PARTS = [
+  'honorificPrefix',
+  'givenName',
+  'middleName',
+  'familyName',
+  'honorificSuffix',
+  'phoneticGivenName',
+  'phoneticMiddleName',
+  'phoneticFamilyName',
+] as const;
 const PART_LABEL: Record<(typeof NAME_PARTS)[number], string> = {
   honorificPrefix: 'prefix',
   givenName: 'given name',
@@ -154,7 +201,12 @@ export function planMerge(keep: GPerson, others: GPerson[], groupNames?: Map<str
         nameChanged = true;
         gains.push({ field: 'name', value: `${PART_LABEL[part]}: ${value}`, from: from(other) });
       } else if (textKey(mine) !== textKey(value)) {
-        notTaken.push({ field: 'name', value: `${PART_LABEL[part]}: ${value}`, from: from(other), why: `the kept contact's ${PART_LABEL[part]} "${mine}" stays` });
+        notTaken.push({
+          field: 'name',
+          value: `${PART_LABEL[part]}: ${value}`,
+          from: from(other),
+          why: `the kept contact's ${PART_LABEL[part]} "${mine}" stays`,
+        });
       }
     }
   }
@@ -184,7 +236,12 @@ export function planMerge(keep: GPerson, others: GPerson[], groupNames?: Map<str
         changes[field] = [item];
         gains.push({ field: label, value, from: from(other) });
       } else if (textKey(currentText) !== textKey(value)) {
-        notTaken.push({ field: label, value, from: from(other), why: `the kept contact's ${label} ${currentText} stays` });
+        notTaken.push({
+          field: label,
+          value,
+          from: from(other),
+          why: `the kept contact's ${label} ${currentText} stays`,
+        });
       }
     }
   }
@@ -213,7 +270,12 @@ export function planMerge(keep: GPerson, others: GPerson[], groupNames?: Map<str
       const name = groupNames?.get(g) ?? g;
       if (!isJoinableByName(g)) {
         if (!notTaken.some((n) => n.field === 'groups' && n.value === name)) {
-          notTaken.push({ field: 'groups', value: name, from: from(other), why: 'Google does not let contacts be added to that built-in group' });
+          notTaken.push({
+            field: 'groups',
+            value: name,
+            from: from(other),
+            why: 'Google does not let contacts be added to that built-in group',
+          });
         }
         continue;
       }
@@ -221,14 +283,20 @@ export function planMerge(keep: GPerson, others: GPerson[], groupNames?: Map<str
       gains.push({ field: 'groups', value: name, from: from(other) });
     }
   }
-  if (groups.length > before) changes.memberships = groups.map((g) => ({ contactGroupMembership: { contactGroupResourceName: g } }));
+  if (groups.length > before)
+    changes.memberships = groups.map((g) => ({ contactGroupMembership: { contactGroupResourceName: g } }));
 
   // Photos: the People API cannot copy one contact's photo to another.
   const keptPhoto = customPhotoUrl(keep);
   for (const other of others) {
     const url = customPhotoUrl(other);
     if (url && url !== keptPhoto) {
-      notTaken.push({ field: 'photo', value: 'custom photo', from: from(other), why: 'Google’s API cannot copy a photo to another contact; its address is kept with the deleted contact in the trash' });
+      notTaken.push({
+        field: 'photo',
+        value: 'custom photo',
+        from: from(other),
+        why: 'Google’s API cannot copy a photo to another contact; its address is kept with the deleted contact in the trash',
+      });
     }
   }
   return { changes, gains, notTaken };
@@ -238,7 +306,8 @@ export function planMerge(keep: GPerson, others: GPerson[], groupNames?: Map<str
 export function previewMerge(keep: GPerson, plan: MergePlan): GPerson {
   const out = structuredClone(keep) as Record<string, unknown>;
   for (const [field, items] of Object.entries(plan.changes)) {
-    const foreign = field === 'memberships' ? [] : (itemsOf(keep, field as WritableField).filter((i) => !isOwn(i)) as Item[]);
+    const foreign =
+      field === 'memberships' ? [] : (itemsOf(keep, field as WritableField).filter((i) => !isOwn(i)) as Item[]);
     out[field] = [...(items ?? []), ...foreign];
   }
   return out as GPerson;

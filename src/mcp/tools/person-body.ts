@@ -11,9 +11,30 @@ type Item = Record<string, unknown>;
 
 /** Person fields createContact stores and updatePersonFields accepts (memberships handled by callers). */
 export const WRITABLE_FIELDS = [
-  'names', 'nicknames', 'emailAddresses', 'phoneNumbers', 'organizations', 'addresses', 'birthdays', 'biographies',
-  'urls', 'relations', 'events', 'imClients', 'userDefined', 'calendarUrls', 'clientData', 'externalIds', 'genders',
-  'interests', 'locales', 'locations', 'miscKeywords', 'occupations', 'sipAddresses', 'memberships',
+  'names',
+  'nicknames',
+  'emailAddresses',
+  'phoneNumbers',
+  'organizations',
+  'addresses',
+  'birthdays',
+  'biographies',
+  'urls',
+  'relations',
+  'events',
+  'imClients',
+  'userDefined',
+  'calendarUrls',
+  'clientData',
+  'externalIds',
+  'genders',
+  'interests',
+  'locales',
+  'locations',
+  'miscKeywords',
+  'occupations',
+  'sipAddresses',
+  'memberships',
 ] as const;
 export type WritableField = (typeof WRITABLE_FIELDS)[number];
 
@@ -94,7 +115,8 @@ export function contactBody(p: GPerson, groups: string[]): GPerson {
     if (SINGLETON_FIELDS.includes(field)) items = items.slice(0, 1);
     if (items.length > 0) body[field] = items;
   }
-  if (groups.length > 0) body.memberships = groups.map((g) => ({ contactGroupMembership: { contactGroupResourceName: g } }));
+  if (groups.length > 0)
+    body.memberships = groups.map((g) => ({ contactGroupMembership: { contactGroupResourceName: g } }));
   return body as GPerson;
 }
 

@@ -60,7 +60,11 @@ export const organizationOut = z.object({
 });
 
 export const personOut = z.object({
-  resourceName: z.string().describe('Resource name to pass to other tools: people/c… for a contact, otherContacts/c… for an "other contact", people/… for a directory profile'),
+  resourceName: z
+    .string()
+    .describe(
+      'Resource name to pass to other tools: people/c… for a contact, otherContacts/c… for an "other contact", people/… for a directory profile',
+    ),
   name: z.string().optional().describe('Display name'),
   emails: z.array(labeled).describe('Email addresses, primary first'),
   phones: z.array(labeled).describe('Phone numbers, primary first'),
@@ -106,19 +110,39 @@ export const personOut = z.object({
   notes: z.string().optional().describe('Notes ("biography") on the contact (full detail)'),
   urls: z.array(labeled).optional().describe('Websites (full detail)'),
   groups: z
-    .array(z.object({ resourceName: z.string().describe('Group resource name'), name: z.string().optional().describe('Group name') }))
+    .array(
+      z.object({
+        resourceName: z.string().describe('Group resource name'),
+        name: z.string().optional().describe('Group name'),
+      }),
+    )
     .optional()
     .describe('Contact groups (labels) the contact belongs to (full detail)'),
   relations: z
-    .array(z.object({ person: z.string().describe('Name of the related person'), type: z.string().optional().describe('Relation, e.g. spouse') }))
+    .array(
+      z.object({
+        person: z.string().describe('Name of the related person'),
+        type: z.string().optional().describe('Relation, e.g. spouse'),
+      }),
+    )
     .optional()
     .describe('Related people (full detail)'),
   events: z
-    .array(z.object({ date: z.string().describe('YYYY-MM-DD, or --MM-DD without a year'), type: z.string().optional().describe('Kind of event, e.g. anniversary') }))
+    .array(
+      z.object({
+        date: z.string().describe('YYYY-MM-DD, or --MM-DD without a year'),
+        type: z.string().optional().describe('Kind of event, e.g. anniversary'),
+      }),
+    )
     .optional()
     .describe('Dates such as anniversaries (full detail)'),
   imClients: z
-    .array(z.object({ username: z.string().describe('Chat user name'), protocol: z.string().optional().describe('Service, e.g. skype') }))
+    .array(
+      z.object({
+        username: z.string().describe('Chat user name'),
+        protocol: z.string().optional().describe('Service, e.g. skype'),
+      }),
+    )
     .optional()
     .describe('Chat handles (full detail)'),
   customFields: z
@@ -142,7 +166,9 @@ function defined<T extends Record<string, unknown>>(o: T): T {
   return out as T;
 }
 
-function labeledList(items: Array<{ value?: string | null; type?: string | null; formattedType?: string | null }> | undefined): Array<{ value: string; type?: string }> {
+function labeledList(
+  items: Array<{ value?: string | null; type?: string | null; formattedType?: string | null }> | undefined,
+): Array<{ value: string; type?: string }> {
   const out: Array<{ value: string; type?: string }> = [];
   for (const it of items ?? []) {
     const value = str(it.value);
@@ -176,12 +202,18 @@ export function dateText(d: people_v1.Schema$Date | undefined): string | undefin
 export function displayNameOf(p: GPerson): string | undefined {
   const n = primaryFirst(p.names)[0];
   if (!n) return undefined;
-  return str(n.displayName) ?? (([n.givenName, n.middleName, n.familyName].filter((x) => str(x)).join(' ') || str(n.unstructuredName)) ?? undefined);
+  return (
+    str(n.displayName) ??
+    ([n.givenName, n.middleName, n.familyName].filter((x) => str(x)).join(' ') || str(n.unstructuredName)) ??
+    undefined
+  );
 }
 
 /** Google person → tool output. `groupNames` resolves membership resource names for full detail. */
 export function renderPerson(p: GPerson, detail: Detail, groupNames?: Map<string, string>): PersonOut {
-  const orgs = primaryFirst(p.organizations).map(org).filter((o): o is NonNullable<typeof o> => o !== undefined);
+  const orgs = primaryFirst(p.organizations)
+    .map(org)
+    .filter((o): o is NonNullable<typeof o> => o !== undefined);
   const out: PersonOut = defined({
     resourceName: p.resourceName ?? '',
     name: displayNameOf(p),
@@ -224,7 +256,12 @@ export function renderPerson(p: GPerson, detail: Detail, groupNames?: Map<string
   if (addresses.length) out.addresses = addresses;
   const b = primaryFirst(p.birthdays)[0];
   if (b) {
-    const bd = defined({ year: b.date?.year ?? undefined, month: b.date?.month ?? undefined, day: b.date?.day ?? undefined, text: str(b.text) });
+    const bd = defined({
+      year: b.date?.year ?? undefined,
+      month: b.date?.month ?? undefined,
+      day: b.date?.day ?? undefined,
+      text: str(b.text),
+    });
     if (Object.keys(bd).length > 0) out.birthday = bd;
   }
   const notes = str(primaryFirst(p.biographies)[0]?.value);
@@ -232,20 +269,32 @@ export function renderPerson(p: GPerson, detail: Detail, groupNames?: Map<string
   const urls = labeledList(primaryFirst(p.urls));
   if (urls.length) out.urls = urls;
   const groups = (p.memberships ?? [])
-    .map((m) => m.contactGroupMembership?.contactGroupResourceName ?? (m.contactGroupMembership?.contactGroupId ? `contactGroups/${m.contactGroupMembership.contactGroupId}` : undefined))
+    .map(
+      (m) =>
+        m.contactGroupMembership?.contactGroupResourceName ??
+        (m.contactGroupMembership?.contactGroupId
+          ? `contactGroups/${m.contactGroupMembership.contactGroupId}`
+          : undefined),
+    )
     .filter((rn): rn is string => typeof rn === 'string')
     .map((rn) => defined({ resourceName: rn, name: groupNames?.get(rn) }));
   if (groups.length) out.groups = groups;
-  const relations = (p.relations ?? []).filter((r) => str(r.person)).map((r) => defined({ person: r.person as string, type: str(r.type) ?? str(r.formattedType) }));
+  const relations = (p.relations ?? [])
+    .filter((r) => str(r.person))
+    .map((r) => defined({ person: r.person as string, type: str(r.type) ?? str(r.formattedType) }));
   if (relations.length) out.relations = relations;
   const events = (p.events ?? [])
     .map((e) => ({ date: dateText(e.date ?? undefined), type: str(e.type) ?? str(e.formattedType) }))
     .filter((e): e is { date: string; type: string | undefined } => e.date !== undefined)
     .map((e) => defined(e));
   if (events.length) out.events = events;
-  const ims = (p.imClients ?? []).filter((i) => str(i.username)).map((i) => defined({ username: i.username as string, protocol: str(i.protocol) ?? str(i.formattedProtocol) }));
+  const ims = (p.imClients ?? [])
+    .filter((i) => str(i.username))
+    .map((i) => defined({ username: i.username as string, protocol: str(i.protocol) ?? str(i.formattedProtocol) }));
   if (ims.length) out.imClients = ims;
-  const custom = (p.userDefined ?? []).filter((u) => str(u.key) || str(u.value)).map((u) => ({ key: u.key ?? '', value: clip(u.value ?? '', 1000) }));
+  const custom = (p.userDefined ?? [])
+    .filter((u) => str(u.key) || str(u.value))
+    .map((u) => ({ key: u.key ?? '', value: clip(u.value ?? '', 1000) }));
   if (custom.length) out.customFields = custom;
   return out;
 }
@@ -268,14 +317,22 @@ export function personText(p: PersonOut): string {
   const lines = [`${head.join(' — ')} [${p.resourceName}]`];
   const more: string[] = [];
   if (p.nicknames) more.push(`nicknames: ${p.nicknames.join(', ')}`);
-  if (p.organizations && p.organizations.length > 1) more.push(`organizations: ${p.organizations.map(orgText).join('; ')}`);
-  for (const a of p.addresses ?? []) more.push(`address${a.type ? ` (${a.type})` : ''}: ${(a.formatted ?? [a.streetAddress, a.city, a.region, a.postalCode, a.country].filter(Boolean).join(', ')).replace(/\n/g, ', ')}`);
+  if (p.organizations && p.organizations.length > 1)
+    more.push(`organizations: ${p.organizations.map(orgText).join('; ')}`);
+  for (const a of p.addresses ?? [])
+    more.push(
+      `address${a.type ? ` (${a.type})` : ''}: ${(a.formatted ?? [a.streetAddress, a.city, a.region, a.postalCode, a.country].filter(Boolean).join(', ')).replace(/\n/g, ', ')}`,
+    );
   if (p.birthday) more.push(`birthday: ${p.birthday.text ?? dateText(p.birthday) ?? ''}`);
   if (p.urls) more.push(`websites: ${labeledText(p.urls)}`);
   if (p.groups) more.push(`groups: ${p.groups.map((g) => g.name ?? g.resourceName).join(', ')}`);
-  if (p.relations) more.push(`relations: ${p.relations.map((r) => (r.type ? `${r.person} (${r.type})` : r.person)).join(', ')}`);
+  if (p.relations)
+    more.push(`relations: ${p.relations.map((r) => (r.type ? `${r.person} (${r.type})` : r.person)).join(', ')}`);
   if (p.events) more.push(`events: ${p.events.map((e) => (e.type ? `${e.date} (${e.type})` : e.date)).join(', ')}`);
-  if (p.imClients) more.push(`chat: ${p.imClients.map((i) => (i.protocol ? `${i.username} (${i.protocol})` : i.username)).join(', ')}`);
+  if (p.imClients)
+    more.push(
+      `chat: ${p.imClients.map((i) => (i.protocol ? `${i.username} (${i.protocol})` : i.username)).join(', ')}`,
+    );
   if (p.customFields) more.push(`custom: ${p.customFields.map((c) => `${c.key}: ${c.value}`).join('; ')}`);
   if (p.notes) more.push(`notes: ${p.notes.replace(/\s*\n\s*/g, ' / ')}`);
   for (const m of more) lines.push(`    ${m}`);

@@ -24,7 +24,11 @@ export function phoneKey(value: string): PhoneKey | undefined {
   const trimmed = value.trim();
   const digits = phoneDigits(trimmed);
   if (!digits) return undefined;
-  const international = trimmed.startsWith('+') ? trimmed : trimmed.startsWith('00') ? `+${trimmed.slice(2)}` : undefined;
+  const international = trimmed.startsWith('+')
+    ? trimmed
+    : trimmed.startsWith('00')
+      ? `+${trimmed.slice(2)}`
+      : undefined;
   if (international) {
     const parsed = parsePhoneNumberFromString(international);
     if (parsed) return { e164: parsed.number, nationals: [parsed.nationalNumber] };

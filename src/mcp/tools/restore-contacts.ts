@@ -12,12 +12,25 @@ const output = z.object({
       z.object({
         trashId: z.string().describe('The trash entry restored (it is no longer in the trash)'),
         contact: personOut.describe('The recreated contact (full detail; it has a new resource name)'),
-        groupsGone: z.array(z.string()).optional().describe('Groups the contact was in that no longer exist (not restored)'),
-        photoUrl: z.string().optional().describe('Its custom photo, which Google’s API cannot put back: open it and add it by hand if wanted'),
+        groupsGone: z
+          .array(z.string())
+          .optional()
+          .describe('Groups the contact was in that no longer exist (not restored)'),
+        photoUrl: z
+          .string()
+          .optional()
+          .describe('Its custom photo, which Google’s API cannot put back: open it and add it by hand if wanted'),
       }),
     )
     .describe('Contacts recreated'),
-  failed: z.array(z.object({ trashId: z.string().describe('The trash entry'), reason: z.string().describe('What went wrong and what to do') })).describe('Entries not restored'),
+  failed: z
+    .array(
+      z.object({
+        trashId: z.string().describe('The trash entry'),
+        reason: z.string().describe('What went wrong and what to do'),
+      }),
+    )
+    .describe('Entries not restored'),
 });
 type Output = z.infer<typeof output>;
 
@@ -37,7 +50,11 @@ export const restoreContacts = defineTool({
     'Undoes deletions: recreates contacts from the trash (see list_deleted_contacts, or the trashIds that delete_contact and merge_contacts returned) with all their fields and the groups that still exist. ' +
     'Google gives a restored contact a new resource name. Photos cannot be put back by the API: their address is returned.',
   inputSchema: z.object({
-    trashIds: z.array(z.string().trim().min(1).max(100).describe('A trashId')).min(1).max(50).describe('The trash entries to restore (1-50)'),
+    trashIds: z
+      .array(z.string().trim().min(1).max(100).describe('A trashId'))
+      .min(1)
+      .max(50)
+      .describe('The trash entries to restore (1-50)'),
   }),
   outputSchema: output,
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false },
@@ -50,7 +67,11 @@ export const restoreContacts = defineTool({
       for (const trashId of ids) {
         const entry = await ctx.trash.claim(trashId);
         if (!entry) {
-          structured.failed.push({ trashId, reason: 'Not in the trash: already restored, expired, being restored right now, or not a trashId of this account. See list_deleted_contacts.' });
+          structured.failed.push({
+            trashId,
+            reason:
+              'Not in the trash: already restored, expired, being restored right now, or not a trashId of this account. See list_deleted_contacts.',
+          });
           continue;
         }
         const groupNames = new Map(entry.groups.map((g) => [g.resourceName, g.name ?? g.resourceName]));
@@ -58,11 +79,19 @@ export const restoreContacts = defineTool({
         const gone = entry.groups.map((g) => g.resourceName).filter((g) => !existing.has(g));
         try {
           const created = await ctx.google.call(
-            (api, options) => api.people.createContact({ personFields: personFields('full'), requestBody: contactBody(entry.person, keep) }, options),
+            (api, options) =>
+              api.people.createContact(
+                { personFields: personFields('full'), requestBody: contactBody(entry.person, keep) },
+                options,
+              ),
             { idempotent: false },
           );
           await ctx.trash.remove(trashId);
-          const names = new Map(groups.filter((g) => g.resourceName).map((g) => [g.resourceName!, g.formattedName ?? g.name ?? g.resourceName!]));
+          const names = new Map(
+            groups
+              .filter((g) => g.resourceName)
+              .map((g) => [g.resourceName!, g.formattedName ?? g.name ?? g.resourceName!]),
+          );
           const item: Output['restored'][number] = { trashId, contact: renderPerson(created, 'full', names) };
           if (gone.length) item.groupsGone = gone.map((g) => groupNames.get(g) ?? g);
           if (entry.photoUrl) item.photoUrl = entry.photoUrl;
@@ -75,11 +104,13 @@ export const restoreContacts = defineTool({
       }
     });
     const lines: string[] = [];
-    if (structured.restored.length) lines.push(`Restored ${structured.restored.length} contact${structured.restored.length === 1 ? '' : 's'}:`);
+    if (structured.restored.length)
+      lines.push(`Restored ${structured.restored.length} contact${structured.restored.length === 1 ? '' : 's'}:`);
     for (const r of structured.restored) {
       lines.push(`- ${personText(r.contact)} (from trashId ${r.trashId})`);
       if (r.groupsGone) lines.push(`    not put back in groups that no longer exist: ${r.groupsGone.join(', ')}`);
-      if (r.photoUrl) lines.push(`    it had a custom photo, which Google's API cannot restore; it is at ${r.photoUrl}`);
+      if (r.photoUrl)
+        lines.push(`    it had a custom photo, which Google's API cannot restore; it is at ${r.photoUrl}`);
     }
     for (const f of structured.failed) lines.push(`Not restored [trashId ${f.trashId}]: ${f.reason}`);
     return { structured, text: lines.join('\n') };

@@ -11,7 +11,12 @@ export const saveOtherContact = defineTool({
     'Saves an "other contact" (found with search_other_contacts) as a real contact in My Contacts, copying its name, email addresses and phone numbers. ' +
     'Returns the new contact and its people/c… resource name; use update_contact to add more details. Check with search_contacts first that the person is not already saved.',
   inputSchema: z.object({
-    resourceName: z.string().trim().min(1).max(200).describe('Resource name of the other contact, e.g. otherContacts/c1234567890'),
+    resourceName: z
+      .string()
+      .trim()
+      .min(1)
+      .max(200)
+      .describe('Resource name of the other contact, e.g. otherContacts/c1234567890'),
     detail: detailInput,
   }),
   outputSchema: z.object({ contact: personOut.describe('The new contact') }),
@@ -20,17 +25,23 @@ export const saveOtherContact = defineTool({
     const ref = args.resourceName.trim();
     const rn = /^c\d+$/.test(ref) ? `otherContacts/${ref}` : ref;
     if (!/^otherContacts\/[A-Za-z0-9_-]+$/.test(rn)) {
-      throw new ToolError(`"${ref.slice(0, 100)}" is not an other-contact resource name. They look like otherContacts/c1234567890 and come from search_other_contacts.`);
+      throw new ToolError(
+        `"${ref.slice(0, 100)}" is not an other-contact resource name. They look like otherContacts/c1234567890 and come from search_other_contacts.`,
+      );
     }
     // Unticked at Google's consent screen: say so without a Google call that can only fail.
     await ctx.google.requirePermission('otherContacts');
     const created = await ctx.google.serialize(() =>
       orNotFound(`other contact ${rn}`, () =>
-        ctx.google.call((api, options) =>
-          api.otherContacts.copyOtherContactToMyContactsGroup(
-            { resourceName: rn, requestBody: { copyMask: 'names,emailAddresses,phoneNumbers', readMask: personFields(args.detail) } },
-            options,
-          ),
+        ctx.google.call(
+          (api, options) =>
+            api.otherContacts.copyOtherContactToMyContactsGroup(
+              {
+                resourceName: rn,
+                requestBody: { copyMask: 'names,emailAddresses,phoneNumbers', readMask: personFields(args.detail) },
+              },
+              options,
+            ),
           { idempotent: false },
         ),
       ),

@@ -1,5 +1,13 @@
 import { z } from 'zod';
-import { detailInput, fitToBudget, peopleText, personFields, personOut, renderPerson, truncationNote } from './person.js';
+import {
+  detailInput,
+  fitToBudget,
+  peopleText,
+  personFields,
+  personOut,
+  renderPerson,
+  truncationNote,
+} from './person.js';
 import { groupNameMap } from './groups.js';
 import { defineTool } from './types.js';
 
@@ -11,7 +19,14 @@ export const searchContacts = defineTool({
     'Returns up to maxResults matches (at most 30), compact by default. Use it to find a contact’s resource name before get_contact, update_contact or delete_contact, ' +
     'and before create_contact to avoid duplicates. People the user only emailed are found with search_other_contacts; colleagues with search_directory.',
   inputSchema: z.object({
-    query: z.string().trim().min(1).max(200).describe('What to look for: part of a name, an email address, a phone number or a company, e.g. "Dana" or "acme.com"'),
+    query: z
+      .string()
+      .trim()
+      .min(1)
+      .max(200)
+      .describe(
+        'What to look for: part of a name, an email address, a phone number or a company, e.g. "Dana" or "acme.com"',
+      ),
     maxResults: z.number().int().min(1).max(30).default(10).describe('Most matches to return, 1-30 (default 10)'),
     detail: detailInput,
   }),
@@ -32,6 +47,9 @@ export const searchContacts = defineTool({
     const structured = truncated ? { contacts: kept, truncated } : { contacts: kept };
     if (kept.length === 0) return { structured, text: `No contacts match "${args.query}".` };
     const head = `${kept.length} contact${kept.length === 1 ? '' : 's'} match "${args.query}":`;
-    return { structured, text: [head, peopleText(kept), ...(truncated ? [truncationNote(kept.length)] : [])].join('\n') };
+    return {
+      structured,
+      text: [head, peopleText(kept), ...(truncated ? [truncationNote(kept.length)] : [])].join('\n'),
+    };
   },
 });

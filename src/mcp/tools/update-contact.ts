@@ -1,6 +1,13 @@
 import { z } from 'zod';
 import { PeopleApiError } from '../../upstream/google/people.js';
-import { applyEdit, contactSources, editInputShape, isEditableContact, touchedFields, type ResolvedEdit } from './contact-edit.js';
+import {
+  applyEdit,
+  contactSources,
+  editInputShape,
+  isEditableContact,
+  touchedFields,
+  type ResolvedEdit,
+} from './contact-edit.js';
 import { groupNameMap, requireJoinable, resolveGroups } from './groups.js';
 import { detailInput, personFields, personOut, personText, renderPerson } from './person.js';
 import { contactRefInput, contactResourceName, orNotFound } from './refs.js';
@@ -11,7 +18,9 @@ export const MAX_UPDATE_ATTEMPTS = 4;
 
 const output = z.object({
   contact: personOut.describe('The contact after the update'),
-  changedFields: z.array(z.string()).describe('The fields that were written (none when the contact already looked as asked)'),
+  changedFields: z
+    .array(z.string())
+    .describe('The fields that were written (none when the contact already looked as asked)'),
 });
 
 async function resolveEdit(ctx: ToolContext, edit: z.infer<z.ZodObject<typeof editInputShape>>): Promise<ResolvedEdit> {
@@ -51,19 +60,29 @@ export const updateContact = defineTool({
     const { resourceName: ref, detail, ...editArgs } = args;
     const rn = contactResourceName(ref);
     const fields = touchedFields(editArgs);
-    if (fields.length === 0) throw new ToolError('Nothing to change: give at least one field to update (e.g. emails: { add: [...] } or organization: { title: "…" }).');
+    if (fields.length === 0)
+      throw new ToolError(
+        'Nothing to change: give at least one field to update (e.g. emails: { add: [...] } or organization: { title: "…" }).',
+      );
     const edit = await resolveEdit(ctx, editArgs);
 
     const { person, changed } = await ctx.google.serialize(async () => {
       for (let attempt = 1; ; attempt++) {
         const current = await orNotFound(`contact ${rn}`, () =>
-          ctx.google.call((api, options) => api.people.get({ resourceName: rn, personFields: [...fields, 'metadata'].join(',') }, options)),
+          ctx.google.call((api, options) =>
+            api.people.get({ resourceName: rn, personFields: [...fields, 'metadata'].join(',') }, options),
+          ),
         );
-        if (!isEditableContact(current)) throw new ToolError(`${rn} is not one of your saved contacts (it is a profile or directory entry), so it can't be edited.`);
+        if (!isEditableContact(current))
+          throw new ToolError(
+            `${rn} is not one of your saved contacts (it is a profile or directory entry), so it can't be edited.`,
+          );
         const changes = applyEdit(current, edit);
         const changedFields = Object.keys(changes);
         if (changedFields.length === 0) {
-          const same = await ctx.google.call((api, options) => api.people.get({ resourceName: rn, personFields: personFields(detail) }, options));
+          const same = await ctx.google.call((api, options) =>
+            api.people.get({ resourceName: rn, personFields: personFields(detail) }, options),
+          );
           return { person: same, changed: [] as string[] };
         }
         try {
@@ -74,7 +93,12 @@ export const updateContact = defineTool({
                   resourceName: rn,
                   updatePersonFields: changedFields.join(','),
                   personFields: personFields(detail),
-                  requestBody: { resourceName: rn, etag: current.etag, metadata: { sources: contactSources(current) }, ...changes },
+                  requestBody: {
+                    resourceName: rn,
+                    etag: current.etag,
+                    metadata: { sources: contactSources(current) },
+                    ...changes,
+                  },
                 },
                 options,
               ),
@@ -89,7 +113,10 @@ export const updateContact = defineTool({
       }
     });
     const contact = renderPerson(person, detail, detail === 'full' ? await groupNameMap(ctx) : undefined);
-    const text = changed.length === 0 ? `Nothing to change: the contact already looks like that.\n${personText(contact)}` : `Updated ${changed.join(', ')}:\n${personText(contact)}`;
+    const text =
+      changed.length === 0
+        ? `Nothing to change: the contact already looks like that.\n${personText(contact)}`
+        : `Updated ${changed.join(', ')}:\n${personText(contact)}`;
     return { structured: { contact, changedFields: changed }, text };
   },
 });

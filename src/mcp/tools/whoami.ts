@@ -4,7 +4,8 @@ import { defineTool } from './types.js';
 export const whoami = defineTool({
   name: 'whoami',
   title: 'Who am I',
-  description: 'Returns the name and email address of the Google account this connector is signed in with. Use it to confirm which Google Contacts you are working on.',
+  description:
+    'Returns the name and email address of the Google account this connector is signed in with. Use it to confirm which Google Contacts you are working on.',
   inputSchema: z.object({}),
   outputSchema: z.object({
     email: z.string().describe('Primary email address of the signed-in Google account'),

@@ -26,7 +26,12 @@ function tokenFor(keys: KeyRing, bound: string, cookie: string): string {
 /** Sets a fresh CSRF cookie for the interaction and returns the token its form must carry. */
 export function issueCsrfToken(res: Response, config: Config, keys: KeyRing, uid: string, purpose?: string): string {
   const cookie = randomToken(24);
-  setCookie(res, CSRF_COOKIE, cookie, { path: `/interaction/${uid}`, maxAgeSeconds: 3600, secure: config.baseUrl.startsWith('https:'), sameSite: 'Strict' });
+  setCookie(res, CSRF_COOKIE, cookie, {
+    path: `/interaction/${uid}`,
+    maxAgeSeconds: 3600,
+    secure: config.baseUrl.startsWith('https:'),
+    sameSite: 'Strict',
+  });
   return tokenFor(keys, binding(uid, purpose), cookie);
 }
 
@@ -34,11 +39,27 @@ export function issueCsrfToken(res: Response, config: Config, keys: KeyRing, uid
  * Whether the posted form carries the token for this interaction, purpose and cookie. If not, logs the
  * refusal (`logMessage`) and answers the 403 page.
  */
-export function acceptCsrfToken(req: Request, res: Response, keys: KeyRing, uid: string, body: Record<string, unknown>, logMessage: string, purpose?: string): boolean {
+export function acceptCsrfToken(
+  req: Request,
+  res: Response,
+  keys: KeyRing,
+  uid: string,
+  body: Record<string, unknown>,
+  logMessage: string,
+  purpose?: string,
+): boolean {
   const cookie = readCookie(req, CSRF_COOKIE);
   const presented = typeof body.csrf === 'string' ? body.csrf : '';
   if (cookie && presented && constantTimeEqual(presented, tokenFor(keys, binding(uid, purpose), cookie))) return true;
   log().warn({ event: 'consent.refused', reason: 'csrf_failed', flowId: uid }, logMessage);
-  sendPage(res, 403, 'Please try again', html`<div class="card"><h1>Please try again</h1><p>This form was not submitted from the page we showed you. Go back to your app and connect again.</p></div>`);
+  sendPage(
+    res,
+    403,
+    'Please try again',
+    html`<div class="card">
+      <h1>Please try again</h1>
+      <p>This form was not submitted from the page we showed you. Go back to your app and connect again.</p>
+    </div>`,
+  );
   return false;
 }

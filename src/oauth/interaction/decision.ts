@@ -26,7 +26,12 @@ export function decisionRoute(deps: InteractionDeps) {
     const clientId = String(details.params.client_id);
     if (body.decision !== 'approve') {
       log().info({ event: 'consent.denied', clientId, flowId: details.uid }, 'user denied consent');
-      await provider.interactionFinished(req, res, { error: 'access_denied', error_description: 'The user denied the request' }, { mergeWithLastSubmission: false });
+      await provider.interactionFinished(
+        req,
+        res,
+        { error: 'access_denied', error_description: 'The user denied the request' },
+        { mergeWithLastSubmission: false },
+      );
       return;
     }
     const accountId = details.session?.accountId;
@@ -40,7 +45,8 @@ export function decisionRoute(deps: InteractionDeps) {
       }
     }
     // Prefer the signed-in account; else pass on the client's login_hint (an email) to Google.
-    const loginHint = (accountId ? (await googleTokens.profile(accountId))?.email : undefined) ?? emailHint(details.params.login_hint);
+    const loginHint =
+      (accountId ? (await googleTokens.profile(accountId))?.email : undefined) ?? emailHint(details.params.login_hint);
     await redirectToGoogle(deps, res, { uid: details.uid, clientId }, { attempt: 1, loginHint, promptConsent: false });
   };
 }

@@ -29,24 +29,50 @@ export function googleCallbackRoute(deps: InteractionDeps) {
     const state = typeof q.state === 'string' ? q.state : '';
     const fail = (status: number, title: string, body: Raw, reason: string) => {
       log().warn({ event: 'google.callback_refused', reason }, title);
-      sendPage(res, status, title, html`<div class="card"><h1>${title}</h1>${body}</div>`);
+      sendPage(
+        res,
+        status,
+        title,
+        html`<div class="card">
+          <h1>${title}</h1>
+          ${body}
+        </div>`,
+      );
     };
     if (!state || state.length > 200) {
-      fail(400, 'Sign-in could not continue', html`<p>Google sent you back without the information we need. Go back to your app and connect again.</p>`, 'state_missing');
+      fail(
+        400,
+        'Sign-in could not continue',
+        html`<p>Google sent you back without the information we need. Go back to your app and connect again.</p>`,
+        'state_missing',
+      );
       return;
     }
     const taken = await takeLoginState(store, keys, state);
     if (!taken.ok) {
-      if (taken.reason === 'state_undecryptable') fail(400, 'Sign-in could not continue', html`<p>Go back to your app and connect again.</p>`, taken.reason);
-      else fail(400, 'This sign-in link was already used', html`<p>Each sign-in link works once. Go back to your app and connect again.</p>`, taken.reason);
+      if (taken.reason === 'state_undecryptable')
+        fail(400, 'Sign-in could not continue', html`<p>Go back to your app and connect again.</p>`, taken.reason);
+      else
+        fail(
+          400,
+          'This sign-in link was already used',
+          html`<p>Each sign-in link works once. Go back to your app and connect again.</p>`,
+          taken.reason,
+        );
       return;
     }
     const ls = taken.loginState;
     // The account page signs in through the same registered callback; its state says so.
-    if (isAccountLoginState(ls)) return handleAccountCallback({ config, store, keys, google, googleTokens }, req, res, ls);
+    if (isAccountLoginState(ls))
+      return handleAccountCallback({ config, store, keys, google, googleTokens }, req, res, ls);
     const interaction = await provider.Interaction.find(ls.uid);
     if (!interaction) {
-      fail(400, 'Sign-in took too long', html`<p>The sign-in expired before Google sent you back. Go back to your app and connect again.</p>`, 'interaction_expired');
+      fail(
+        400,
+        'Sign-in took too long',
+        html`<p>The sign-in expired before Google sent you back. Go back to your app and connect again.</p>`,
+        'interaction_expired',
+      );
       return;
     }
     const finish = async (result: Record<string, unknown>) => {
@@ -55,7 +81,16 @@ export function googleCallbackRoute(deps: InteractionDeps) {
       res.redirect(303, interaction.returnTo);
     };
     if (typeof q.error === 'string' || typeof q.code !== 'string') {
-      log().info({ event: 'consent.denied', reason: 'google_cancelled', clientId: ls.clientId, flowId: ls.uid, googleError: typeof q.error === 'string' ? q.error.slice(0, 64) : 'no_code' }, 'Google sign-in cancelled or failed');
+      log().info(
+        {
+          event: 'consent.denied',
+          reason: 'google_cancelled',
+          clientId: ls.clientId,
+          flowId: ls.uid,
+          googleError: typeof q.error === 'string' ? q.error.slice(0, 64) : 'no_code',
+        },
+        'Google sign-in cancelled or failed',
+      );
       await finish({ error: 'access_denied', error_description: 'Google sign-in was cancelled' });
       return;
     }
@@ -64,26 +99,58 @@ export function googleCallbackRoute(deps: InteractionDeps) {
       exchanged = await google.exchangeCode(q.code, ls.codeVerifier, ls.nonce);
     } catch (err) {
       const reauth = err instanceof GoogleReauthRequired;
-      log().warn({ event: 'google.callback_refused', reason: reauth ? 'google_code_rejected' : 'google_unavailable', clientId: ls.clientId, flowId: ls.uid }, 'Google code exchange failed');
+      log().warn(
+        {
+          event: 'google.callback_refused',
+          reason: reauth ? 'google_code_rejected' : 'google_unavailable',
+          clientId: ls.clientId,
+          flowId: ls.uid,
+        },
+        'Google code exchange failed',
+      );
       if (reauth) {
         await finish({ error: 'access_denied', error_description: 'Google did not accept the sign-in' });
       } else {
         res.setHeader('Retry-After', '5');
-        sendPage(res, 503, 'Google is not answering', html`<div class="card"><h1>Google is not answering right now</h1><p>Please go back to your app and connect again in a minute.</p></div>`);
+        sendPage(
+          res,
+          503,
+          'Google is not answering',
+          html`<div class="card">
+            <h1>Google is not answering right now</h1>
+            <p>Please go back to your app and connect again in a minute.</p>
+          </div>`,
+        );
       }
       return;
     }
     const { identity, tokens } = exchanged;
     const refusal = checkSignIn(config, identity);
     if (refusal) {
-      log().warn({ event: 'signin.refused', reason: refusal, email: identity.email, clientId: ls.clientId, flowId: ls.uid }, 'Google account not allowed');
-      interaction.result = { error: 'access_denied', error_description: refusal === 'email_not_verified' ? 'Google account email is not verified' : 'This Google account is not allowed to use this server' } as typeof interaction.result;
+      log().warn(
+        { event: 'signin.refused', reason: refusal, email: identity.email, clientId: ls.clientId, flowId: ls.uid },
+        'Google account not allowed',
+      );
+      interaction.result = {
+        error: 'access_denied',
+        error_description:
+          refusal === 'email_not_verified'
+            ? 'Google account email is not verified'
+            : 'This Google account is not allowed to use this server',
+      } as typeof interaction.result;
       await interaction.save(Math.max(1, interaction.exp - Math.floor(Date.now() / 1000)));
       sendPage(
         res,
         403,
         'This account is not allowed',
-        html`<div class="card"><h1>${identity.email} can’t use this server</h1><p>${refusal === 'email_not_verified' ? 'Google has not verified this account’s email address.' : 'Your administrator only allows certain Google accounts or domains.'} Sign in with a different Google account, or ask your administrator for access.</p><div class="actions"><a class="button primary" href="${interaction.returnTo}">Return to the app</a></div></div>`,
+        html`<div class="card">
+          <h1>${identity.email} can’t use this server</h1>
+          <p>
+            ${refusal === 'email_not_verified' ? 'Google has not verified this account’s email address.' : 'Your administrator only allows certain Google accounts or domains.'}
+            Sign in with a different Google account, or ask your administrator for access.
+          </p>
+          <div class="actions"><a class="button primary" href="${interaction.returnTo}">Return to the app</a></div>
+        </div>`,
       );
       return;
     }
@@ -95,20 +162,58 @@ export function googleCallbackRoute(deps: InteractionDeps) {
       return;
     }
     if (unticked.length) {
-      log().info({ event: 'google.scope_missing', required: false, scopes: unticked, email: identity.email, accountId: identity.sub, clientId: ls.clientId, flowId: ls.uid }, 'optional Google permissions not granted; sign-in continues');
+      log().info(
+        {
+          event: 'google.scope_missing',
+          required: false,
+          scopes: unticked,
+          email: identity.email,
+          accountId: identity.sub,
+          clientId: ls.clientId,
+          flowId: ls.uid,
+        },
+        'optional Google permissions not granted; sign-in continues',
+      );
     }
     // A refresh token we already hold only stands in for a new one if Google granted it what was just granted.
     const justGranted = peopleScopesFor(config.readOnly).filter((s) => !unticked.includes(s));
     if (!tokens.refreshToken && ls.attempt === 1 && !(await googleTokens.hasRefreshToken(identity.sub, justGranted))) {
       // Google only sends a refresh token on consent; ask once more, this time with prompt=consent.
-      await redirectToGoogle(deps, res, { uid: ls.uid, clientId: ls.clientId }, { attempt: 2, loginHint: identity.email, promptConsent: true });
+      await redirectToGoogle(
+        deps,
+        res,
+        { uid: ls.uid, clientId: ls.clientId },
+        { attempt: 2, loginHint: identity.email, promptConsent: true },
+      );
       return;
     }
-    await googleTokens.saveFromSignIn(identity.sub, { email: identity.email, name: identity.name, hd: identity.hd }, tokens);
-    log().info({ event: 'user.signed_in', email: identity.email, accountId: identity.sub, clientId: ls.clientId, flowId: ls.uid }, 'signed in with Google');
+    await googleTokens.saveFromSignIn(
+      identity.sub,
+      { email: identity.email, name: identity.name, hd: identity.hd },
+      tokens,
+    );
+    log().info(
+      {
+        event: 'user.signed_in',
+        email: identity.email,
+        accountId: identity.sub,
+        clientId: ls.clientId,
+        flowId: ls.uid,
+      },
+      'signed in with Google',
+    );
 
-    const grantId = await grantFor(deps, provider, identity.sub, ls.clientId, interaction.params as Record<string, unknown>);
-    log().info({ event: 'consent.granted', email: identity.email, clientId: ls.clientId, flowId: ls.uid }, 'consent recorded');
+    const grantId = await grantFor(
+      deps,
+      provider,
+      identity.sub,
+      ls.clientId,
+      interaction.params as Record<string, unknown>,
+    );
+    log().info(
+      { event: 'consent.granted', email: identity.email, clientId: ls.clientId, flowId: ls.uid },
+      'consent recorded',
+    );
     await finish({ login: { accountId: identity.sub }, consent: { grantId } });
   };
 }

@@ -29,10 +29,26 @@ export async function redirectToGoogle(
   const codeVerifier = randomToken(48);
   const nonce = randomToken(16);
   const codeChallenge = createHash('sha256').update(codeVerifier).digest('base64url');
-  const data: LoginState = { uid: interaction.uid, clientId: interaction.clientId, codeVerifier, nonce, attempt: opts.attempt };
+  const data: LoginState = {
+    uid: interaction.uid,
+    clientId: interaction.clientId,
+    codeVerifier,
+    nonce,
+    attempt: opts.attempt,
+  };
   await saveLoginState(store, keys, state, data);
   const scopes = [...GOOGLE_BASE_SCOPES, ...(config.readOnly ? GOOGLE_SCOPES_READ_ONLY : GOOGLE_SCOPES_READ_WRITE)];
-  const url = await google.authorizationUrl({ state, codeChallenge, nonce, scopes, promptConsent: opts.promptConsent, loginHint: opts.loginHint });
-  log().info({ event: 'google.redirect', clientId: data.clientId, flowId: interaction.uid, promptConsent: opts.promptConsent }, 'redirecting to Google sign-in');
+  const url = await google.authorizationUrl({
+    state,
+    codeChallenge,
+    nonce,
+    scopes,
+    promptConsent: opts.promptConsent,
+    loginHint: opts.loginHint,
+  });
+  log().info(
+    { event: 'google.redirect', clientId: data.clientId, flowId: interaction.uid, promptConsent: opts.promptConsent },
+    'redirecting to Google sign-in',
+  );
   res.redirect(303, url);
 }

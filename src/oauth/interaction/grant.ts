@@ -30,19 +30,38 @@ export async function grantFor(
 ): Promise<string> {
   const existing = existingGrantId ? await provider.Grant.find(existingGrantId) : undefined;
   const grant = existing ?? new provider.Grant({ accountId, clientId });
-  const requested = (typeof params.scope === 'string' ? params.scope : '').split(' ').filter((s) => OIDC_SCOPES.includes(s));
+  const requested = (typeof params.scope === 'string' ? params.scope : '')
+    .split(' ')
+    .filter((s) => OIDC_SCOPES.includes(s));
   if (requested.length) grant.addOIDCScope(requested.join(' '));
   grant.addResourceScope(typeof params.resource === 'string' ? params.resource : config.mcpUrl, resourceScope(config));
   const grantId = await grant.save();
   const now = Date.now();
-  await store.put('Consent', consentKey(accountId, clientId), { data: { accountId, clientId, at: now }, accountId, clientId, expiresAt: now + GRANT_TTL * 1000 });
+  await store.put('Consent', consentKey(accountId, clientId), {
+    data: { accountId, clientId, at: now },
+    accountId,
+    clientId,
+    expiresAt: now + GRANT_TTL * 1000,
+  });
   return grantId;
 }
 
 /** Finishes an interaction from one of its own pages (the `_interaction` cookie is in scope there). */
-export async function finishWithGrant(deps: Pick<InteractionDeps, 'config' | 'store'>, provider: Provider, req: Request, res: Response, details: InteractionDetails, accountId: string): Promise<void> {
+export async function finishWithGrant(
+  deps: Pick<InteractionDeps, 'config' | 'store'>,
+  provider: Provider,
+  req: Request,
+  res: Response,
+  details: InteractionDetails,
+  accountId: string,
+): Promise<void> {
   const clientId = String(details.params.client_id);
   const grantId = await grantFor(deps, provider, accountId, clientId, details.params, details.grantId);
   log().info({ event: 'consent.granted', accountId, clientId, flowId: details.uid }, 'consent recorded');
-  await provider.interactionFinished(req, res, { login: { accountId }, consent: { grantId } }, { mergeWithLastSubmission: false });
+  await provider.interactionFinished(
+    req,
+    res,
+    { login: { accountId }, consent: { grantId } },
+    { mergeWithLastSubmission: false },
+  );
 }

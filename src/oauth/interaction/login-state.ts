@@ -20,17 +20,26 @@ export interface LoginState {
 }
 
 export async function saveLoginState(store: Store, keys: KeyRing, state: string, data: LoginState): Promise<void> {
-  await store.put('GoogleLoginState', hashValue(state), { data: { sealed: keys.encrypt(JSON.stringify(data), SEALED_AS) }, expiresAt: Date.now() + LOGIN_STATE_TTL_MS });
+  await store.put('GoogleLoginState', hashValue(state), {
+    data: { sealed: keys.encrypt(JSON.stringify(data), SEALED_AS) },
+    expiresAt: Date.now() + LOGIN_STATE_TTL_MS,
+  });
 }
 
-export type TakenLoginState = { ok: true; loginState: LoginState } | { ok: false; reason: 'state_replayed' | 'state_unknown' | 'state_undecryptable' };
+export type TakenLoginState =
+  | { ok: true; loginState: LoginState }
+  | { ok: false; reason: 'state_replayed' | 'state_unknown' | 'state_undecryptable' };
 
 /** Consumes the login state of `state`: the first call gets it, a replay or an unknown state does not. */
 export async function takeLoginState(store: Store, keys: KeyRing, state: string): Promise<TakenLoginState> {
   const consumed = await store.consume('GoogleLoginState', hashValue(state), Date.now());
-  if (!consumed.record || !consumed.consumedNow) return { ok: false, reason: consumed.record ? 'state_replayed' : 'state_unknown' };
+  if (!consumed.record || !consumed.consumedNow)
+    return { ok: false, reason: consumed.record ? 'state_replayed' : 'state_unknown' };
   try {
-    return { ok: true, loginState: JSON.parse(keys.decrypt(String(consumed.record.data.sealed), SEALED_AS)) as LoginState };
+    return {
+      ok: true,
+      loginState: JSON.parse(keys.decrypt(String(consumed.record.data.sealed), SEALED_AS)) as LoginState,
+    };
   } catch {
     return { ok: false, reason: 'state_undecryptable' };
   }

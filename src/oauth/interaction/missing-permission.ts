@@ -31,7 +31,12 @@ export const MISSING_PERMISSION_PURPOSE = 'google-permission';
  * Google only when we hold nothing else for the user: revoking any token ends the user's whole Google
  * grant to this app, which would also disconnect their other apps that work today. Best effort.
  */
-export async function discardTokens(google: GoogleOAuth, googleTokens: GoogleTokenStore, accountId: string, tokens: GoogleTokens): Promise<'revoked' | 'kept_for_other_grants' | 'revoke_failed'> {
+export async function discardTokens(
+  google: GoogleOAuth,
+  googleTokens: GoogleTokenStore,
+  accountId: string,
+  tokens: GoogleTokens,
+): Promise<'revoked' | 'kept_for_other_grants' | 'revoke_failed'> {
   if (await googleTokens.profile(accountId)) return 'kept_for_other_grants';
   try {
     await google.revoke(tokens.refreshToken ?? tokens.accessToken);
@@ -60,20 +65,32 @@ export function renderMissingPermission(res: Response, p: MissingPermissionPage)
     200,
     'Google did not give access to your contacts',
     html`<div class="card">
-<h1>Google did not give access to your contacts</h1>
-<p>On Google’s screen, the permission <strong>“${label}”</strong> was not ticked. <span class="client-name">${p.appName}</span> needs it to work with your Google Contacts, so the connection was not completed.</p>
-<dl><dt>Google account</dt><dd>${p.email}</dd></dl>
-<p>Choose <strong>Try again</strong> and tick that box when Google asks, or <strong>Cancel</strong> to stop connecting. The other permissions (your “Other contacts” and your organization’s directory) are optional.</p>
-<form method="post" action="${missingPermissionAction(p.uid)}">
-<input type="hidden" name="csrf" value="${p.csrf}">
-<input type="hidden" name="login_hint" value="${p.loginHint}">
-<div class="actions">
-<button class="primary" type="submit" name="decision" value="retry">Try again</button>
-<button type="submit" name="decision" value="cancel">Cancel</button>
-</div>
-</form>
-<p class="muted">Nothing was shared with the app. Your Google password and Google tokens are never shared with it.</p>
-</div>`,
+      <h1>Google did not give access to your contacts</h1>
+      <p>
+        On Google’s screen, the permission <strong>“${label}”</strong> was not ticked.
+        <span class="client-name">${p.appName}</span> needs it to work with your Google Contacts, so the connection was
+        not completed.
+      </p>
+      <dl>
+        <dt>Google account</dt>
+        <dd>${p.email}</dd>
+      </dl>
+      <p>
+        Choose <strong>Try again</strong> and tick that box when Google asks, or <strong>Cancel</strong> to stop
+        connecting. The other permissions (your “Other contacts” and your organization’s directory) are optional.
+      </p>
+      <form method="post" action="${missingPermissionAction(p.uid)}">
+        <input type="hidden" name="csrf" value="${p.csrf}" />
+        <input type="hidden" name="login_hint" value="${p.loginHint}" />
+        <div class="actions">
+          <button class="primary" type="submit" name="decision" value="retry">Try again</button>
+          <button type="submit" name="decision" value="cancel">Cancel</button>
+        </div>
+      </form>
+      <p class="muted">
+        Nothing was shared with the app. Your Google password and Google tokens are never shared with it.
+      </p>
+    </div>`,
   );
 }
 
@@ -92,7 +109,17 @@ export async function refuseMissingPermission(
 ): Promise<void> {
   const tokensOutcome = await discardTokens(google, googleTokens, identity.sub, tokens);
   log().warn(
-    { event: 'google.scope_missing', reason: 'required_scope_missing', required: true, scopes: [missingScope], tokens: tokensOutcome, email: identity.email, accountId: identity.sub, clientId: ls.clientId, flowId: ls.uid },
+    {
+      event: 'google.scope_missing',
+      reason: 'required_scope_missing',
+      required: true,
+      scopes: [missingScope],
+      tokens: tokensOutcome,
+      email: identity.email,
+      accountId: identity.sub,
+      clientId: ls.clientId,
+      flowId: ls.uid,
+    },
     'Google did not grant the contacts permission; authorization not completed',
   );
   const client = await provider.Client.find(ls.clientId).catch(() => undefined);

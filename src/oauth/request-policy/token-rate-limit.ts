@@ -13,7 +13,13 @@ import { normalizeTokenParams } from './token-params.js';
 import { KeyedCounters, WindowCounter } from './window-counter.js';
 
 function tooMany(req: Request, res: Response, wait: number, what: string): Promise<unknown> {
-  return answerOAuthError(req, res, new OAuthHttpError(429, 'temporarily_unavailable', `Too many ${what}; retry after ${wait} seconds`, { retryAfter: wait }));
+  return answerOAuthError(
+    req,
+    res,
+    new OAuthHttpError(429, 'temporarily_unavailable', `Too many ${what}; retry after ${wait} seconds`, {
+      retryAfter: wait,
+    }),
+  );
 }
 
 /** The client id of a token request: HTTP Basic credentials first (RFC 6749 §2.3.1), else the form's client_id. */
@@ -32,7 +38,12 @@ function clientIdOf(req: Request, form: URLSearchParams | undefined): string | u
   return clientId;
 }
 
-export function createTokenRateLimit(opts: { perClientPerMinute: number; globalPerMinute: number; mcpUrl: string; knownScopes: string[] }) {
+export function createTokenRateLimit(opts: {
+  perClientPerMinute: number;
+  globalPerMinute: number;
+  mcpUrl: string;
+  knownScopes: string[];
+}) {
   const global = new WindowCounter(opts.globalPerMinute, 60_000);
   const perClient = new KeyedCounters(opts.perClientPerMinute, 60_000);
   return async (req: Request, res: Response, next: NextFunction) => {
@@ -50,7 +61,10 @@ export function createTokenRateLimit(opts: { perClientPerMinute: number; globalP
     if (clientId) {
       const w = perClient.take(clientId.slice(0, 300));
       if (w > 0) {
-        log().warn({ event: 'token.refused', reason: 'token_rate_limited_client', clientId: clientId.slice(0, 200) }, 'per-client token cap reached');
+        log().warn(
+          { event: 'token.refused', reason: 'token_rate_limited_client', clientId: clientId.slice(0, 200) },
+          'per-client token cap reached',
+        );
         await tooMany(req, res, w, 'token requests from this client');
         return;
       }

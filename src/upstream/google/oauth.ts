@@ -131,21 +131,32 @@ export class GoogleOAuth {
       code_challenge: opts.codeChallenge,
       code_challenge_method: 'S256',
       include_granted_scopes: false,
-      ...(opts.promptConsent || opts.selectAccount ? { prompt: [opts.promptConsent ? 'consent' : '', opts.selectAccount ? 'select_account' : ''].filter(Boolean).join(' ') } : {}),
+      ...(opts.promptConsent || opts.selectAccount
+        ? {
+            prompt: [opts.promptConsent ? 'consent' : '', opts.selectAccount ? 'select_account' : '']
+              .filter(Boolean)
+              .join(' '),
+          }
+        : {}),
       ...(opts.loginHint ? { login_hint: opts.loginHint } : {}),
       nonce: opts.nonce,
     } as Parameters<OAuth2Client['generateAuthUrl']>[0]);
   }
 
   /** Exchanges the authorization code and verifies the id_token it came with. */
-  async exchangeCode(code: string, codeVerifier: string, nonce: string): Promise<{ identity: GoogleIdentity; tokens: GoogleTokens }> {
+  async exchangeCode(
+    code: string,
+    codeVerifier: string,
+    nonce: string,
+  ): Promise<{ identity: GoogleIdentity; tokens: GoogleTokens }> {
     const client = await this.client();
     let credentials: Credentials;
     try {
       ({ tokens: credentials } = await client.getToken({ code, codeVerifier }));
     } catch (err) {
       const { status, error } = errorCode(err);
-      if (error === 'invalid_grant' || status === 400 || status === 401) throw new GoogleReauthRequired('Google refused the sign-in code');
+      if (error === 'invalid_grant' || status === 400 || status === 401)
+        throw new GoogleReauthRequired('Google refused the sign-in code');
       throw new GoogleUnavailable('Google token endpoint failed during sign-in');
     }
     if (!credentials.id_token || !credentials.access_token) throw new GoogleUnavailable('Google returned no id_token');
@@ -158,9 +169,14 @@ export class GoogleOAuth {
     this.jwks ??= createRemoteJWKSet(new URL(d.jwks_uri), { timeoutDuration: this.settings.timeoutMs ?? 10_000 });
     // Google's id_tokens say iss "https://accounts.google.com" or "accounts.google.com".
     const issuers = [d.issuer, d.issuer.replace(/^https:\/\//, '')];
-    const { payload } = await jwtVerify(idToken, this.jwks, { issuer: issuers, audience: this.settings.clientId, algorithms: ['RS256', 'ES256'] });
+    const { payload } = await jwtVerify(idToken, this.jwks, {
+      issuer: issuers,
+      audience: this.settings.clientId,
+      algorithms: ['RS256', 'ES256'],
+    });
     if (nonce !== undefined && payload.nonce !== nonce) throw new Error('id_token nonce mismatch');
-    if (typeof payload.sub !== 'string' || typeof payload.email !== 'string') throw new Error('id_token lacks sub or email');
+    if (typeof payload.sub !== 'string' || typeof payload.email !== 'string')
+      throw new Error('id_token lacks sub or email');
     return {
       sub: payload.sub,
       email: payload.email.toLowerCase(),
@@ -174,11 +190,14 @@ export class GoogleOAuth {
   async refresh(refreshToken: string): Promise<GoogleTokens> {
     const client = await this.client();
     try {
-      const res = await (client as unknown as { refreshTokenNoCache(rt: string): Promise<{ tokens: Credentials }> }).refreshTokenNoCache(refreshToken);
+      const res = await (
+        client as unknown as { refreshTokenNoCache(rt: string): Promise<{ tokens: Credentials }> }
+      ).refreshTokenNoCache(refreshToken);
       return toTokens(res.tokens);
     } catch (err) {
       const { status, error } = errorCode(err);
-      if (error === 'invalid_grant' || error === 'unauthorized_client' || status === 401) throw new GoogleReauthRequired();
+      if (error === 'invalid_grant' || error === 'unauthorized_client' || status === 401)
+        throw new GoogleReauthRequired();
       if (status === 400 && error !== undefined) throw new GoogleReauthRequired();
       throw new GoogleUnavailable('Google token refresh failed');
     }

@@ -14,7 +14,8 @@ import { OPTIONAL_PERMISSIONS, type OptionalPermission } from './scopes.js';
 
 export type PeopleApi = people_v1.People;
 
-export type PeopleErrorKind = 'not_found' | 'permission' | 'rate_limited' | 'unavailable' | 'invalid' | 'precondition' | 'conflict' | 'busy';
+export type PeopleErrorKind =
+  'not_found' | 'permission' | 'rate_limited' | 'unavailable' | 'invalid' | 'precondition' | 'conflict' | 'busy';
 
 export class PeopleApiError extends Error {
   constructor(
@@ -92,7 +93,11 @@ export interface PeopleGatewayOptions {
 interface GaxiosLikeError {
   status?: number;
   code?: string | number;
-  response?: { status?: number; headers?: Record<string, string> | Headers; data?: { error?: { status?: string; message?: string; details?: Array<{ reason?: string }> } } };
+  response?: {
+    status?: number;
+    headers?: Record<string, string> | Headers;
+    data?: { error?: { status?: string; message?: string; details?: Array<{ reason?: string }> } };
+  };
 }
 
 function header(headers: Record<string, string> | Headers | undefined, name: string): string | undefined {
@@ -123,7 +128,11 @@ export class PeopleGateway {
   /** The People API client, loaded on first use (the library is large; cold starts that serve no tool call skip it). */
   api(): Promise<PeopleApi> {
     this.apiPromise ??= import('@googleapis/people').then(({ people }) =>
-      people({ version: 'v1', rootUrl: this.opts.rootUrl.endsWith('/') ? this.opts.rootUrl : `${this.opts.rootUrl}/`, retry: false } as Parameters<typeof people>[0]),
+      people({
+        version: 'v1',
+        rootUrl: this.opts.rootUrl.endsWith('/') ? this.opts.rootUrl : `${this.opts.rootUrl}/`,
+        retry: false,
+      } as Parameters<typeof people>[0]),
     );
     return this.apiPromise;
   }
@@ -175,7 +184,12 @@ export class PeopleGateway {
         throw err;
       });
       try {
-        const res = await fn(await this.api(), { headers: { Authorization: `Bearer ${token}` }, timeout: this.opts.timeoutMs ?? 30_000, retry: false, agent: this.agent });
+        const res = await fn(await this.api(), {
+          headers: { Authorization: `Bearer ${token}` },
+          timeout: this.opts.timeoutMs ?? 30_000,
+          retry: false,
+          agent: this.agent,
+        });
         return res.data;
       } catch (raw) {
         const err = raw as GaxiosLikeError;
@@ -193,15 +207,27 @@ export class PeopleGateway {
         if (status === 429 || (status !== undefined && status >= 500) || status === undefined) {
           if (attempt < maxAttempts && (idempotent || status === 429)) {
             const retryAfter = Number(header(err.response?.headers, 'retry-after'));
-            const backoff = Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter * 1000 : 250 * 2 ** (attempt - 1) + Math.random() * 100;
+            const backoff =
+              Number.isFinite(retryAfter) && retryAfter > 0
+                ? retryAfter * 1000
+                : 250 * 2 ** (attempt - 1) + Math.random() * 100;
             if (backoff <= (this.opts.maxRetryAfterMs ?? 10_000)) {
               await this.sleep(backoff);
               continue;
             }
           }
-          if (status === 429) throw new PeopleApiError('rate_limited', 'Google Contacts is rate limiting requests', status, gErr?.status);
-          const base = status === undefined ? 'Google Contacts did not answer in time' : 'Google Contacts is temporarily unavailable';
-          throw new PeopleApiError('unavailable', idempotent ? base : `${base}; the change may or may not have been saved — search before trying again`, status, gErr?.status);
+          if (status === 429)
+            throw new PeopleApiError('rate_limited', 'Google Contacts is rate limiting requests', status, gErr?.status);
+          const base =
+            status === undefined
+              ? 'Google Contacts did not answer in time'
+              : 'Google Contacts is temporarily unavailable';
+          throw new PeopleApiError(
+            'unavailable',
+            idempotent ? base : `${base}; the change may or may not have been saved — search before trying again`,
+            status,
+            gErr?.status,
+          );
         }
         const reason = gErr?.details?.find((d) => d.reason)?.reason;
         const message = gErr?.message ?? `Google answered ${status}`;
@@ -212,7 +238,8 @@ export class PeopleGateway {
           throw new PeopleApiError('permission', message, status, gErr?.status, reason, requiredScopes);
         }
         if (status === 409) throw new PeopleApiError('conflict', message, status, gErr?.status);
-        if (status === 412 || gErr?.status === 'FAILED_PRECONDITION') throw new PeopleApiError('precondition', message, status, gErr?.status);
+        if (status === 412 || gErr?.status === 'FAILED_PRECONDITION')
+          throw new PeopleApiError('precondition', message, status, gErr?.status);
         throw new PeopleApiError('invalid', message, status, gErr?.status);
       }
     }
@@ -226,8 +253,14 @@ export class PeopleGateway {
   async warmUpSearch(accountId: string, kind: SearchKind): Promise<void> {
     const key = `${kind}:${accountId}`;
     if (this.warmed.has(key)) return;
-    if (kind === 'contacts') await this.call(accountId, (api, options) => api.people.searchContacts({ query: '', readMask: 'names', pageSize: 1 }, options));
-    else await this.call(accountId, (api, options) => api.otherContacts.search({ query: '', readMask: 'names', pageSize: 1 }, options));
+    if (kind === 'contacts')
+      await this.call(accountId, (api, options) =>
+        api.people.searchContacts({ query: '', readMask: 'names', pageSize: 1 }, options),
+      );
+    else
+      await this.call(accountId, (api, options) =>
+        api.otherContacts.search({ query: '', readMask: 'names', pageSize: 1 }, options),
+      );
     // Bounded memory: past the bound the markers start over, costing one extra warm-up per user.
     if (this.warmed.size >= MAX_WARMUP_MARKERS) this.warmed.clear();
     this.warmed.add(key);
@@ -237,7 +270,11 @@ export class PeopleGateway {
   async serialize<T>(accountId: string, fn: () => Promise<T>): Promise<T> {
     const max = this.opts.maxQueuedMutations ?? 20;
     const q = this.queues.get(accountId) ?? { tail: Promise.resolve(), depth: 0 };
-    if (q.depth >= max) throw new PeopleApiError('busy', `Too many changes are waiting for this account (limit ${max}); try again in a moment`);
+    if (q.depth >= max)
+      throw new PeopleApiError(
+        'busy',
+        `Too many changes are waiting for this account (limit ${max}); try again in a moment`,
+      );
     q.depth++;
     this.queues.set(accountId, q);
     const run = q.tail.catch(() => undefined).then(fn);

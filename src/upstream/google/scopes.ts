@@ -55,13 +55,18 @@ export function missingScopes(granted: ReadonlySet<string> | undefined, wanted: 
 export type OptionalPermission = 'otherContacts' | 'directory';
 
 export const OPTIONAL_PERMISSIONS: Readonly<Record<OptionalPermission, { scope: string; what: string }>> = {
-  otherContacts: { scope: SCOPE.otherContactsReadonly, what: 'your "Other contacts" (people you have emailed but never saved)' },
+  otherContacts: {
+    scope: SCOPE.otherContactsReadonly,
+    what: 'your "Other contacts" (people you have emailed but never saved)',
+  },
   directory: { scope: SCOPE.directoryReadonly, what: 'your organization’s directory' },
 };
 
 /** The optional permission whose scope this is, if any. */
 export function optionalPermissionFor(scope: string): OptionalPermission | undefined {
-  return (Object.keys(OPTIONAL_PERMISSIONS) as OptionalPermission[]).find((p) => OPTIONAL_PERMISSIONS[p].scope === scope);
+  return (Object.keys(OPTIONAL_PERMISSIONS) as OptionalPermission[]).find(
+    (p) => OPTIONAL_PERMISSIONS[p].scope === scope,
+  );
 }
 
 /** The tool error for a permission the user unticked at Google: what is missing and how to get it. */

@@ -73,9 +73,21 @@ export class GoogleTokenStore implements GoogleAccessTokens {
           refreshToken = undefined;
         }
       }
-      const sealed: SealedTokens = { accessToken: tokens.accessToken, refreshToken, expiresAt: tokens.expiresAt, scope: tokens.scope };
+      const sealed: SealedTokens = {
+        accessToken: tokens.accessToken,
+        refreshToken,
+        expiresAt: tokens.expiresAt,
+        scope: tokens.scope,
+      };
       return {
-        data: { sealed: this.seal(accountId, sealed), email: profile.email, name: profile.name ?? null, hd: profile.hd ?? null, hasRefreshToken: Boolean(refreshToken), tokenExpiresAt: tokens.expiresAt },
+        data: {
+          sealed: this.seal(accountId, sealed),
+          email: profile.email,
+          name: profile.name ?? null,
+          hd: profile.hd ?? null,
+          hasRefreshToken: Boolean(refreshToken),
+          tokenExpiresAt: tokens.expiresAt,
+        },
         accountId,
         expiresAt,
       };
@@ -115,7 +127,11 @@ export class GoogleTokenStore implements GoogleAccessTokens {
     const r = await this.store.get('GoogleToken', accountId);
     if (!r) return undefined;
     this.rememberEmail(accountId, r.data.email);
-    return { email: String(r.data.email), name: (r.data.name as string | null) ?? undefined, hd: (r.data.hd as string | null) ?? undefined };
+    return {
+      email: String(r.data.email),
+      name: (r.data.name as string | null) ?? undefined,
+      hd: (r.data.hd as string | null) ?? undefined,
+    };
   }
 
   /** A valid Google access token for the account, refreshing server-side when needed. */
@@ -168,7 +184,9 @@ export class GoogleTokenStore implements GoogleAccessTokens {
       fresh = await this.google.refresh(tokens.refreshToken);
     } catch (err) {
       await this.store.update('GoogleToken', accountId, (cur) =>
-        cur && cur.data.leaseId === leaseId ? { ...cur, data: { ...cur.data, leaseUntil: 0, leaseId: null } } : undefined,
+        cur && cur.data.leaseId === leaseId
+          ? { ...cur, data: { ...cur.data, leaseUntil: 0, leaseId: null } }
+          : undefined,
       );
       throw err;
     }
@@ -184,7 +202,14 @@ export class GoogleTokenStore implements GoogleAccessTokens {
       if (Number(cur.data.tokenExpiresAt ?? 0) > merged.expiresAt) return undefined;
       return {
         ...cur,
-        data: { ...cur.data, sealed: this.seal(accountId, merged), tokenExpiresAt: merged.expiresAt, hasRefreshToken: true, leaseUntil: 0, leaseId: null },
+        data: {
+          ...cur.data,
+          sealed: this.seal(accountId, merged),
+          tokenExpiresAt: merged.expiresAt,
+          hasRefreshToken: true,
+          leaseUntil: 0,
+          leaseId: null,
+        },
         expiresAt: Math.max(cur.expiresAt, this.now() + this.ttlSeconds * 1000),
       };
     });

@@ -9,7 +9,18 @@ import sinon from 'sinon';
 import { auth, createMCPClient, UnauthorizedError, type MCPClient } from '@ai-sdk/mcp';
 import { AiSdkOAuthProvider, startCallbackListener } from '../../support/ai-sdk-oauth-provider.js';
 import { createHeadlessBrowser, type HeadlessBrowser } from '../../support/headless-browser.js';
-import { bodyFields, mcpRequests, registrations, rpcMethods, startRecordedHarness, tokenRequests, wireReport, wireSummary, type RecordedHarness, type WireExchange } from '../../support/recorded-harness.js';
+import {
+  bodyFields,
+  mcpRequests,
+  registrations,
+  rpcMethods,
+  startRecordedHarness,
+  tokenRequests,
+  wireReport,
+  wireSummary,
+  type RecordedHarness,
+  type WireExchange,
+} from '../../support/recorded-harness.js';
 
 const HOUR = 3600_000;
 
@@ -67,12 +78,20 @@ describe('Vercel AI SDK MCP client (@ai-sdk/mcp), real package, headless', funct
     } catch (err) {
       firstAttempt = err;
     }
-    expect(firstAttempt, 'without tokens, the SDK sends the user to the browser and reports Unauthorized').to.be.instanceOf(UnauthorizedError);
+    expect(
+      firstAttempt,
+      'without tokens, the SDK sends the user to the browser and reports Unauthorized',
+    ).to.be.instanceOf(UnauthorizedError);
     const params = await callback.next(45_000);
     expect(params.get('error'), params.toString()).to.equal(null);
     // RFC 9207: the SDK checks `iss` against the issuer it discovered.
     expect(params.get('iss')).to.equal(h.baseUrl);
-    const result = await auth(provider, { serverUrl: h.mcpUrl, authorizationCode: params.get('code')!, callbackState: params.get('state') ?? undefined, callbackIssuer: params.get('iss') ?? undefined });
+    const result = await auth(provider, {
+      serverUrl: h.mcpUrl,
+      authorizationCode: params.get('code')!,
+      callbackState: params.get('state') ?? undefined,
+      callbackIssuer: params.get('iss') ?? undefined,
+    });
     expect(result).to.equal('AUTHORIZED');
     client = await connect();
     const tools = await client.listTools();
@@ -92,7 +111,9 @@ describe('Vercel AI SDK MCP client (@ai-sdk/mcp), real package, headless', funct
     const [exchange] = tokenRequests(h.wire, 'authorization_code');
     expect(exchange!.status).to.equal(200);
     const fields = bodyFields(exchange!);
-    expect(authenticatesWithSecret(exchange!), 'the confidential client proves its secret, one way only').to.equal(true);
+    expect(authenticatesWithSecret(exchange!), 'the confidential client proves its secret, one way only').to.equal(
+      true,
+    );
     expect(fields.resource).to.equal(h.mcpUrl);
     // It probes with server/discover and then speaks 2026-07-28 (stateless, no initialize).
     const mcp = mcpRequests(h.wire);
@@ -109,7 +130,12 @@ describe('Vercel AI SDK MCP client (@ai-sdk/mcp), real package, headless', funct
     const res = await client!.callTool({ name: 'whoami', arguments: {} });
     expect(res.isError, JSON.stringify(res)).to.not.equal(true);
     expect(JSON.stringify(res.structuredContent)).to.contain('alice@example.com');
-    expect(mcpRequests(h.wire).slice(mcpBefore).some((x) => x.status === 401), wireSummary(h.wire)).to.equal(true);
+    expect(
+      mcpRequests(h.wire)
+        .slice(mcpBefore)
+        .some((x) => x.status === 401),
+      wireSummary(h.wire),
+    ).to.equal(true);
     const refreshes = tokenRequests(h.wire, 'refresh_token').slice(refreshesBefore);
     expect(refreshes).to.have.length(1);
     expect(refreshes[0]!.status, refreshes[0]!.responseBody).to.equal(200);

@@ -10,7 +10,18 @@ import { join } from 'node:path';
 import { expect } from 'chai';
 import sinon from 'sinon';
 import { createHeadlessBrowser, type HeadlessBrowser } from '../../support/headless-browser.js';
-import { authorizations, bodyFields, mcpRequests, registrations, rpcMethods, startRecordedHarness, tokenRequests, wireReport, wireSummary, type RecordedHarness } from '../../support/recorded-harness.js';
+import {
+  authorizations,
+  bodyFields,
+  mcpRequests,
+  registrations,
+  rpcMethods,
+  startRecordedHarness,
+  tokenRequests,
+  wireReport,
+  wireSummary,
+  type RecordedHarness,
+} from '../../support/recorded-harness.js';
 import { freeLoopbackPort } from '../../../standins/http.js';
 import { StdioJsonRpcChild } from '../../support/stdio-jsonrpc.js';
 
@@ -33,7 +44,8 @@ describe('mcp-remote (the stdio bridge of Claude Desktop / Cursor), real package
   let callbackPort = 0;
 
   before(async () => {
-    if (!existsSync(MCP_REMOTE)) throw new Error(`mcp-remote is not installed at ${MCP_REMOTE}: run npm ci (it is a devDependency)`);
+    if (!existsSync(MCP_REMOTE))
+      throw new Error(`mcp-remote is not installed at ${MCP_REMOTE}: run npm ci (it is a devDependency)`);
     // The wall clock of this process (our server and its stand-ins) is faked only so a test can jump
     // an hour ahead; it advances with real time otherwise. mcp-remote runs in its own process, on the real clock.
     clock = sinon.useFakeTimers({ now: Date.now(), toFake: ['Date'], shouldAdvanceTime: true });
@@ -57,15 +69,23 @@ describe('mcp-remote (the stdio bridge of Claude Desktop / Cursor), real package
   });
 
   const startBridge = (extraArgs: string[] = []) =>
-    new StdioJsonRpcChild(process.execPath, [MCP_REMOTE, h.mcpUrl, String(callbackPort), '--auth-timeout', '45', ...extraArgs], {
-      cwd: process.cwd(),
-      env: browser.env({ MCP_REMOTE_CONFIG_DIR: configDir }),
-    });
+    new StdioJsonRpcChild(
+      process.execPath,
+      [MCP_REMOTE, h.mcpUrl, String(callbackPort), '--auth-timeout', '45', ...extraArgs],
+      {
+        cwd: process.cwd(),
+        env: browser.env({ MCP_REMOTE_CONFIG_DIR: configDir }),
+      },
+    );
 
   const initialize = async (b: StdioJsonRpcChild) => {
     const init = await b.request<{ protocolVersion: string; serverInfo: { name: string } }>(
       'initialize',
-      { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'claude-desktop-stand-in', version: '1.0.0' } },
+      {
+        protocolVersion: '2025-11-25',
+        capabilities: {},
+        clientInfo: { name: 'claude-desktop-stand-in', version: '1.0.0' },
+      },
       90_000,
     );
     b.notify('notifications/initialized');
@@ -85,7 +105,13 @@ describe('mcp-remote (the stdio bridge of Claude Desktop / Cursor), real package
     if (!name) throw new Error(`mcp-remote stored no tokens in ${dir}`);
     return join(dir, name);
   };
-  const storedTokens = () => JSON.parse(readFileSync(storedTokensFile(), 'utf8')) as { access_token: string; refresh_token?: string; expires_at?: number; scope?: string };
+  const storedTokens = () =>
+    JSON.parse(readFileSync(storedTokensFile(), 'utf8')) as {
+      access_token: string;
+      refresh_token?: string;
+      expires_at?: number;
+      scope?: string;
+    };
 
   it('signs in through the browser (RFC 7591 registration, PKCE S256, RFC 8707 resource, RFC 9207 iss, consent, Google), then initialize, tools/list and whoami over stdio', async () => {
     bridge = startBridge();
@@ -100,7 +126,10 @@ describe('mcp-remote (the stdio bridge of Claude Desktop / Cursor), real package
     expect(visits, JSON.stringify(visits)).to.have.length(1);
     const visit = visits[0]!;
     expect(visit.error, visit.error).to.equal(undefined);
-    expect(visit.hops.some((hop) => hop.url.includes('/interaction/')), 'our consent page was shown').to.equal(true);
+    expect(
+      visit.hops.some((hop) => hop.url.includes('/interaction/')),
+      'our consent page was shown',
+    ).to.equal(true);
     expect(visit.callback?.path).to.equal('/oauth/callback');
     expect(visit.callback?.params.code).to.equal('<code>');
     // RFC 9207: the authorization response names the issuer.
@@ -133,7 +162,10 @@ describe('mcp-remote (the stdio bridge of Claude Desktop / Cursor), real package
     await whoami(bridge!);
     const refreshes = tokenRequests(h.wire, 'refresh_token').slice(refreshesBefore);
     expect(refreshes.length, wireSummary(h.wire)).to.be.greaterThan(0);
-    expect(refreshes.every((r) => r.status === 200), refreshes.map((r) => `${r.status} ${r.responseBody}`).join('\n')).to.equal(true);
+    expect(
+      refreshes.every((r) => r.status === 200),
+      refreshes.map((r) => `${r.status} ${r.responseBody}`).join('\n'),
+    ).to.equal(true);
     // RFC 8707 §2.2: the same resource on the refresh; the scope it repeats is the one the server granted.
     expect(bodyFields(refreshes[0]!).resource).to.equal(h.mcpUrl);
     expect(bodyFields(refreshes[0]!).scope).to.equal(before.scope);
@@ -150,10 +182,16 @@ describe('mcp-remote (the stdio bridge of Claude Desktop / Cursor), real package
     clock!.setSystemTime(Date.now() + 2 * HOUR); // our server's clock only: mcp-remote still thinks its token is fresh
     await whoami(bridge!);
     const mcp = mcpRequests(h.wire).slice(mcpBefore);
-    expect(mcp.some((x) => x.status === 401), wireSummary(h.wire)).to.equal(true);
+    expect(
+      mcp.some((x) => x.status === 401),
+      wireSummary(h.wire),
+    ).to.equal(true);
     const refreshes = tokenRequests(h.wire, 'refresh_token').slice(refreshesBefore);
     expect(refreshes.length).to.be.greaterThan(0);
-    expect(refreshes.every((r) => r.status === 200), refreshes.map((r) => `${r.status} ${r.responseBody}`).join('\n')).to.equal(true);
+    expect(
+      refreshes.every((r) => r.status === 200),
+      refreshes.map((r) => `${r.status} ${r.responseBody}`).join('\n'),
+    ).to.equal(true);
     expect(storedTokens().refresh_token).to.not.equal(before.refresh_token);
     expect(browser.visits()).to.have.length(1);
   });

@@ -11,8 +11,15 @@ import { flaky } from '../../support/flaky-store.js';
 type Args = Parameters<typeof mergeContacts.run>[0];
 
 function addressBook(google: FakePeople): { keep: string; dup: string } {
-  const keep = google.addContact({ names: [{ givenName: 'Dana', familyName: 'Smith' }], emailAddresses: [{ value: 'dana@work.example' }] }).resourceName!;
-  const dup = google.addContact({ names: [{ givenName: 'Dana', familyName: 'Smith' }], emailAddresses: [{ value: 'dana@home.example' }], phoneNumbers: [{ value: '+1 415 555 0199' }] }).resourceName!;
+  const keep = google.addContact({
+    names: [{ givenName: 'Dana', familyName: 'Smith' }],
+    emailAddresses: [{ value: 'dana@work.example' }],
+  }).resourceName!;
+  const dup = google.addContact({
+    names: [{ givenName: 'Dana', familyName: 'Smith' }],
+    emailAddresses: [{ value: 'dana@home.example' }],
+    phoneNumbers: [{ value: '+1 415 555 0199' }],
+  }).resourceName!;
   return { keep, dup };
 }
 
@@ -25,7 +32,10 @@ describe('merge_contacts run() with a fake People API (unit)', () => {
     const out = await mergeContacts.run({ keep, merge: [dup], dryRun: false } satisfies Args, ctx);
 
     expect(google.writes().map((c) => c.method)).to.deep.equal(['people.updateContact', 'people.deleteContact']);
-    expect(google.writes().every((c) => c.serialized), 'every write runs inside serialize()').to.equal(true);
+    expect(
+      google.writes().every((c) => c.serialized),
+      'every write runs inside serialize()',
+    ).to.equal(true);
     expect(emails(google, keep)).to.deep.equal(['dana@work.example', 'dana@home.example']);
     expect(google.contacts.has(dup)).to.equal(false);
     const [entry] = await trash.list();
@@ -55,7 +65,10 @@ describe('merge_contacts run() with a fake People API (unit)', () => {
   it('Google unavailable during the update (outcome unknown): nothing is deleted either', async () => {
     const { ctx, google, trash } = fakeToolContext();
     const { keep, dup } = addressBook(google);
-    google.fail('people.updateContact', new PeopleApiError('unavailable', 'Google Contacts is temporarily unavailable', 503));
+    google.fail(
+      'people.updateContact',
+      new PeopleApiError('unavailable', 'Google Contacts is temporarily unavailable', 503),
+    );
 
     await mergeContacts.run({ keep, merge: [dup], dryRun: false }, ctx).then(
       () => expect.fail('the merge must fail'),
@@ -74,21 +87,31 @@ describe('merge_contacts run() with a fake People API (unit)', () => {
       if (!editedMeanwhile) {
         // Someone adds a phone to the kept contact between our read and our write: our etag is now stale.
         editedMeanwhile = true;
-        google.answer('people.updateContact', { resourceName: keep, updatePersonFields: 'phoneNumbers', requestBody: { ...google.contacts.get(keep), phoneNumbers: [{ value: '+1 212 555 0100' }] } });
+        google.answer('people.updateContact', {
+          resourceName: keep,
+          updatePersonFields: 'phoneNumbers',
+          requestBody: { ...google.contacts.get(keep), phoneNumbers: [{ value: '+1 212 555 0100' }] },
+        });
       }
       return google.answer('people.updateContact', params);
     });
 
     await mergeContacts.run({ keep, merge: [dup], dryRun: false }, ctx);
     expect(google.calls.filter((c) => c.method === 'people.getBatchGet')).to.have.length(2);
-    expect((google.contacts.get(keep)?.phoneNumbers ?? []).map((p) => p.value)).to.deep.equal(['+1 212 555 0100', '+1 415 555 0199']);
+    expect((google.contacts.get(keep)?.phoneNumbers ?? []).map((p) => p.value)).to.deep.equal([
+      '+1 212 555 0100',
+      '+1 415 555 0199',
+    ]);
     expect(google.contacts.has(dup)).to.equal(false);
   });
 
   it(`a contact that keeps changing: gives up after ${MAX_UPDATE_ATTEMPTS} rounds with nothing deleted`, async () => {
     const { ctx, google, trash } = fakeToolContext();
     const { keep, dup } = addressBook(google);
-    google.fail('people.updateContact', new PeopleApiError('precondition', 'etag mismatch', 400, 'FAILED_PRECONDITION'));
+    google.fail(
+      'people.updateContact',
+      new PeopleApiError('precondition', 'etag mismatch', 400, 'FAILED_PRECONDITION'),
+    );
 
     await mergeContacts.run({ keep, merge: [dup], dryRun: false }, ctx).then(
       () => expect.fail('the merge must fail'),
@@ -111,7 +134,9 @@ describe('merge_contacts run() with a fake People API (unit)', () => {
     const out = await mergeContacts.run({ keep, merge: [dup], dryRun: false }, ctx);
     expect(google.writes().map((c) => c.method)).to.deep.equal(['people.updateContact']);
     expect(google.contacts.has(dup)).to.equal(true);
-    expect(out.structured.notDeleted).to.deep.equal([{ resourceName: dup, reason: 'it could not be saved to the trash first, so it was kept' }]);
+    expect(out.structured.notDeleted).to.deep.equal([
+      { resourceName: dup, reason: 'it could not be saved to the trash first, so it was kept' },
+    ]);
     expect(out.text).to.contain('NOT deleted');
   });
 
@@ -123,7 +148,9 @@ describe('merge_contacts run() with a fake People API (unit)', () => {
     const out = await mergeContacts.run({ keep, merge: [dup], dryRun: false }, ctx);
     expect(google.contacts.has(dup)).to.equal(true);
     expect(await trash.list(), 'no trash copy of a contact that still exists').to.deep.equal([]);
-    expect(out.structured.notDeleted).to.deep.equal([{ resourceName: dup, reason: 'The caller does not have permission' }]);
+    expect(out.structured.notDeleted).to.deep.equal([
+      { resourceName: dup, reason: 'The caller does not have permission' },
+    ]);
     expect(out.structured.trash).to.deep.equal([]);
   });
 

@@ -21,13 +21,34 @@ function rich(): P {
     resourceName: 'people/c7',
     names: [
       { givenName: 'Robert', familyName: 'Martinez', displayName: 'Robert Martinez' },
-      { givenName: 'Bob', familyName: 'Martinez', honorificSuffix: 'Jr.', displayName: 'Bob Martinez Jr.', metadata: { primary: true } },
+      {
+        givenName: 'Bob',
+        familyName: 'Martinez',
+        honorificSuffix: 'Jr.',
+        displayName: 'Bob Martinez Jr.',
+        metadata: { primary: true },
+      },
     ],
-    emailAddresses: [{ value: 'bob@home.example', type: 'home' }, { value: 'bob@bikes.example', formattedType: 'Work', metadata: { primary: true } }, { value: '' }],
+    emailAddresses: [
+      { value: 'bob@home.example', type: 'home' },
+      { value: 'bob@bikes.example', formattedType: 'Work', metadata: { primary: true } },
+      { value: '' },
+    ],
     phoneNumbers: [{ value: '+1 415-555-0101', type: 'mobile' }],
-    organizations: [{ name: 'City Cycling Club', title: 'Treasurer' }, { name: 'Martinez Bikes', title: 'Owner', metadata: { primary: true } }, {}],
+    organizations: [
+      { name: 'City Cycling Club', title: 'Treasurer' },
+      { name: 'Martinez Bikes', title: 'Owner', metadata: { primary: true } },
+      {},
+    ],
     nicknames: [{ value: 'Bobby' }, { value: ' ' }],
-    addresses: [{ streetAddress: '12 Market St', city: 'San Francisco', formattedValue: '12 Market St\nSan Francisco', type: 'home' }],
+    addresses: [
+      {
+        streetAddress: '12 Market St',
+        city: 'San Francisco',
+        formattedValue: '12 Market St\nSan Francisco',
+        type: 'home',
+      },
+    ],
     birthdays: [{ date: { month: 4, day: 12 } }],
     biographies: [{ value: 'Met at the climbing gym.' }],
     urls: [{ value: 'https://martinez-bikes.example', type: 'work' }],
@@ -45,7 +66,12 @@ function rich(): P {
 describe('person rendering (unit)', () => {
   it('asks Google for the compact fields, or every field full detail shows', () => {
     expect(personFields('compact')).to.equal(COMPACT_FIELDS.join(','));
-    expect(personFields('full').split(',')).to.include.members([...COMPACT_FIELDS, 'memberships', 'biographies', 'userDefined']);
+    expect(personFields('full').split(',')).to.include.members([
+      ...COMPACT_FIELDS,
+      'memberships',
+      'biographies',
+      'userDefined',
+    ]);
   });
 
   it('compact: name, emails, phones and organization, the primary item first; blanks dropped', () => {
@@ -53,7 +79,10 @@ describe('person rendering (unit)', () => {
     expect(out).to.deep.equal({
       resourceName: 'people/c7',
       name: 'Bob Martinez Jr.',
-      emails: [{ value: 'bob@bikes.example', type: 'Work' }, { value: 'bob@home.example', type: 'home' }],
+      emails: [
+        { value: 'bob@bikes.example', type: 'Work' },
+        { value: 'bob@home.example', type: 'home' },
+      ],
       phones: [{ value: '+1 415-555-0101', type: 'mobile' }],
       organization: { name: 'Martinez Bikes', title: 'Owner' },
     });
@@ -65,10 +94,17 @@ describe('person rendering (unit)', () => {
     expect(out.nameParts).to.deep.equal({ givenName: 'Bob', familyName: 'Martinez', honorificSuffix: 'Jr.' });
     expect(out.nicknames).to.deep.equal(['Bobby']);
     expect(out.organizations?.map((o) => o.name)).to.deep.equal(['Martinez Bikes', 'City Cycling Club']);
-    expect(out.addresses?.[0]).to.include({ formatted: '12 Market St\nSan Francisco', type: 'home', city: 'San Francisco' });
+    expect(out.addresses?.[0]).to.include({
+      formatted: '12 Market St\nSan Francisco',
+      type: 'home',
+      city: 'San Francisco',
+    });
     expect(out.birthday).to.deep.equal({ month: 4, day: 12 });
     expect(out.notes).to.equal('Met at the climbing gym.');
-    expect(out.groups).to.deep.equal([{ resourceName: 'contactGroups/myContacts' }, { resourceName: 'contactGroups/hiking1', name: 'Hiking' }]);
+    expect(out.groups).to.deep.equal([
+      { resourceName: 'contactGroups/myContacts' },
+      { resourceName: 'contactGroups/hiking1', name: 'Hiking' },
+    ]);
     expect(out.relations).to.deep.equal([{ person: 'Ana Martínez', type: 'spouse' }]);
     expect(out.events).to.deep.equal([{ date: '2019-06-01', type: 'anniversary' }]);
     expect(out.imClients).to.deep.equal([{ username: 'bob.m', protocol: 'Skype' }]);
@@ -107,7 +143,12 @@ describe('person rendering (unit)', () => {
       'Bob Martinez Jr. — bob@bikes.example (Work), bob@home.example (home) — +1 415-555-0101 (mobile) — Owner at Martinez Bikes [people/c7]',
     );
     const lines = personText(renderPerson(rich(), 'full', new Map([['contactGroups/hiking1', 'Hiking']]))).split('\n');
-    expect(lines.slice(1)).to.include.members(['    nicknames: Bobby', '    birthday: --04-12', '    groups: contactGroups/myContacts, Hiking', '    notes: Met at the climbing gym.']);
+    expect(lines.slice(1)).to.include.members([
+      '    nicknames: Bobby',
+      '    birthday: --04-12',
+      '    groups: contactGroups/myContacts, Hiking',
+      '    notes: Met at the climbing gym.',
+    ]);
     expect(personText({ resourceName: 'people/c1', emails: [], phones: [] })).to.equal('(no name) [people/c1]');
   });
 

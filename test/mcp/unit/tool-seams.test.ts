@@ -21,14 +21,22 @@ import { fakeToolContext } from '../../support/fake-people.js';
 import { flaky } from '../../support/flaky-store.js';
 import { READ_TOOLS, WRITE_TOOLS } from '../helpers.js';
 
-const ENV = { BASE_URL: 'https://contacts.example.com', ACCESS_TOKEN_SECRET: 'x'.repeat(40), GOOGLE_CLIENT_ID: 'id.apps.googleusercontent.com', GOOGLE_CLIENT_SECRET: 'secret' };
+const ENV = {
+  BASE_URL: 'https://contacts.example.com',
+  ACCESS_TOKEN_SECRET: 'x'.repeat(40),
+  GOOGLE_CLIENT_ID: 'id.apps.googleusercontent.com',
+  GOOGLE_CLIENT_SECRET: 'secret',
+};
 
 /** Captures log lines (as parsed JSON) while `fn` runs. */
-async function capturingLogs<T>(fn: () => Promise<T> | T): Promise<{ result: T; lines: Array<Record<string, unknown>> }> {
+async function capturingLogs<T>(
+  fn: () => Promise<T> | T,
+): Promise<{ result: T; lines: Array<Record<string, unknown>> }> {
   const lines: Array<Record<string, unknown>> = [];
   const sink = new Writable({
     write(chunk: Buffer, _enc, done) {
-      for (const l of chunk.toString().split('\n').filter(Boolean)) lines.push(JSON.parse(l) as Record<string, unknown>);
+      for (const l of chunk.toString().split('\n').filter(Boolean))
+        lines.push(JSON.parse(l) as Record<string, unknown>);
       done();
     },
   });
@@ -58,7 +66,9 @@ describe('tool seams (unit)', () => {
     it('a tool’s trash sees only its own account’s entries', async () => {
       const store = new MemoryStore();
       const trash = new ContactTrash(store, new KeyRing(['unit-test-secret-0123456789abcdef0123']), 30);
-      await trash.forAccount('someone-else').put({ person: { resourceName: 'people/c9', names: [{ givenName: 'Eve' }] }, groups: [] }, 'delete');
+      await trash
+        .forAccount('someone-else')
+        .put({ person: { resourceName: 'people/c9', names: [{ givenName: 'Eve' }] }, groups: [] }, 'delete');
       const { ctx } = fakeToolContext({ store, accountId: 'me' });
       const out = await listDeletedContacts.run({ pageSize: 25 }, ctx);
       expect(out.structured.contacts).to.deep.equal([]);
@@ -80,9 +90,17 @@ describe('tool seams (unit)', () => {
 
     it('answers "temporarily unavailable, try again in a moment", logged as store.unavailable, not as a tool failure', async () => {
       const outcome = { reauthRequired: false };
-      const { result, lines } = await capturingLogs(() => errorResult(new StoreUnavailableError('Firestore did not answer within 5000 ms (get)'), outcome, 'list_deleted_contacts'));
+      const { result, lines } = await capturingLogs(() =>
+        errorResult(
+          new StoreUnavailableError('Firestore did not answer within 5000 ms (get)'),
+          outcome,
+          'list_deleted_contacts',
+        ),
+      );
       expect(result.isError).to.equal(true);
-      expect(result.content).to.deep.equal([{ type: 'text', text: 'This server’s storage is temporarily unavailable. Try again in a moment.' }]);
+      expect(result.content).to.deep.equal([
+        { type: 'text', text: 'This server’s storage is temporarily unavailable. Try again in a moment.' },
+      ]);
       expect(outcome.reauthRequired).to.equal(false);
       expect(lines.map((l) => l.event)).to.deep.equal(['store.unavailable']);
       expect(lines[0]).to.include({ tool: 'list_deleted_contacts', severity: 'ERROR' });
@@ -90,7 +108,9 @@ describe('tool seams (unit)', () => {
     });
 
     it('(control) any other error still says the tool failed unexpectedly, and is logged with its stack trace', async () => {
-      const { result, lines } = await capturingLogs(() => errorResult(new TypeError('x is undefined'), { reauthRequired: false }, 'get_contact'));
+      const { result, lines } = await capturingLogs(() =>
+        errorResult(new TypeError('x is undefined'), { reauthRequired: false }, 'get_contact'),
+      );
       expect((result.content[0] as { text: string }).text).to.match(/^The tool failed unexpectedly/);
       expect(lines[0]).to.include({ message: 'tool failed unexpectedly', tool: 'get_contact' });
       expect(lines[0]!.stack_trace).to.be.a('string');
@@ -98,7 +118,12 @@ describe('tool seams (unit)', () => {
   });
 
   describe('built-in group guards (groups.ts)', () => {
-    const group = (resourceName: string, system: boolean) => ({ ref: resourceName, resourceName, name: resourceName.replace('contactGroups/', ''), system });
+    const group = (resourceName: string, system: boolean) => ({
+      ref: resourceName,
+      resourceName,
+      name: resourceName.replace('contactGroups/', ''),
+      system,
+    });
 
     it('contacts may join their own groups, My Contacts and Starred, and no other built-in group', () => {
       expect(isJoinable(group('contactGroups/abc123', false))).to.equal(true);
@@ -108,14 +133,22 @@ describe('tool seams (unit)', () => {
       expect(isJoinableByName('contactGroups/family')).to.equal(false);
       expect(isJoinableByName('contactGroups/starred')).to.equal(true);
       expect(isJoinableByName('contactGroups/5f0e1d')).to.equal(true);
-      expect(() => requireJoinable(group('contactGroups/all', true))).to.throw(ToolError, 'Contacts can\'t be added to the built-in group "all"; only to your own groups, My Contacts and Starred.');
+      expect(() => requireJoinable(group('contactGroups/all', true))).to.throw(
+        ToolError,
+        'Contacts can\'t be added to the built-in group "all"; only to your own groups, My Contacts and Starred.',
+      );
     });
 
     it('built-in groups cannot be renamed or deleted; the user’s own can', () => {
       const starred = { resourceName: 'contactGroups/starred', groupType: 'SYSTEM_CONTACT_GROUP' };
-      expect(() => requireUserGroup(starred, 'Starred', 'deleted')).to.throw(ToolError, '"Starred" is one of Google’s built-in groups and can’t be deleted.');
+      expect(() => requireUserGroup(starred, 'Starred', 'deleted')).to.throw(
+        ToolError,
+        '"Starred" is one of Google’s built-in groups and can’t be deleted.',
+      );
       expect(() => requireUserGroup(starred, 'Starred', 'renamed')).to.throw(ToolError, 'can’t be renamed');
-      expect(() => requireUserGroup({ resourceName: 'contactGroups/abc', groupType: 'USER_CONTACT_GROUP' }, 'Hiking', 'deleted')).to.not.throw();
+      expect(() =>
+        requireUserGroup({ resourceName: 'contactGroups/abc', groupType: 'USER_CONTACT_GROUP' }, 'Hiking', 'deleted'),
+      ).to.not.throw();
     });
   });
 
@@ -137,7 +170,10 @@ describe('tool seams (unit)', () => {
         grantedScopes: async () => undefined,
       };
     }
-    const googleAnswers = (status: number) => Object.assign(new Error(`Google answered ${status}`), { response: { status, headers: {}, data: { error: { message: 'no' } } } });
+    const googleAnswers = (status: number) =>
+      Object.assign(new Error(`Google answered ${status}`), {
+        response: { status, headers: {}, data: { error: { message: 'no' } } },
+      });
 
     it('forAccount binds the account: tokens are asked for that account, and sent as a Bearer header', async () => {
       const tokens = tokenSource();
@@ -155,7 +191,11 @@ describe('tool seams (unit)', () => {
     it('a Google 401: the token is marked stale and the call retried once with a fresh one; a second 401 ends the sign-in', async () => {
       const tokens = tokenSource();
       const reauth: string[] = [];
-      const gateway = new PeopleGateway({ rootUrl: 'http://127.0.0.1:9/', tokens, onReauthRequired: async (id) => void reauth.push(id) });
+      const gateway = new PeopleGateway({
+        rootUrl: 'http://127.0.0.1:9/',
+        tokens,
+        onReauthRequired: async (id) => void reauth.push(id),
+      });
       const seen: string[] = [];
       const err = await gateway
         .forAccount('account-a')
