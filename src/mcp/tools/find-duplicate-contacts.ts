@@ -70,13 +70,11 @@ export const findDuplicateContacts = defineTool({
       if (!more) break;
     }
     const found = findDuplicateGroups(all);
-    const rendered = found
-      .slice(0, args.maxGroups)
-      .map((g) => ({
-        contacts: g.contacts.map((p) => renderPerson(p, 'compact')),
-        reasons: g.reasons,
-        suggestedKeep: g.suggestedKeep,
-      }));
+    const rendered = found.slice(0, args.maxGroups).map((g) => ({
+      contacts: g.contacts.map((p) => renderPerson(p, 'compact')),
+      reasons: g.reasons,
+      suggestedKeep: g.suggestedKeep,
+    }));
     const { kept, truncated: cut } = fitToBudget(rendered);
     const structured: Output = { groups: kept, scanned: all.length, totalGroups: found.length };
     const truncated = more || cut || found.length > kept.length;
