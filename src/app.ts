@@ -155,23 +155,14 @@ export function createApp(deps: AppDeps): App {
       200,
       'Google Contacts for Claude',
       html`<div class="card">
-        <h1>Google Contacts for Claude</h1>
-        <p>
-          This server lets Claude and other MCP clients search and manage your Google Contacts after you sign in with
-          Google.
-        </p>
-        <p>
-          To connect, add a custom connector in Claude (Settings → Connectors → Add custom connector) and paste this
-          URL:
-        </p>
-        <code class="url">${config.mcpUrl}</code>
-        <p>Already connected? <a href="/account">See and disconnect your connected apps</a>.</p>
-        <p class="muted">
-          ${config.readOnly ? 'This server is read-only: it can look up contacts but not change them.' : 'Claude will be able to read, create, update and delete contacts and groups.'}
-          Your Google tokens stay on this server and are never given to Claude.
-        </p>
-        ${config.allowedDomains.length || config.allowedEmails.length ? html`<p class="muted">Only accounts your administrator allowed can sign in.</p>` : raw('')}
-      </div>`,
+<h1>Google Contacts for Claude</h1>
+<p>This server lets Claude and other MCP clients search and manage your Google Contacts after you sign in with Google.</p>
+<p>To connect, add a custom connector in Claude (Settings → Connectors → Add custom connector) and paste this URL:</p>
+<code class="url">${config.mcpUrl}</code>
+<p>Already connected? <a href="/account">See and disconnect your connected apps</a>.</p>
+<p class="muted">${config.readOnly ? 'This server is read-only: it can look up contacts but not change them.' : 'Claude will be able to read, create, update and delete contacts and groups.'} Your Google tokens stay on this server and are never given to Claude.</p>
+${config.allowedDomains.length || config.allowedEmails.length ? html`<p class="muted">Only accounts your administrator allowed can sign in.</p>` : raw('')}
+</div>`,
     );
   });
 

@@ -61,12 +61,7 @@ function hostOf(url: string): string {
 
 /** The OAuth error and our reason code, as on every error page, for whoever helps debug. */
 function facts(failure: CimdFailure): Raw {
-  return html`<dl>
-    <dt>Error</dt>
-    <dd><code>invalid_client</code></dd>
-    <dt>Reason</dt>
-    <dd><code>${failure.detail}</code></dd>
-  </dl>`;
+  return html`<dl><dt>Error</dt><dd><code>invalid_client</code></dd><dt>Reason</dt><dd><code>${failure.detail}</code></dd></dl>`;
 }
 
 export interface CimdPage {
@@ -89,29 +84,12 @@ export function cimdErrorPage(err: unknown): CimdPage | undefined {
         // and neither is a server fault to alert on; the page text says plainly whose fetch failed.
         status: 424,
         title,
-        body: html`<div class="card">
-          <h1>${title}</h1>
-          <p>
-            The app identified itself by the address of its metadata document.
-            <strong>This server could not reach the app’s metadata document</strong> at
-          </p>
-          <code class="url">${url}</code>
-          <p>
-            (${describeCimdDetail(failure.detail)}), so it cannot tell which app is asking and did not continue. Nothing
-            is wrong with the app or with your account.
-          </p>
-          <p>
-            You can close this window and try again in a few minutes. If it keeps happening, tell the administrator of
-            this server.
-          </p>
-          <p>
-            <strong>For the administrator:</strong> allow this server’s outgoing network access (egress) to
-            <code>${hostOf(url)}</code> over https, or set <code>CLIENT_ID_METADATA_DOCUMENTS=false</code> so that apps
-            register with this server instead (apps such as Claude Code then use dynamic client registration). The
-            server log has a <code>cimd.fetch_failed</code> line for this attempt.
-          </p>
-          ${facts(failure)}
-        </div>`,
+        body: html`<div class="card"><h1>${title}</h1>
+<p>The app identified itself by the address of its metadata document. <strong>This server could not reach the app’s metadata document</strong> at</p>
+<code class="url">${url}</code>
+<p>(${describeCimdDetail(failure.detail)}), so it cannot tell which app is asking and did not continue. Nothing is wrong with the app or with your account.</p>
+<p>You can close this window and try again in a few minutes. If it keeps happening, tell the administrator of this server.</p>
+<p><strong>For the administrator:</strong> allow this server’s outgoing network access (egress) to <code>${hostOf(url)}</code> over https, or set <code>CLIENT_ID_METADATA_DOCUMENTS=false</code> so that apps register with this server instead (apps such as Claude Code then use dynamic client registration). The server log has a <code>cimd.fetch_failed</code> line for this attempt.</p>${facts(failure)}</div>`,
       };
     }
     case 'refused': {
@@ -119,20 +97,11 @@ export function cimdErrorPage(err: unknown): CimdPage | undefined {
       return {
         status: 400,
         title,
-        body: html`<div class="card">
-          <h1>${title}</h1>
-          <p>The app identified itself with this address:</p>
-          <code class="url">${url}</code>
-          <p>
-            This server will not fetch it because ${describeCimdDetail(failure.detail)}. Only public https addresses are
-            accepted, to protect this server’s internal network. You were not sent back to the app.
-          </p>
-          <p class="muted">
-            You can close this window. If this app should work here, its publisher must host its metadata document at a
-            public https address.
-          </p>
-          ${facts(failure)}
-        </div>`,
+        body: html`<div class="card"><h1>${title}</h1>
+<p>The app identified itself with this address:</p>
+<code class="url">${url}</code>
+<p>This server will not fetch it because ${describeCimdDetail(failure.detail)}. Only public https addresses are accepted, to protect this server’s internal network. You were not sent back to the app.</p>
+<p class="muted">You can close this window. If this app should work here, its publisher must host its metadata document at a public https address.</p>${facts(failure)}</div>`,
       };
     }
     case 'invalid': {
@@ -140,19 +109,11 @@ export function cimdErrorPage(err: unknown): CimdPage | undefined {
       return {
         status: 400,
         title,
-        body: html`<div class="card">
-          <h1>${title}</h1>
-          <p>The app identified itself by the address of its metadata document:</p>
-          <code class="url">${url}</code>
-          <p>
-            This server fetched it, but cannot use it: <code>${failure.detail}</code>. You were not sent back to the
-            app.
-          </p>
-          <p class="muted">
-            You can close this window. If it keeps happening, the app’s publisher needs to fix that document.
-          </p>
-          ${facts(failure)}
-        </div>`,
+        body: html`<div class="card"><h1>${title}</h1>
+<p>The app identified itself by the address of its metadata document:</p>
+<code class="url">${url}</code>
+<p>This server fetched it, but cannot use it: <code>${failure.detail}</code>. You were not sent back to the app.</p>
+<p class="muted">You can close this window. If it keeps happening, the app’s publisher needs to fix that document.</p>${facts(failure)}</div>`,
       };
     }
     case 'disabled': {
@@ -160,20 +121,11 @@ export function cimdErrorPage(err: unknown): CimdPage | undefined {
       return {
         status: 400,
         title,
-        body: html`<div class="card">
-          <h1>${title}</h1>
-          <p>The app identified itself by the address of a metadata document:</p>
-          <code class="url">${url}</code>
-          <p>
-            This server is set up not to use such documents (<code>CLIENT_ID_METADATA_DOCUMENTS=false</code>) and does
-            not advertise them; apps register with it instead. You were not sent back to the app.
-          </p>
-          <p class="muted">
-            Remove this server from your app and add it again: the app then reads the server’s current settings and
-            registers (Claude Code does this by itself).
-          </p>
-          ${facts(failure)}
-        </div>`,
+        body: html`<div class="card"><h1>${title}</h1>
+<p>The app identified itself by the address of a metadata document:</p>
+<code class="url">${url}</code>
+<p>This server is set up not to use such documents (<code>CLIENT_ID_METADATA_DOCUMENTS=false</code>) and does not advertise them; apps register with it instead. You were not sent back to the app.</p>
+<p class="muted">Remove this server from your app and add it again: the app then reads the server’s current settings and registers (Claude Code does this by itself).</p>${facts(failure)}</div>`,
       };
     }
   }

@@ -190,24 +190,10 @@ export async function createProvider(deps: ProviderDeps): Promise<Provider> {
       }
       ctx.body = page(
         'Sign-in could not continue',
-        html`<div class="card">
-          <h1>Sign-in could not continue</h1>
-          <p>The app that sent you here made a request this server cannot accept, so you were not sent back to it.</p>
-          <dl>
-            <dt>Error</dt>
-            <dd><code>${out.error}</code></dd>
-            ${
-              out.error_description
-                ? html`<dt>Details</dt>
-                    <dd>${out.error_description}</dd>`
-                : raw('')
-            }
-          </dl>
-          <p class="muted">
-            You can close this window and try connecting again from your app. If it keeps happening, give your
-            administrator the time of this attempt.
-          </p>
-        </div>`,
+        html`<div class="card"><h1>Sign-in could not continue</h1>
+<p>The app that sent you here made a request this server cannot accept, so you were not sent back to it.</p>
+<dl><dt>Error</dt><dd><code>${out.error}</code></dd>${out.error_description ? html`<dt>Details</dt><dd>${out.error_description}</dd>` : raw('')}</dl>
+<p class="muted">You can close this window and try connecting again from your app. If it keeps happening, give your administrator the time of this attempt.</p></div>`,
       );
     },
   };

@@ -46,10 +46,7 @@ async function renderConsent(
       res,
       400,
       'Unknown app',
-      html`<div class="card">
-        <h1>Unknown app</h1>
-        <p>The app that sent you here is not registered. Start again from your app.</p>
-      </div>`,
+      html`<div class="card"><h1>Unknown app</h1><p>The app that sent you here is not registered. Start again from your app.</p></div>`,
     );
     return;
   }
@@ -64,11 +61,7 @@ async function renderConsent(
     ? (await googleTokens.profile(details.session.accountId))?.email
     : undefined;
   const warning: Raw = loopbackOnly
-    ? html`<div class="warn" role="alert">
-        <strong>This app runs on your own computer.</strong> It sends the sign-in result to
-        <code>${redirectHost}</code>, on this device. Only continue if you just started connecting a program such as
-        Claude Code on this device.
-      </div>`
+    ? html`<div class="warn" role="alert"><strong>This app runs on your own computer.</strong> It sends the sign-in result to <code>${redirectHost}</code>, on this device. Only continue if you just started connecting a program such as Claude Code on this device.</div>`
     : raw('');
   log().info({ event: 'consent.shown', clientId, flowId: details.uid }, 'consent page shown');
   sendPage(
@@ -76,37 +69,20 @@ async function renderConsent(
     200,
     `Allow ${name} to use your Google Contacts?`,
     html`<div class="card">
-      <h1>Allow <span class="client-name">${name}</span> to use your Google Contacts?</h1>
-      <dl>
-        <dt>App</dt>
-        <dd>${name}</dd>
-        <dt>Sends you back to</dt>
-        <dd><code>${redirectHost}</code></dd>
-        ${
-          sessionEmail
-            ? html`<dt>Google account</dt>
-                <dd>${sessionEmail}</dd>`
-            : raw('')
-        }
-      </dl>
-      ${warning}
-      <p>If you allow it, this app will be able to:</p>
-      <ul>
-        ${abilities(config).map((a) => html`<li>${a}</li>`)}
-      </ul>
-      <p class="muted">
-        ${sessionEmail ? 'You are already signed in with Google here.' : 'Next, Google will ask you to sign in.'} Your
-        Google password and Google tokens are never shared with the app. You can disconnect it at any time at
-        <code>${config.baseUrl}/account</code>.
-      </p>
-      <form method="post" action="/interaction/${details.uid}/decision">
-        <input type="hidden" name="csrf" value="${csrf}" />
-        <div class="actions">
-          <button class="primary" type="submit" name="decision" value="approve">Allow</button>
-          <button type="submit" name="decision" value="deny">Deny</button>
-        </div>
-      </form>
-    </div>`,
+<h1>Allow <span class="client-name">${name}</span> to use your Google Contacts?</h1>
+<dl><dt>App</dt><dd>${name}</dd><dt>Sends you back to</dt><dd><code>${redirectHost}</code></dd>${sessionEmail ? html`<dt>Google account</dt><dd>${sessionEmail}</dd>` : raw('')}</dl>
+${warning}
+<p>If you allow it, this app will be able to:</p>
+<ul>${abilities(config).map((a) => html`<li>${a}</li>`)}</ul>
+<p class="muted">${sessionEmail ? 'You are already signed in with Google here.' : 'Next, Google will ask you to sign in.'} Your Google password and Google tokens are never shared with the app. You can disconnect it at any time at <code>${config.baseUrl}/account</code>.</p>
+<form method="post" action="/interaction/${details.uid}/decision">
+<input type="hidden" name="csrf" value="${csrf}">
+<div class="actions">
+<button class="primary" type="submit" name="decision" value="approve">Allow</button>
+<button type="submit" name="decision" value="deny">Deny</button>
+</div>
+</form>
+</div>`,
   );
 }
 

@@ -56,10 +56,7 @@ export function acceptCsrfToken(
     res,
     403,
     'Please try again',
-    html`<div class="card">
-      <h1>Please try again</h1>
-      <p>This form was not submitted from the page we showed you. Go back to your app and connect again.</p>
-    </div>`,
+    html`<div class="card"><h1>Please try again</h1><p>This form was not submitted from the page we showed you. Go back to your app and connect again.</p></div>`,
   );
   return false;
 }

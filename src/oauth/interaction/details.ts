@@ -29,13 +29,7 @@ export async function loadDetails(
       res,
       400,
       'Sign-in expired',
-      html`<div class="card">
-        <h1>This sign-in link has expired</h1>
-        <p>
-          Sign-in links work once, in the browser that opened them, for up to an hour. Go back to your app and connect
-          again.
-        </p>
-      </div>`,
+      html`<div class="card"><h1>This sign-in link has expired</h1><p>Sign-in links work once, in the browser that opened them, for up to an hour. Go back to your app and connect again.</p></div>`,
     );
     return undefined;
   }

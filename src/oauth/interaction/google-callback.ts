@@ -29,15 +29,7 @@ export function googleCallbackRoute(deps: InteractionDeps) {
     const state = typeof q.state === 'string' ? q.state : '';
     const fail = (status: number, title: string, body: Raw, reason: string) => {
       log().warn({ event: 'google.callback_refused', reason }, title);
-      sendPage(
-        res,
-        status,
-        title,
-        html`<div class="card">
-          <h1>${title}</h1>
-          ${body}
-        </div>`,
-      );
+      sendPage(res, status, title, html`<div class="card"><h1>${title}</h1>${body}</div>`);
     };
     if (!state || state.length > 200) {
       fail(
@@ -116,10 +108,7 @@ export function googleCallbackRoute(deps: InteractionDeps) {
           res,
           503,
           'Google is not answering',
-          html`<div class="card">
-            <h1>Google is not answering right now</h1>
-            <p>Please go back to your app and connect again in a minute.</p>
-          </div>`,
+          html`<div class="card"><h1>Google is not answering right now</h1><p>Please go back to your app and connect again in a minute.</p></div>`,
         );
       }
       return;
@@ -143,14 +132,7 @@ export function googleCallbackRoute(deps: InteractionDeps) {
         res,
         403,
         'This account is not allowed',
-        html`<div class="card">
-          <h1>${identity.email} can’t use this server</h1>
-          <p>
-            ${refusal === 'email_not_verified' ? 'Google has not verified this account’s email address.' : 'Your administrator only allows certain Google accounts or domains.'}
-            Sign in with a different Google account, or ask your administrator for access.
-          </p>
-          <div class="actions"><a class="button primary" href="${interaction.returnTo}">Return to the app</a></div>
-        </div>`,
+        html`<div class="card"><h1>${identity.email} can’t use this server</h1><p>${refusal === 'email_not_verified' ? 'Google has not verified this account’s email address.' : 'Your administrator only allows certain Google accounts or domains.'} Sign in with a different Google account, or ask your administrator for access.</p><div class="actions"><a class="button primary" href="${interaction.returnTo}">Return to the app</a></div></div>`,
       );
       return;
     }

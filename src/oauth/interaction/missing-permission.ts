@@ -65,32 +65,20 @@ export function renderMissingPermission(res: Response, p: MissingPermissionPage)
     200,
     'Google did not give access to your contacts',
     html`<div class="card">
-      <h1>Google did not give access to your contacts</h1>
-      <p>
-        On Google’s screen, the permission <strong>“${label}”</strong> was not ticked.
-        <span class="client-name">${p.appName}</span> needs it to work with your Google Contacts, so the connection was
-        not completed.
-      </p>
-      <dl>
-        <dt>Google account</dt>
-        <dd>${p.email}</dd>
-      </dl>
-      <p>
-        Choose <strong>Try again</strong> and tick that box when Google asks, or <strong>Cancel</strong> to stop
-        connecting. The other permissions (your “Other contacts” and your organization’s directory) are optional.
-      </p>
-      <form method="post" action="${missingPermissionAction(p.uid)}">
-        <input type="hidden" name="csrf" value="${p.csrf}" />
-        <input type="hidden" name="login_hint" value="${p.loginHint}" />
-        <div class="actions">
-          <button class="primary" type="submit" name="decision" value="retry">Try again</button>
-          <button type="submit" name="decision" value="cancel">Cancel</button>
-        </div>
-      </form>
-      <p class="muted">
-        Nothing was shared with the app. Your Google password and Google tokens are never shared with it.
-      </p>
-    </div>`,
+<h1>Google did not give access to your contacts</h1>
+<p>On Google’s screen, the permission <strong>“${label}”</strong> was not ticked. <span class="client-name">${p.appName}</span> needs it to work with your Google Contacts, so the connection was not completed.</p>
+<dl><dt>Google account</dt><dd>${p.email}</dd></dl>
+<p>Choose <strong>Try again</strong> and tick that box when Google asks, or <strong>Cancel</strong> to stop connecting. The other permissions (your “Other contacts” and your organization’s directory) are optional.</p>
+<form method="post" action="${missingPermissionAction(p.uid)}">
+<input type="hidden" name="csrf" value="${p.csrf}">
+<input type="hidden" name="login_hint" value="${p.loginHint}">
+<div class="actions">
+<button class="primary" type="submit" name="decision" value="retry">Try again</button>
+<button type="submit" name="decision" value="cancel">Cancel</button>
+</div>
+</form>
+<p class="muted">Nothing was shared with the app. Your Google password and Google tokens are never shared with it.</p>
+</div>`,
   );
 }
 

@@ -63,10 +63,7 @@ export function permissionRetryRoute(deps: InteractionDeps) {
       res,
       400,
       'Please choose again',
-      html`<div class="card">
-        <h1>Please choose again</h1>
-        <p>Go back and choose Try again or Cancel.</p>
-      </div>`,
+      html`<div class="card"><h1>Please choose again</h1><p>Go back and choose Try again or Cancel.</p></div>`,
     );
   };
 }
