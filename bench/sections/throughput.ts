@@ -198,5 +198,6 @@ function addRows(report: Report, s: LevelSummary, opts: ThroughputOptions & { co
     baseline: round1(s.peopleConnectionsPer1k.baseline),
     target: '(reported; 0 = keep-alive reuse)',
     verdict: 'info',
+    note: s.versusCompare ? `[${opts.compareLabel ?? 'compare'}] ${round1(s.peopleConnectionsPer1k.compare)}; A/A ${round1(s.peopleConnectionsPer1k.control)}` : `A/A ${round1(s.peopleConnectionsPer1k.control)}`,
   });
 }
