@@ -42,8 +42,8 @@ const TARGETS = {
 };
 
 const DEFAULTS = QUICK
-  ? { levels: [1, 8, 32], rounds: 3, windowMs: 1000, warmupRequests: 3000, warmupMaxMs: 6000, memoryRequests: 2000, coldRuns: 5, storeOpCalls: 20, deadlineMs: 5 * 60_000 }
-  : { levels: [1, 8, 32], rounds: 5, windowMs: 3000, warmupRequests: 20_000, warmupMaxMs: 60_000, memoryRequests: 10_000, coldRuns: 9, storeOpCalls: 50, deadlineMs: 15 * 60_000 };
+  ? { levels: [1, 8, 32], rounds: 3, windowMs: 1000, warmupRequests: 3000, warmupMaxMs: 6000, memoryRequests: 2000, coldRuns: 5, storeOpCalls: 20, deadlineMs: 8 * 60_000 }
+  : { levels: [1, 8, 32], rounds: 5, windowMs: 3000, warmupRequests: 20_000, warmupMaxMs: 60_000, memoryRequests: 10_000, coldRuns: 9, storeOpCalls: 50, deadlineMs: 20 * 60_000 };
 /** Overrides for focused runs, e.g. `--levels=8,32 --rounds=6 --window-ms=2000 --cold-runs=15`. */
 const numberArg = (name: string): number | undefined => {
   const v = process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
