@@ -135,11 +135,12 @@ async function throughputAndMemory(report: Report, standins: Standins, port: num
     const after = rssMb(ours.child.pid);
     report.add({
       section: 'Footprint',
-      metric: `RSS growth over ${SETTINGS.memoryRequests} requests${QUICK ? ' (quick: fewer than the 10,000 of the target)' : ''}`,
+      metric: `RSS growth over ${SETTINGS.memoryRequests} requests`,
       value: round1(after - before),
       unit: 'MB',
-      target: `≤ ${TARGETS.maxRssGrowthMb} MB`,
-      verdict: after - before <= TARGETS.maxRssGrowthMb && run.errors === 0 ? 'met' : 'MISSED',
+      // After quick mode's short warm-up V8 is still growing the heap toward its working size: judged on full runs only.
+      target: QUICK ? '(quick: judged on a full run, 10,000 requests after 20,000 of warm-up)' : `≤ ${TARGETS.maxRssGrowthMb} MB`,
+      verdict: QUICK ? 'info' : after - before <= TARGETS.maxRssGrowthMb && run.errors === 0 ? 'met' : 'MISSED',
       note: `${Math.round(before)} → ${Math.round(after)} MB${run.errors ? `; ${run.errors} errors` : ''}`,
     });
     return summaries;
