@@ -35,6 +35,9 @@ export interface ThroughputOptions {
 interface Window {
   rps: number;
   cpuMsPerRequest: number;
+  /** The other processes' share of each request: the load generator (this process) and the stand-ins. */
+  generatorCpuMsPerRequest: number;
+  standinsCpuMsPerRequest: number;
   peopleConnectionsPer1k: number;
   result: LoadResult;
 }
@@ -48,12 +51,19 @@ async function window(
 ): Promise<Window> {
   const conn0 = await standins.peopleConnections();
   const cpu0 = cpuMs(pid);
+  const standins0 = cpuMs(standins.child.pid);
+  const generator0 = process.cpuUsage();
   const result = await closedLoop(target, { concurrency, durationMs });
+  const generator = process.cpuUsage(generator0);
+  const standins1 = cpuMs(standins.child.pid);
   const cpu1 = cpuMs(pid);
   const conn1 = await standins.peopleConnections();
+  const n = Math.max(1, result.count);
   return {
     rps: (result.count / result.elapsedMs) * 1000,
-    cpuMsPerRequest: (cpu1 - cpu0) / Math.max(1, result.count),
+    cpuMsPerRequest: (cpu1 - cpu0) / n,
+    generatorCpuMsPerRequest: (generator.user + generator.system) / 1000 / n,
+    standinsCpuMsPerRequest: (standins1 - standins0) / n,
     peopleConnectionsPer1k: ((conn1 - conn0) / Math.max(1, result.count)) * 1000,
     result,
   };
@@ -65,6 +75,8 @@ export interface LevelSummary {
   p50: Record<Contender, number>;
   p99: Record<Contender, number>;
   cpuMsPerRequest: Record<Contender, number>;
+  /** Load generator and stand-ins CPU per request, over all windows. */
+  otherCpuMsPerRequest: { generator: number; standins: number };
   peopleConnectionsPer1k: Record<Contender, number>;
   throughputRatio: Spread;
   controlThroughputRatio: Spread;
@@ -139,6 +151,17 @@ export async function measureThroughput(
             sumOf(ws, (w) => w.result.count),
           ),
       ),
+      otherCpuMsPerRequest: (() => {
+        const all = ORDER.flatMap((who) => windows[who]);
+        const count = Math.max(
+          1,
+          sumOf(all, (w) => w.result.count),
+        );
+        return {
+          generator: sumOf(all, (w) => w.generatorCpuMsPerRequest * w.result.count) / count,
+          standins: sumOf(all, (w) => w.standinsCpuMsPerRequest * w.result.count) / count,
+        };
+      })(),
       peopleConnectionsPer1k: per(
         (ws) =>
           (sumOf(ws, (w) => (w.peopleConnectionsPer1k * w.result.count) / 1000) /
@@ -236,7 +259,7 @@ function addRows(report: Report, s: LevelSummary, opts: ThroughputOptions & { co
     ratio: ratioText(s.cpuRatio),
     target: '(reported)',
     verdict: 'info',
-    note: `A/A ${ratioText(s.controlCpuRatio)}`,
+    note: `A/A ${ratioText(s.controlCpuRatio)}; load generator ${round2(s.otherCpuMsPerRequest.generator)} ms and stand-ins ${round2(s.otherCpuMsPerRequest.standins)} ms per request`,
   });
   if (s.versusCompare) {
     const v = s.versusCompare;
