@@ -265,8 +265,9 @@ ${config.allowedDomains.length || config.allowedEmails.length ? html`<p class="m
     new OAuthHttpError(500, 'server_error', 'Internal error').send(res);
   });
 
+  // What the first tool call after a cold start would otherwise load itself (see GoogleOAuth.preload).
   const warmUp = async (): Promise<void> => {
-    await people.api().catch(() => undefined);
+    await google.preload().catch(() => undefined);
   };
 
   return {

@@ -50,7 +50,6 @@ await within(FIRESTORE_ATTEMPT_MS, store.close());
 await import('./oauth/authorization-server.js');
 await import('oidc-provider');
 await import('google-auth-library');
-await import('@googleapis/people');
 
 module.flushCompileCache();
 process.stdout.write(

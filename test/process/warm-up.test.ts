@@ -5,6 +5,7 @@ import { createApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config/config.js';
 import { createLogger } from '../../src/logging/logger.js';
 import { MemoryStore } from '../../src/storage/memory.js';
+import { GoogleOAuth } from '../../src/upstream/google/oauth.js';
 import { GOOGLE_CLIENT_ID, GOOGLE_CLIENT_SECRET, TEST_SECRET } from '../support/harness.js';
 import { jsonLines, startEntry } from './entry.js';
 
@@ -26,19 +27,17 @@ describe('warm-up after listen (cold start)', function () {
   this.timeout(30_000);
   afterEach(() => sinon.restore());
 
-  it('warmUp() builds the People API client the first tool call would otherwise load', async () => {
+  it('warmUp() loads the Google sign-in library the first tool call needs to refresh an expired Google token', async () => {
     const a = app();
-    const api = sinon.spy(a.people, 'api');
+    const preload = sinon.spy(GoogleOAuth.prototype, 'preload');
     await a.warmUp();
-    expect(api.callCount).to.equal(1);
-    // The tool call's own api() gets the client already built.
-    const client = await api.firstCall.returnValue;
-    expect(await a.people.api()).to.equal(client);
+    expect(preload.callCount).to.equal(1);
+    await preload.firstCall.returnValue;
   });
 
   it('warmUp() never rejects: a failed load is left for the tool call to report', async () => {
     const a = app();
-    sinon.stub(a.people, 'api').rejects(new Error('module not found'));
+    sinon.stub(GoogleOAuth.prototype, 'preload').rejects(new Error('module not found'));
     await a.warmUp();
   });
 

@@ -11,7 +11,6 @@
  * method (to fail it, count it, slow it); `calls` records every request, with whether it ran inside
  * serialize().
  */
-import { Agent } from 'node:http';
 import type { people_v1 } from '@googleapis/people';
 import { ContactTrash, type AccountTrash } from '../../src/contacts/trash.js';
 import type { ToolContext } from '../../src/mcp/tools/types.js';
@@ -63,8 +62,6 @@ export const WRITE_METHODS = new Set([
 const REQUEST_OPTIONS: PeopleRequestOptions = {
   headers: { Authorization: 'Bearer fake' },
   timeout: 1000,
-  retry: false,
-  agent: new Agent(),
 };
 const CONTACT_SOURCE = (id: string, etag: string) => ({ type: 'CONTACT', id, etag });
 

@@ -17,3 +17,11 @@ export function isToolCall(body: unknown): boolean {
     (m) => typeof m === 'object' && m !== null && (m as { method?: unknown }).method === 'tools/call',
   );
 }
+
+/** The tool a body calls when it is one `tools/call` request naming one (not a batch); undefined otherwise. */
+export function calledToolName(body: unknown): string | undefined {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) return undefined;
+  const m = body as { method?: unknown; params?: { name?: unknown } };
+  if (m.method !== 'tools/call' || typeof m.params !== 'object' || m.params === null) return undefined;
+  return typeof m.params.name === 'string' ? m.params.name : undefined;
+}

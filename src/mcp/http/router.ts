@@ -13,7 +13,7 @@ import type { Config } from '../../config/config.js';
 import type { ContactTrash } from '../../contacts/trash.js';
 import { log } from '../../logging/logger.js';
 import type { PeopleGateway } from '../../upstream/google/people.js';
-import { fromAuthInfo, outcomeOf } from '../auth-info.js';
+import { fromAuthInfo, outcomeOf, setCalledTool } from '../auth-info.js';
 import { buildMcpServer } from '../server.js';
 import type { ToolDefinition } from '../tools/types.js';
 import { BearerChallenge, bearerGate, resourceMetadataUrl } from './bearer.js';
@@ -24,7 +24,7 @@ import { corsForAllowedOrigins } from './cors.js';
 import { prefetchGoogleToken } from './google-prefetch.js';
 import { tolerateHeaderVersion } from './header-version.js';
 import { hostAndOriginCheck } from './host-origin.js';
-import { isToolCall } from './messages.js';
+import { calledToolName, isToolCall } from './messages.js';
 
 export interface McpRouteDeps {
   config: Config;
@@ -47,8 +47,8 @@ export function createMcpRouter(deps: McpRouteDeps): Router {
   // One handler for the process; the factory builds a fresh server per request from req.auth.
   const handler = createMcpHandler(
     (ctx) => {
-      const { principal, outcome } = fromAuthInfo(ctx.authInfo);
-      return buildMcpServer({ config, people, trash: deps.trash, tools: deps.tools }, principal, outcome);
+      const { principal, outcome, calledTool } = fromAuthInfo(ctx.authInfo);
+      return buildMcpServer({ config, people, trash: deps.trash, tools: deps.tools }, principal, outcome, calledTool);
     },
     {
       maxRequestBodySize: MAX_MCP_BODY_BYTES,
@@ -70,8 +70,11 @@ export function createMcpRouter(deps: McpRouteDeps): Router {
     prefetchGoogleToken(people, challenge),
     async (req: Request, res: Response) => {
       const body: unknown = req.body;
-      if (req.method === 'POST' && isToolCall(body)) await toolCalls(req, res, body);
-      else await otherRequests(req, res, body);
+      if (req.method === 'POST' && isToolCall(body)) {
+        const name = calledToolName(body);
+        if (name !== undefined) setCalledTool(req, name);
+        await toolCalls(req, res, body);
+      } else await otherRequests(req, res, body);
       if (outcomeOf(req).reauthRequired)
         log().info({ event: 'mcp.google_reauth_required' }, 'a tool found the Google sign-in revoked');
     },

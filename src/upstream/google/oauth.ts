@@ -90,9 +90,18 @@ export class GoogleOAuth {
     return this.discovery;
   }
 
+  /**
+   * Loads the Google sign-in library without sending anything. The first tool call after a scale-to-zero
+   * usually finds the user's Google access token expired (they last an hour) and refreshes it with this
+   * library; loading it right after listen takes that load off the first call.
+   */
+  async preload(): Promise<void> {
+    await import('google-auth-library');
+  }
+
   private async client(): Promise<OAuth2Client> {
     const d = await this.endpoints();
-    // Loaded on first use: a cold start that only serves /mcp with existing tokens never needs it.
+    // Loaded on first use (or by preload() after listen): /healthz and the start itself never need it.
     const { OAuth2Client } = await import('google-auth-library');
     return new OAuth2Client({
       clientId: this.settings.clientId,

@@ -5,14 +5,12 @@
  * Google's search caches, and maps Google's errors to typed errors the tools turn into messages a model
  * can act on. Tools see it through `AccountPeople`: the same gateway, bound to the signed-in user.
  */
-import { Agent as HttpAgent } from 'node:http';
-import { Agent as HttpsAgent } from 'node:https';
-import type { people_v1 } from '@googleapis/people';
 import type { GoogleAccessTokens } from './access-tokens.js';
+import { PeopleClient, PeopleHttpError, type PeopleApi, type PeopleRequestOptions } from './people-client.js';
 import { GoogleReauthRequired, GoogleUnavailable } from './oauth.js';
 import { OPTIONAL_PERMISSIONS, type OptionalPermission } from './scopes.js';
 
-export type PeopleApi = people_v1.People;
+export type { PeopleApi, PeopleRequestOptions };
 
 export type PeopleErrorKind =
   'not_found' | 'permission' | 'rate_limited' | 'unavailable' | 'invalid' | 'precondition' | 'conflict' | 'busy';
@@ -38,14 +36,6 @@ export class MissingGooglePermission extends Error {
     super(`Google permission not granted: ${permission}`);
     this.name = 'MissingGooglePermission';
   }
-}
-
-/** What every People API request must be sent with (the user's token, our timeout and connection pool). */
-export interface PeopleRequestOptions {
-  headers: Record<string, string>;
-  timeout: number;
-  retry: boolean;
-  agent: HttpAgent;
 }
 
 /** One People API request, e.g. `(api, options) => api.people.get({ resourceName, personFields }, options)`. */
@@ -90,30 +80,17 @@ export interface PeopleGatewayOptions {
   sleep?: (ms: number) => Promise<void>;
 }
 
-interface GaxiosLikeError {
-  status?: number;
-  code?: string | number;
-  response?: {
-    status?: number;
-    headers?: Record<string, string> | Headers;
-    data?: { error?: { status?: string; message?: string; details?: Array<{ reason?: string }> } };
-  };
-}
-
-function header(headers: Record<string, string> | Headers | undefined, name: string): string | undefined {
-  if (!headers) return undefined;
-  if (typeof (headers as Headers).get === 'function') return (headers as Headers).get(name) ?? undefined;
-  const h = headers as Record<string, string>;
-  return h[name] ?? h[name.toLowerCase()];
+/** One response header's value (Node gives repeated headers as arrays). */
+function header(err: PeopleHttpError, name: string): string | undefined {
+  const value = err.headers[name];
+  return Array.isArray(value) ? value.join(', ') : value;
 }
 
 /** Bound on remembered warmed-up search caches per instance. */
 const MAX_WARMUP_MARKERS = 50_000;
 
 export class PeopleGateway {
-  private apiPromise?: Promise<PeopleApi>;
-  /** Reused connections to the People API: without them every tool call pays a new TLS handshake. */
-  private readonly agent: HttpAgent;
+  private readonly client: PeopleClient;
   private readonly queues = new Map<string, { tail: Promise<unknown>; depth: number }>();
   /** `kind:accountId` of the search caches this instance warmed up (an account id, nothing about contacts). */
   private readonly warmed = new Set<string>();
@@ -121,20 +98,17 @@ export class PeopleGateway {
 
   constructor(private readonly opts: PeopleGatewayOptions) {
     this.sleep = opts.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms)));
-    const agentOptions = { keepAlive: true, maxSockets: 64, maxFreeSockets: 16, timeout: 60_000 };
-    this.agent = opts.rootUrl.startsWith('https:') ? new HttpsAgent(agentOptions) : new HttpAgent(agentOptions);
+    this.client = new PeopleClient({ rootUrl: opts.rootUrl });
   }
 
-  /** The People API client, loaded on first use (the library is large; cold starts that serve no tool call skip it). */
-  api(): Promise<PeopleApi> {
-    this.apiPromise ??= import('@googleapis/people').then(({ people }) =>
-      people({
-        version: 'v1',
-        rootUrl: this.opts.rootUrl.endsWith('/') ? this.opts.rootUrl : `${this.opts.rootUrl}/`,
-        retry: false,
-      } as Parameters<typeof people>[0]),
-    );
-    return this.apiPromise;
+  /** The People API client every request function receives (tests wrap its methods to watch calls). */
+  api(): PeopleApi {
+    return this.client;
+  }
+
+  /** Closes the pooled connections to Google that are idle (shutdown, tests). */
+  close(): void {
+    this.client.close();
   }
 
   /** Makes sure a Google access token is at hand (refreshing if needed) before a tool runs. */
@@ -184,17 +158,17 @@ export class PeopleGateway {
         throw err;
       });
       try {
-        const res = await fn(await this.api(), {
+        const res = await fn(this.client, {
           headers: { Authorization: `Bearer ${token}` },
           timeout: this.opts.timeoutMs ?? 30_000,
-          retry: false,
-          agent: this.agent,
         });
         return res.data;
       } catch (raw) {
-        const err = raw as GaxiosLikeError;
-        const status = err.response?.status ?? (typeof err.status === 'number' ? err.status : undefined);
-        const gErr = err.response?.data?.error;
+        // Anything but Google's answer (a bug in a request function) is not Google's to map or retry.
+        if (!(raw instanceof PeopleHttpError)) throw raw;
+        const err = raw;
+        const status = err.status;
+        const gErr = err.body?.error;
         if (status === 401) {
           if (!refreshedAfter401) {
             refreshedAfter401 = true;
@@ -206,7 +180,7 @@ export class PeopleGateway {
         }
         if (status === 429 || (status !== undefined && status >= 500) || status === undefined) {
           if (attempt < maxAttempts && (idempotent || status === 429)) {
-            const retryAfter = Number(header(err.response?.headers, 'retry-after'));
+            const retryAfter = Number(header(err, 'retry-after'));
             const backoff =
               Number.isFinite(retryAfter) && retryAfter > 0
                 ? retryAfter * 1000
@@ -233,7 +207,7 @@ export class PeopleGateway {
         const message = gErr?.message ?? `Google answered ${status}`;
         if (status === 404) throw new PeopleApiError('not_found', message, status, gErr?.status);
         if (status === 403) {
-          const scope = /\bscope="([^"]*)"/.exec(header(err.response?.headers, 'www-authenticate') ?? '')?.[1];
+          const scope = /\bscope="([^"]*)"/.exec(header(err, 'www-authenticate') ?? '')?.[1];
           const requiredScopes = scope ? scope.split(/\s+/).filter(Boolean) : undefined;
           throw new PeopleApiError('permission', message, status, gErr?.status, reason, requiredScopes);
         }

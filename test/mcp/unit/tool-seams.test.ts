@@ -17,6 +17,7 @@ import { MemoryStore } from '../../../src/storage/memory.js';
 import { StoreUnavailableError } from '../../../src/storage/port.js';
 import type { GoogleAccessTokens } from '../../../src/upstream/google/access-tokens.js';
 import { GoogleReauthRequired, PeopleGateway } from '../../../src/upstream/google/people.js';
+import { PeopleHttpError } from '../../../src/upstream/google/people-client.js';
 import { fakeToolContext } from '../../support/fake-people.js';
 import { flaky } from '../../support/flaky-store.js';
 import { READ_TOOLS, WRITE_TOOLS } from '../helpers.js';
@@ -171,9 +172,7 @@ describe('tool seams (unit)', () => {
       };
     }
     const googleAnswers = (status: number) =>
-      Object.assign(new Error(`Google answered ${status}`), {
-        response: { status, headers: {}, data: { error: { message: 'no' } } },
-      });
+      new PeopleHttpError(`Google answered ${status}`, status, {}, { error: { message: 'no' } });
 
     it('forAccount binds the account: tokens are asked for that account, and sent as a Bearer header', async () => {
       const tokens = tokenSource();
