@@ -105,6 +105,9 @@ export interface PeopleClientOptions {
   maxResponseBytes?: number;
 }
 
+/** A pooled connection that Google had closed: nothing was answered on it (see PeopleClient.call). */
+class StaleConnection extends Error {}
+
 /** What the library puts in User-Agent; Google serves gzip only to user agents that say "gzip". */
 const USER_AGENT = 'google-contacts-mcp (gzip)';
 const DEFAULT_MAX_RESPONSE_BYTES = 64 * 1024 * 1024;
@@ -193,18 +196,42 @@ export class PeopleClient implements PeopleApi {
       headers['content-type'] = 'application/json';
       headers['content-length'] = body.length;
     }
+    const deadline = Date.now() + options.timeout;
+    const path_ = `${this.base.pathname}v1/${url}`;
+    return this.exchange<R>(method, path_, headers, body, deadline).catch((err: unknown) => {
+      // The keep-alive race: Google closed an idle pooled connection just as we sent on it, and nothing
+      // was answered. Sent again on a fresh connection, once, whatever the method — what Node's
+      // documentation (`request.reusedSocket`) and browsers do: a front end that drops an idle connection
+      // has not passed the request on. Otherwise a create would fail as "may or may not have been saved".
+      if (err instanceof StaleConnection) return this.exchange<R>(method, path_, headers, body, deadline, true);
+      throw err;
+    });
+  }
+
+  /** One HTTP exchange; rejects with StaleConnection when a reused connection failed before any answer. */
+  private exchange<R>(
+    method: string,
+    path: string,
+    headers: OutgoingHttpHeaders,
+    body: Buffer | undefined,
+    deadline: number,
+    /** A new connection of its own, not one from the pool (whose other idle connections may be stale too). */
+    fresh = false,
+  ): Promise<{ data: R }> {
     return new Promise((resolve, reject) => {
+      let answered = false;
       const req = this.send(
         {
           protocol: this.base.protocol,
           hostname: this.base.hostname,
           port: this.base.port,
-          path: `${this.base.pathname}v1/${url}`,
+          path,
           method,
           headers,
-          agent: this.agent,
+          agent: fresh ? false : this.agent,
         },
         (res) => {
+          answered = true;
           readAnswer(res, this.maxResponseBytes).then((text) => {
             clearTimeout(timer);
             const status = res.statusCode ?? 0;
@@ -231,14 +258,14 @@ export class PeopleClient implements PeopleApi {
       const fail = (err: Error & { code?: string }): void => {
         clearTimeout(timer);
         req.destroy();
-        reject(
-          err instanceof PeopleHttpError ? err : new PeopleHttpError(err.message, undefined, {}, undefined, err.code),
-        );
+        if (err instanceof PeopleHttpError) reject(err);
+        else if (!answered && req.reusedSocket && err.code === 'ECONNRESET') reject(new StaleConnection());
+        else reject(new PeopleHttpError(err.message, undefined, {}, undefined, err.code));
       };
+      const timeout = Math.max(0, deadline - Date.now());
       const timer = setTimeout(
-        () =>
-          fail(Object.assign(new Error(`No answer from Google within ${options.timeout} ms`), { code: 'ETIMEDOUT' })),
-        options.timeout,
+        () => fail(Object.assign(new Error(`No answer from Google within the timeout`), { code: 'ETIMEDOUT' })),
+        timeout,
       );
       req.on('error', fail);
       req.end(body);

@@ -1,7 +1,7 @@
 // The thin People API client (src/upstream/google/people-client.ts) against a recording loopback server,
 // with @googleapis/people — the library it replaces — as the oracle for what goes on the wire.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import { createServer as createTcpServer, type AddressInfo, type Socket } from 'node:net';
 import { gzipSync } from 'node:zlib';
 import { people as googlePeople, type people_v1 } from '@googleapis/people';
 import { expect } from 'chai';
@@ -386,5 +386,89 @@ describe('the People API client (thin, on node:http)', function () {
     expect(afterFirst).to.be.within(1, 32);
     for (let i = 0; i < 5; i++) await burst();
     expect(r.connections()).to.equal(afterFirst);
+  });
+
+  describe('the keep-alive race (Google closes an idle pooled connection as we send on it)', () => {
+    /**
+     * A raw HTTP/1.1 server: on each connection it answers the first request (keep-alive) and hangs up,
+     * unanswered, on any later one — what a front end closing an idle connection looks like to us.
+     */
+    async function hangsUpOnReuse(): Promise<{
+      url: string;
+      requests: string[];
+      connections: () => number;
+      close: () => Promise<void>;
+    }> {
+      const requests: string[] = [];
+      let connections = 0;
+      const sockets = new Set<Socket>();
+      const server = createTcpServer((socket) => {
+        sockets.add(socket);
+        connections++;
+        socket.on('close', () => sockets.delete(socket));
+        let served = 0;
+        socket.on('data', (chunk: Buffer) => {
+          const line = chunk.toString('latin1').split('\r\n')[0]!;
+          requests.push(line);
+          if (served++ === 0)
+            socket.write(
+              'HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 11\r\nkeep-alive: timeout=60\r\n\r\n{"ok":true}',
+            );
+          else socket.destroy();
+        });
+      });
+      await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+      const { port } = server.address() as AddressInfo;
+      return {
+        url: `http://127.0.0.1:${port}/`,
+        requests,
+        connections: () => connections,
+        close: async () => {
+          for (const s of sockets) s.destroy();
+          await new Promise<void>((r) => server.close(() => r()));
+        },
+      };
+    }
+
+    it('a request that finds its reused connection closed is sent again on a new connection, once (even a create)', async () => {
+      const srv = await hangsUpOnReuse();
+      const c = new PeopleClient({ rootUrl: srv.url });
+      try {
+        await c.people.get({ resourceName: 'people/me', personFields: 'names' }, OPTIONS);
+        const created = await c.people.createContact({ personFields: 'names', requestBody: PERSON }, OPTIONS);
+        expect(created.data).to.deep.equal({ ok: true });
+        // The first create went out on the reused connection and was dropped; the second on a new one.
+        expect(srv.connections()).to.equal(2);
+        expect(srv.requests).to.deep.equal([
+          'GET /v1/people/me?personFields=names HTTP/1.1',
+          'POST /v1/people:createContact?personFields=names HTTP/1.1',
+          'POST /v1/people:createContact?personFields=names HTTP/1.1',
+        ]);
+      } finally {
+        c.close();
+        await srv.close();
+      }
+    });
+
+    it('a fresh connection hung up on is not resent: the gateway decides (a PeopleHttpError without a status)', async () => {
+      // A server that hangs up on the first request of every connection.
+      const tcp = createTcpServer((socket) => socket.once('data', () => socket.destroy()));
+      await new Promise<void>((r) => tcp.listen(0, '127.0.0.1', r));
+      const c = new PeopleClient({ rootUrl: `http://127.0.0.1:${(tcp.address() as AddressInfo).port}/` });
+      let connections = 0;
+      tcp.on('connection', () => connections++);
+      try {
+        const err = (await c.people
+          .createContact({ personFields: 'names', requestBody: PERSON }, OPTIONS)
+          .catch((e: unknown) => e)) as PeopleHttpError;
+        expect(err).to.be.instanceOf(PeopleHttpError);
+        expect(err.status).to.equal(undefined);
+        expect(err.code).to.equal('ECONNRESET');
+        expect(connections).to.equal(1);
+      } finally {
+        c.close();
+        await new Promise<void>((r) => tcp.close(() => r()));
+      }
+    });
   });
 });
