@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --quick] [--only=throughput,cold-start,store-ops,deps] [--compare-dist=<dir>] [--compare-env=K=V,…] [--levels=1,8,32] [--rounds=N] [--window-ms=N] [--warmup=N] [--cold-runs=N] [--probe-periods=1000,2000] [--build]`: measures the production
+ * `npm run bench [-- --quick] [--only=throughput,cold-start,store-ops,deps] [--compare-dist=<dir>] [--compare-env=K=V,…] [--levels=1,8,32] [--rounds=N] [--window-ms=N] [--warmup=N] [--cold-runs=N] [--probes=http:1000,tcp:1000] [--build]`: measures the production
  * build on loopback against the stand-ins and prints every target met or missed, each figure next to a
  * baseline measured back to back in the same run (see bench/README.md for what each figure means and how
  * to read it on a busy machine). Writes bench/results.json. Not part of `npm test`.
@@ -25,7 +25,7 @@ import {
   type Standins,
 } from './lib/servers.js';
 import { round1 } from './lib/stats.js';
-import { measureColdStart } from './sections/cold-start.js';
+import { measureColdStart, parseProbes } from './sections/cold-start.js';
 import { measureDependencies } from './sections/deps.js';
 import { measureStoreOperations } from './sections/store-ops.js';
 import { measureThroughput, type LevelSummary } from './sections/throughput.js';
@@ -79,12 +79,9 @@ const numberArg = (name: string): number | undefined => {
   return v === undefined ? undefined : Number(v);
 };
 const levelsArg = process.argv.find((a) => a.startsWith('--levels='))?.slice('--levels='.length);
-/** `--probe-periods=1000,2000`: cold starts whose tools/call waits for a modelled Cloud Run startup probe. */
-const PROBE_PERIODS_MS = process.argv
-  .find((a) => a.startsWith('--probe-periods='))
-  ?.slice('--probe-periods='.length)
-  .split(',')
-  .map(Number);
+/** `--probes=http:1000,http:2000,tcp:1000`: cold starts whose tools/call waits for a modelled Cloud Run startup probe. */
+const probesArg = process.argv.find((a) => a.startsWith('--probes='))?.slice('--probes='.length);
+const PROBES = probesArg ? parseProbes(probesArg) : undefined;
 const SETTINGS = {
   ...DEFAULTS,
   levels: levelsArg ? levelsArg.split(',').map(Number) : DEFAULTS.levels,
@@ -242,7 +239,7 @@ async function main(): Promise<void> {
       await measureColdStart(report, standins, {
         runs: SETTINGS.coldRuns,
         maxRatio: TARGETS.maxColdStartRatio,
-        probePeriodsMs: PROBE_PERIODS_MS,
+        probes: PROBES,
         signInPort,
         compare: COMPARE,
       });
