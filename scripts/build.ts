@@ -12,13 +12,16 @@
  * - EXTERNAL packages stay in node_modules (the image copies production dependencies next to dist/): they
  *   read files next to their own code at run time (proto and JSON descriptors, package.json, worker
  *   scripts), which a bundle would not carry along.
- * - Source maps (without the sources' text, to keep them small) point stack traces at src/ and the
- *   packages' files; index.ts turns them on for everything it loads.
+ * - Source maps (without the sources' text, to keep them small): `chunk.js.map` for debuggers and
+ *   `npm run bench:profile`, and `chunk.js.src.map`, our own code only, which the server's error logs use
+ *   to point stack traces at src/ (src/logging/source-mapped-stack.ts; Node's --enable-source-maps costs a
+ *   cold start too much, bench/README.md).
  */
-import { rmSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build, type BuildOptions, type Metafile } from 'esbuild';
+import { ownSourceMap, type SourceMapV3 } from './own-source-map.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -79,10 +82,20 @@ export function bundleOptions(outdir: string): BuildOptions & { metafile: true }
   };
 }
 
-/** Bundles into `outdir` (emptied first); returns esbuild's metafile (which inputs went where). */
-export async function bundle(outdir: string): Promise<Metafile> {
+/**
+ * Bundles into `outdir` (emptied first), and writes next to each chunk's source map the map of our own
+ * code the server's error logs use (own-source-map.ts). Returns esbuild's metafile (which inputs went where).
+ */
+export async function bundle(outdir: string, overrides: Partial<BuildOptions> = {}): Promise<Metafile> {
   rmSync(outdir, { recursive: true, force: true });
-  const result = await build(bundleOptions(outdir));
+  const result = await build({ ...bundleOptions(outdir), ...overrides, metafile: true });
+  for (const output of Object.keys(result.metafile.outputs)) {
+    if (!output.endsWith('.js.map')) continue;
+    const file = join(ROOT, output);
+    const full = JSON.parse(readFileSync(file, 'utf8')) as SourceMapV3;
+    const own = ownSourceMap(full, (source) => !source.includes('node_modules/'));
+    writeFileSync(`${file.slice(0, -'.map'.length)}.src.map`, JSON.stringify(own));
+  }
   return result.metafile;
 }
 

@@ -201,9 +201,9 @@ export async function productionShape(
   variants: Variant[] = [CURRENT],
 ): Promise<ProductionShape> {
   const emulator = await startFirestoreEmulator();
-  const caches = new Map(
-    [...new Set(variants.map((v) => v.dist))].map((d) => [d, mkdtempSync(join(tmpdir(), 'bench-cache-'))]),
-  );
+  // One compile cache per variant: V8 rejects a code cache made under other V8 flags, so a variant with
+  // NODE_OPTIONS gets a cache warmed under them (as an image built with those options would have).
+  const caches = new Map(variants.map((v) => [v, mkdtempSync(join(tmpdir(), 'bench-cache-'))]));
   const close = async () => {
     await emulator.stop();
     for (const d of caches.values()) rmSync(d, { recursive: true, force: true });
@@ -215,14 +215,20 @@ export async function productionShape(
         port,
         baseUrl,
         standins,
-        extra: { ...emulator.env(), STORE: 'firestore', NODE_COMPILE_CACHE: caches.get(variant.dist)!, ...variant.env },
+        extra: { ...emulator.env(), STORE: 'firestore', NODE_COMPILE_CACHE: caches.get(variant)!, ...variant.env },
       });
     // The image's build step: fill the compile cache with everything production loads.
-    for (const [dist, cache] of caches) {
-      execFileSync(process.execPath, [`${dist}/compile-cache-warmup.js`], {
+    for (const [variant, cache] of caches) {
+      const nodeOptions = variant.env.NODE_OPTIONS;
+      execFileSync(process.execPath, [`${variant.dist}/compile-cache-warmup.js`], {
         cwd: ROOT,
-        env: { PATH: process.env.PATH, NODE_COMPILE_CACHE: cache },
-        stdio: 'ignore',
+        env: {
+          PATH: process.env.PATH,
+          NODE_COMPILE_CACHE: cache,
+          ...(nodeOptions ? { NODE_OPTIONS: nodeOptions } : {}),
+        },
+        // Its stderr goes into the error if it fails (e.g. an option NODE_OPTIONS does not allow).
+        stdio: ['ignore', 'ignore', 'pipe'],
         timeout: 120_000,
       });
     }

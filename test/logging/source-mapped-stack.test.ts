@@ -10,11 +10,12 @@ describe('logging: source-mapped stack traces', function () {
   const dir = mkdtempSync(join(process.cwd(), '.test-dist-'));
   after(() => rmSync(dir, { recursive: true, force: true }));
 
-  // A one-line "bundle" whose map says: generated line 1, column 0 and 10 come from ../src/a.ts line 3, column 5.
+  // A one-line "bundle" whose map of our own code (chunk.js.src.map) says: generated line 1, columns 0 and 10
+  // come from ../src/a.ts line 3, column 5.
   const chunk = join(dir, 'chunk.js');
   writeFileSync(chunk, 'x();      y();\n');
   writeFileSync(
-    `${chunk}.map`,
+    `${chunk}.src.map`,
     JSON.stringify({ version: 3, sources: ['../src/a.ts'], names: [], mappings: 'AAEK,UAAA' }),
   );
   const url = pathToFileURL(chunk).href;

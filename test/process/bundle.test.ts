@@ -9,12 +9,11 @@
 import { expect } from 'chai';
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { isBuiltin } from 'node:module';
+import { isBuiltin, SourceMap, type SourceMapPayload } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { build } from 'esbuild';
-import { bundle, bundleOptions } from '../../scripts/build.js';
+import { bundle } from '../../scripts/build.js';
 import { freeLoopbackPort } from '../../standins/http.js';
 import { mcpPost, signIn } from '../../standins/oauth-client.js';
 import { standinServerEnv, startStandins, type Standins } from '../../standins/wiring.js';
@@ -53,9 +52,11 @@ describe('the production bundle (npm run build → dist/)', function () {
   this.timeout(120_000);
   const outdir = mkdtempSync(join(ROOT, '.test-dist-'));
   let imports: Array<{ path: string; external?: boolean }> = [];
+  let outputs: Record<string, unknown> = {};
 
   before(async function () {
     const meta = await bundle(outdir);
+    outputs = meta.outputs;
     imports = Object.values(meta.outputs).flatMap((o) => o.imports);
   });
   after(() => rmSync(outdir, { recursive: true, force: true }));
@@ -65,6 +66,36 @@ describe('the production bundle (npm run build → dist/)', function () {
     const externals = [...new Set(imports.filter((i) => i.external).flatMap((i) => packageOf(i.path) ?? []))];
     expect(externals, 'the bundle imports some packages at run time').to.not.be.empty;
     expect(externals.filter((p) => !(p in pkg.dependencies))).to.deep.equal([]);
+  });
+
+  it('writes next to each chunk a map of our own code that agrees with the full map on every src/ position', function () {
+    const maps = Object.keys(outputs).filter((f) => f.endsWith('.js.map'));
+    expect(maps, 'source maps').to.not.be.empty;
+    let compared = 0;
+    for (const mapFile of maps) {
+      const fullPayload = JSON.parse(readFileSync(join(ROOT, mapFile), 'utf8')) as SourceMapPayload;
+      const own = new SourceMap(
+        JSON.parse(readFileSync(join(ROOT, `${mapFile.slice(0, -'.map'.length)}.src.map`), 'utf8')) as SourceMapPayload,
+      );
+      const full = new SourceMap(fullPayload);
+      // Every generated position of the full map: the same answer for our files, none for a package's.
+      const lines = fullPayload.mappings.split(';');
+      for (let line = 0; line < lines.length; line += 7) {
+        const entry = full.findEntry(line, 0);
+        if (!('originalSource' in entry) || entry.generatedLine !== line) continue;
+        const mine = own.findEntry(entry.generatedLine, entry.generatedColumn);
+        if (entry.originalSource.includes('node_modules/')) {
+          expect(
+            'originalSource' in mine && mine.generatedLine === line && mine.generatedColumn === entry.generatedColumn,
+            `${mapFile}:${line}: a package's position is not in our map`,
+          ).to.equal(false);
+        } else {
+          expect(mine, `${mapFile}:${line}`).to.deep.equal(entry);
+          compared++;
+        }
+      }
+    }
+    expect(compared, 'positions of our own code compared').to.be.greaterThan(100);
   });
 
   it('warms the compile cache as the image does (every lazily loaded chunk and external loads)', async function () {
@@ -161,7 +192,7 @@ describe('the production bundle (npm run build → dist/)', function () {
           `try { loadConfig({}); } catch (err) { createLogger({ level: 'info', destination: process.stdout }).error({ err }, 'boom'); }`,
         ].join('\n'),
       );
-      await build({ ...bundleOptions(join(dir, 'out')), entryPoints: [entry], outbase: dir });
+      await bundle(join(dir, 'out'), { entryPoints: [entry], outbase: dir });
       const { stdout } = await run(process.execPath, [join(dir, 'out', 'log-an-error.js')], { cwd: ROOT });
       const line = jsonLines(stdout).find((l) => l.message === 'boom');
       expect(line, stdout).to.not.equal(undefined);
