@@ -6,12 +6,13 @@
 # do not depend on Docker Hub's anonymous pull quota. cloudbuild.yaml's node-binary step uses the same image.
 ARG NODE_IMAGE=mirror.gcr.io/library/node:24.21.0-bookworm-slim@sha256:0e0ff40c39bc087845bfb27465a0df4ea419520094bc35842ff83dd8cbe6f9b6
 
-# --- build: all dependencies, compile TypeScript to dist/ -------------------------------------------------
+# --- build: all dependencies; type-check src/ and bundle it into dist/ (scripts/build.ts) ------------------
 FROM ${NODE_IMAGE} AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
+COPY scripts/build.ts ./scripts/
 COPY src ./src
 RUN npm run build
 
@@ -29,6 +30,8 @@ ENV PORT=8080
 WORKDIR /app
 # Owned by root and read-only for the user the server runs as.
 COPY package.json ./
+# dist/ is a bundle of src/ and most packages; the packages it leaves external (the Google client libraries,
+# pino) load from these production node_modules.
 COPY --from=deps /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 # Node's compile cache, warmed at build time so a cold start on Cloud Run reads compiled code instead of

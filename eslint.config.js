@@ -25,7 +25,19 @@ function noDynamicImportOf(pattern, message) {
 }
 
 export default defineConfig(
-  { ignores: ['node_modules/', 'dist/', '.tools/', 'coverage/', '.sandbox/', 'bench/results.json'] },
+  {
+    ignores: [
+      'node_modules/',
+      'dist/',
+      '.bench-dist-*/',
+      '.test-dist-*/',
+      '.tools/',
+      'coverage/',
+      '.sandbox/',
+      'bench/results.json',
+      'bench/profiles/',
+    ],
+  },
   js.configs.recommended,
   tseslint.configs.recommendedTypeChecked,
   {

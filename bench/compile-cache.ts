@@ -6,9 +6,10 @@
  * in rotating order so that machine noise spreads evenly:
  *
  * - no cache:          NODE_DISABLE_COMPILE_CACHE=1
- * - previous image:    warmed by root importing dist/main.js only, then run as uid 1000 (as the image did:
+ * - warmed by root:    the warm-up script run by root, the server run as uid 1000 (as an earlier image did:
  *                      Node keys the cache by user id, so this one is never read). Needs root and setpriv;
- *                      without them it is warmed and run as the current user, importing main.js only.
+ *                      left out without them. (That image also warmed with main.js only; the bundled build
+ *                      has no main.js to import without starting the server.)
  * - this image:        warmed by dist/compile-cache-warmup.js as the user that runs the server
  *
  * Each start reports wall-clock time and the CPU time (user + system, from /proc) the server used until then:
@@ -61,12 +62,8 @@ function command(asRuntimeUser: boolean, args: string[]): [string, string[]] {
     : [process.execPath, args];
 }
 
-function warm(cacheDir: string, how: 'main-only' | 'warmup-script', asRuntimeUser: boolean): void {
-  const args =
-    how === 'main-only'
-      ? ['--input-type=module', '-e', `await import(${JSON.stringify(join(ROOT, 'dist/main.js'))})`]
-      : ['dist/compile-cache-warmup.js'];
-  const [cmd, argv] = command(asRuntimeUser, args);
+function warm(cacheDir: string, asRuntimeUser: boolean): void {
+  const [cmd, argv] = command(asRuntimeUser, ['dist/compile-cache-warmup.js']);
   execFileSync(cmd, argv, {
     cwd: ROOT,
     env: { PATH: process.env.PATH, NODE_COMPILE_CACHE: cacheDir },
@@ -135,10 +132,10 @@ async function main(): Promise<void> {
     return dir;
   };
   try {
-    const previous = cacheDir(0o755); // root-owned, as `RUN node …` before `USER node` left it
-    warm(previous, 'main-only', false);
+    const byRoot = cacheDir(0o755); // root-owned, as `RUN node …` before `USER node` left it
+    if (AS_RUNTIME_USER) warm(byRoot, false);
     const current = cacheDir(0o777); // the runtime user writes its own subdirectory, as in the image
-    warm(current, 'warmup-script', AS_RUNTIME_USER);
+    warm(current, AS_RUNTIME_USER);
 
     const baseEnv: Record<string, string> = {
       PATH: process.env.PATH ?? '',
@@ -157,15 +154,19 @@ async function main(): Promise<void> {
         healthCpu: [],
         oauthCpu: [],
       },
-      {
-        name: AS_RUNTIME_USER ? 'previous image (warmed by root, main.js only; run as uid 1000)' : 'main.js only',
-        env: { NODE_COMPILE_CACHE: previous },
-        asRuntimeUser: AS_RUNTIME_USER,
-        health: [],
-        oauth: [],
-        healthCpu: [],
-        oauthCpu: [],
-      },
+      ...(AS_RUNTIME_USER
+        ? [
+            {
+              name: 'warmed by root, run as uid 1000',
+              env: { NODE_COMPILE_CACHE: byRoot },
+              asRuntimeUser: true,
+              health: [],
+              oauth: [],
+              healthCpu: [],
+              oauthCpu: [],
+            },
+          ]
+        : []),
       {
         name: 'this image (compile-cache-warmup.js as the runtime user)',
         env: { NODE_COMPILE_CACHE: current },

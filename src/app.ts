@@ -21,6 +21,7 @@ import { createRegistrationPolicy } from './oauth/request-policy/registration.js
 import { normalizeAuthorizeScope } from './oauth/request-policy/authorize-params.js';
 import { createTokenRateLimit } from './oauth/request-policy/token-rate-limit.js';
 import { limitOAuthBody } from './http/body.js';
+import { idlePreload } from './http/idle-preload.js';
 import { OAuthHttpError, storeUnavailable } from './http/oauth-error.js';
 import { KeyRing } from './security/keys.js';
 import { isStoreUnavailable, type Store } from './storage/port.js';
@@ -106,12 +107,12 @@ export function createApp(deps: AppDeps): App {
   });
   const trash = new ContactTrash(store, keys, config.trashDays);
   const scope = resourceScope(config);
-  // The authorization server is created on first use (and preloaded shortly after start).
+  // The authorization server is created on first use, or preloaded once the server is idle after its first
+  // request (http/idle-preload.ts: never in front of the request a cold start is for).
   let authorizationServer: Promise<Provider> | undefined;
   const getAuthorizationServer = (): Promise<Provider> =>
     (authorizationServer ??= createAuthorizationServer({ config, store, keys, googleTokens, onGrantRevoked, track }));
   let providerCallback: ((req: Request, res: Response) => unknown) | undefined;
-  setTimeout(() => void getAuthorizationServer().catch(() => undefined), 1000).unref();
 
   const app = express();
   app.disable('x-powered-by');
@@ -132,6 +133,7 @@ export function createApp(deps: AppDeps): App {
     });
     withRequestLogger(reqLogger, next);
   });
+  app.use(idlePreload(() => void getAuthorizationServer().catch(() => undefined)));
 
   // /healthz is what the Cloud Run probes call (inside Google's network). Cloud Run reserves some paths
   // ending in "z" on *.run.app, so from outside /healthz returns Google's own 404: /health is the URL the

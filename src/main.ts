@@ -37,19 +37,8 @@ export async function main(): Promise<void> {
       'DANGEROUSLY_ALLOW_LOOPBACK_HTTP=true: plain-http loopback URLs are accepted (sandbox/tests only)',
     );
 
-  const store = await createStore(config);
-  // Checked in the background: a slow or absent database must not stop the server from answering
-  // /healthz, but the admin should see at once why requests will fail.
-  store.ping().then(
-    () => logger.info({ event: 'store.ready', store: config.store }, 'storage reachable'),
-    (err: unknown) =>
-      logger.error(
-        { event: 'store.unavailable', store: config.store, error: (err as Error).message },
-        config.store === 'firestore'
-          ? `Firestore is not reachable: check that database ${config.firestore.databaseId} exists in project ${config.firestore.projectId ?? '(from the environment)'} and that the service account has roles/datastore.user`
-          : 'storage is not reachable',
-      ),
-  );
+  // Firestore's client is created on first use (storage/deferred.ts): the ping after listen below.
+  const store = createStore(config);
   const { app, warmUp } = createApp({ config, store, logger });
   const server = createServer(app);
   server.keepAliveTimeout = 65_000;
@@ -66,10 +55,22 @@ export async function main(): Promise<void> {
       },
       `listening on ${config.port}; MCP URL ${config.mcpUrl}`,
     );
-    // After listen, not before: /healthz (the startup probe) answers as early as it can, and the first
-    // tool call finds the People client loaded, or loading while it waits for its Firestore reads.
+    // After listen, not before: /healthz (the startup probe) answers as early as it can, while what the
+    // first tool call needs loads in the background. The ping loads the Firestore client and opens the
+    // channel the first request uses; it also tells the admin at once if the database is not reachable
+    // (a slow or absent database must not stop /healthz from answering).
     const warmStarted = performance.now();
-    void warmUp().then(() =>
+    const stored = store.ping().then(
+      () => logger.info({ event: 'store.ready', store: config.store }, 'storage reachable'),
+      (err: unknown) =>
+        logger.error(
+          { event: 'store.unavailable', store: config.store, error: (err as Error).message },
+          config.store === 'firestore'
+            ? `Firestore is not reachable: check that database ${config.firestore.databaseId} exists in project ${config.firestore.projectId ?? '(from the environment)'} and that the service account has roles/datastore.user`
+            : 'storage is not reachable',
+        ),
+    );
+    void Promise.all([stored, warmUp()]).then(() =>
       logger.debug(
         { event: 'server.warm', ms: Math.round(performance.now() - warmStarted) },
         'first-request dependencies loaded',

@@ -3,6 +3,10 @@
  * and says where the time went: by package (self time), by "outermost package on the stack" (what loading
  * or calling a package costs with everything it pulls in), and by function (self and inclusive).
  */
+import { readFileSync } from 'node:fs';
+import { SourceMap, type SourceMapPayload } from 'node:module';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 export interface CpuProfile {
   nodes: Array<{
@@ -14,6 +18,48 @@ export interface CpuProfile {
   endTime: number;
   samples: number[];
   timeDeltas: number[];
+}
+
+/**
+ * The production build is a bundle (scripts/build.ts): a frame's URL names a chunk in dist/, which holds our
+ * code and most packages. Its source map (chunk.js.map, next to it) says which file each function came
+ * from; frames are rewritten to that file, so they are attributed as in an unbundled build.
+ */
+export function unbundled(profile: CpuProfile): CpuProfile {
+  const maps = new Map<string, { map: SourceMap; dir: string } | null>();
+  const mapOf = (url: string) => {
+    if (!maps.has(url)) {
+      let entry: { map: SourceMap; dir: string } | null = null;
+      try {
+        const file = fileURLToPath(url);
+        entry = {
+          map: new SourceMap(JSON.parse(readFileSync(`${file}.map`, 'utf8')) as SourceMapPayload),
+          dir: dirname(file),
+        };
+      } catch {
+        // not a file, or no source map next to it: keep the frame as it is
+      }
+      maps.set(url, entry);
+    }
+    return maps.get(url)!;
+  };
+  const nodes = profile.nodes.map((node) => {
+    const { url, lineNumber, columnNumber } = node.callFrame;
+    if (!url.startsWith('file:') || !url.endsWith('.js')) return node;
+    const mapped = mapOf(url);
+    const entry = mapped?.map.findEntry(lineNumber, columnNumber);
+    if (!mapped || !entry || !('originalSource' in entry) || !entry.originalSource) return node;
+    return {
+      ...node,
+      callFrame: {
+        ...node.callFrame,
+        url: pathToFileURL(resolve(mapped.dir, entry.originalSource)).href,
+        lineNumber: entry.originalLine,
+        columnNumber: entry.originalColumn,
+      },
+    };
+  });
+  return { ...profile, nodes };
 }
 
 /** What a frame belongs to: a package, our code, Node itself, or V8's pseudo-frames. */
@@ -34,6 +80,8 @@ export function ownerOf(url: string, functionName: string): string {
     }`;
   const dist = url.indexOf('/dist/');
   if (dist >= 0) return `ours: ${url.slice(dist + 1)}`;
+  const src = url.indexOf('/src/');
+  if (src >= 0) return `ours: ${url.slice(src + 1)}`;
   const bench = url.indexOf('/bench/');
   if (bench >= 0) return `bench: ${url.slice(bench + 1)}`;
   return url;
@@ -59,7 +107,8 @@ export interface ProfileSummary {
 const add = (m: Map<string, number>, k: string, v: number) => m.set(k, (m.get(k) ?? 0) + v);
 
 /** Summarises the samples taken between `fromUs` and `toUs` (profile clock, µs), or all of them. */
-export function summarize(profile: CpuProfile, window?: { fromUs: number; toUs: number }): ProfileSummary {
+export function summarize(bundled: CpuProfile, window?: { fromUs: number; toUs: number }): ProfileSummary {
+  const profile = unbundled(bundled);
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
   const parent = new Map<number, number>();
   for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);

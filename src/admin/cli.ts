@@ -173,7 +173,7 @@ async function main(): Promise<void> {
       'Note: STORE=memory — this CLI sees only its own empty in-memory store. Set STORE=firestore and GOOGLE_CLOUD_PROJECT to manage a deployment.\n',
     );
   }
-  const store = await createStore(config);
+  const store = createStore(config);
   const keys = new KeyRing(config.accessTokenSecrets);
   const google = new GoogleOAuth({
     issuer: config.googleIssuer,

@@ -5,6 +5,7 @@
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { pino, type Logger, type LoggerOptions } from 'pino';
+import { sourceMappedStack } from './source-mapped-stack.js';
 
 const SEVERITY: Record<string, string> = {
   trace: 'DEBUG',
@@ -54,11 +55,12 @@ export function createLogger(settings: LoggerSettings): Logger {
     formatters: {
       level: (label) => ({ severity: SEVERITY[label] ?? 'DEFAULT' }),
       log: (obj) => {
-        // Error Reporting picks up `stack_trace`; keep the message short and the stack separate.
+        // Error Reporting picks up `stack_trace`; keep the message short and the stack separate. In the
+        // bundled build the stack's frames are mapped back to src/ here (source-mapped-stack.ts says why).
         const err = (obj as { err?: unknown }).err;
         if (err instanceof Error) {
           const { err: _omit, ...rest } = obj as Record<string, unknown>;
-          return { ...rest, error: err.message, stack_trace: err.stack };
+          return { ...rest, error: err.message, stack_trace: err.stack && sourceMappedStack(err.stack) };
         }
         return obj;
       },

@@ -466,6 +466,18 @@ describe('deploy: cross-file consistency', function () {
       expect(resources?.startup_cpu_boost).to.equal(true);
     });
 
+    it('probes start-up every second (Cloud Run holds the first request until the startup probe passes), within a 30 s allowance', function () {
+      // A probe only every 2 s let an instance that was ready at 0.6 s wait until the 2 s tick with its first
+      // request (a cold start is what a user waits on). Cloud Run's limits: period ≥ 1 s and ≥ the timeout.
+      const probe = nested(container, 'startup_probe')!;
+      const period = Number(probe.period_seconds);
+      const timeout = Number(probe.timeout_seconds ?? 1);
+      const failures = Number(probe.failure_threshold ?? 3);
+      expect(period, 'startup_probe.period_seconds').to.equal(1);
+      expect(timeout, 'timeout_seconds ≤ period_seconds').to.be.at.most(period);
+      expect(period * failures, 'seconds a slow start may take before Cloud Run gives up').to.be.at.least(30);
+    });
+
     it('knows its own URL without a cycle: BASE_URL, MCP URL and Google redirect URI from one origin', function () {
       const baseUrl = String(tf.locals.base_url as string);
       expect(baseUrl).to.contain(

@@ -212,6 +212,22 @@ describe('deploy: Dockerfile', function () {
     expect(fromBuild.map((i) => i.args)).to.deep.equal([`--from=${build!.name} /app/dist ./dist`]);
   });
 
+  it('copies every file `npm run build` reads into the build stage before running it (the bundler script, the tsconfigs)', function () {
+    const { stages } = parseDockerfile(dockerfile);
+    const build = stages.find((s) => s.instructions.some((i) => i.keyword === 'RUN' && /npm run build/.test(i.args)))!;
+    const runAt = build.instructions.findIndex((i) => i.keyword === 'RUN' && /npm run build/.test(i.args));
+    const copied = build.instructions
+      .slice(0, runAt)
+      .filter((i) => i.keyword === 'COPY' && !/--from=/.test(i.args))
+      .flatMap((i) => copySources(i.args));
+    const script = (JSON.parse(readRepoFile('package.json')) as { scripts: Record<string, string> }).scripts.build!;
+    const read = script.match(/[\w./-]+\.(?:ts|json)\b/g) ?? [];
+    expect(read, 'the build script names its inputs').to.include.members(['tsconfig.build.json', 'scripts/build.ts']);
+    const isCopied = (file: string) => copied.some((c) => c === file || file.startsWith(`${c.replace(/\/$/, '')}/`));
+    expect(read.filter((f) => !isCopied(f))).to.deep.equal([]);
+    expect(isCopied('src/index.ts'), 'src/ is copied').to.equal(true);
+  });
+
   it('warms the compile cache as the runtime user, with the full warm-up script', function () {
     const problems = compileCacheProblems(dockerfile);
     expect(problems, problems.join('\n')).to.deep.equal([]);

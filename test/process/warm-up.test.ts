@@ -7,7 +7,9 @@ import { createLogger } from '../../src/logging/logger.js';
 import { MemoryStore } from '../../src/storage/memory.js';
 import { GoogleOAuth } from '../../src/upstream/google/oauth.js';
 import { GOOGLE_CLIENT_ID, GOOGLE_CLIENT_SECRET, TEST_SECRET } from '../support/harness.js';
-import { jsonLines, startEntry } from './entry.js';
+import { spawn } from 'node:child_process';
+import { freeLoopbackPort } from '../../standins/http.js';
+import { jsonLines, loopbackEnv, startEntry } from './entry.js';
 
 function app() {
   // A People API root nothing listens on: warming up loads and builds the client, it sends nothing.
@@ -39,6 +41,53 @@ describe('warm-up after listen (cold start)', function () {
     const a = app();
     sinon.stub(GoogleOAuth.prototype, 'preload').rejects(new Error('module not found'));
     await a.warmUp();
+  });
+
+  it('with STORE=firestore the Firestore client library loads only after the server listens', async () => {
+    // A module hook in the server process reports when the client library's first file loads.
+    const hook = `data:text/javascript,${encodeURIComponent(`
+      import { registerHooks } from 'node:module';
+      let seen = false;
+      registerHooks({ load(url, context, next) {
+        if (!seen && url.includes('/node_modules/@google-cloud/firestore/')) {
+          seen = true;
+          process.stdout.write(JSON.stringify({ event: 'test.firestore_loaded', at: Date.now() }) + '\\n');
+        }
+        return next(url, context);
+      } });`)}`;
+    const port = await freeLoopbackPort();
+    const child = spawn(process.execPath, ['--import', hook, '--import', 'tsx', 'src/index.ts'], {
+      env: {
+        ...loopbackEnv(port),
+        STORE: 'firestore',
+        // Nothing listens there: the ping fails (store.unavailable), after the client library has loaded.
+        FIRESTORE_EMULATOR_HOST: '127.0.0.1:9',
+        METADATA_SERVER_DETECTION: 'none',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout.on('data', (d: Buffer) => (output += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (output += d.toString()));
+    try {
+      const until = Date.now() + 25_000;
+      const events = () => jsonLines(output);
+      while (!events().some((l) => l.event === 'store.unavailable' || l.event === 'store.ready') && Date.now() < until)
+        await new Promise((r) => setTimeout(r, 50));
+      const started = events().find((l) => l.event === 'server.started');
+      const loaded = events().find((l) => l.event === 'test.firestore_loaded');
+      expect(started, output).to.not.equal(undefined);
+      expect(loaded, output).to.not.equal(undefined);
+      expect(Number(loaded!.at)).to.be.at.least(Date.parse(String(started!.time)));
+      expect(
+        events().some((l) => l.event === 'store.unavailable'),
+        'the failed ping is reported',
+      ).to.equal(true);
+    } finally {
+      const exited = new Promise((r) => child.once('exit', r));
+      child.kill('SIGTERM');
+      await exited;
+    }
   });
 
   it('the production entry starts the warm-up after it listens, and /health answers meanwhile', async () => {
