@@ -13,6 +13,7 @@ import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { signIn } from '../standins/oauth-client.js';
 import { closedLoop, toolCall, type Target } from './lib/load.js';
+import { memoryLimitNote } from './lib/memory-limit.js';
 import { freePort, log, ROOT, rssMb, sleep, stopAll } from './lib/proc.js';
 import { Report } from './lib/report.js';
 import {
@@ -217,6 +218,7 @@ async function main(): Promise<void> {
   const started = Date.now();
   const load0 = loadavg()[0]!;
   buildIfStale();
+  log(memoryLimitNote());
   const report = new Report();
   const throughputPort = await freePort();
   const signInPort = await freePort();
@@ -260,11 +262,12 @@ async function main(): Promise<void> {
     targets: TARGETS,
     seconds: Math.round((Date.now() - started) / 1000),
     loadAverage: { start: load0, end: load1 },
+    memoryLimit: memoryLimitNote(),
     rows: report.rows,
     throughput: levels,
   };
   writeFileSync(join(ROOT, 'bench/results.json'), `${JSON.stringify(out, null, 2)}\n`);
-  process.stdout.write(`${report.table()}\n\n`);
+  process.stdout.write(`${report.table()}\n\n${memoryLimitNote()}.\n`);
   process.stdout.write(
     `Node ${process.version}; ${QUICK ? 'quick mode; ' : ''}${out.seconds} s; load average ${load0.toFixed(1)} → ${load1.toFixed(1)} on ${(await import('node:os')).availableParallelism()} CPUs. Results in bench/results.json.\n`,
   );

@@ -6,6 +6,7 @@ import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process'
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { underMemoryLimit } from './memory-limit.js';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -91,12 +92,18 @@ export interface Child {
 export function start(
   command: string,
   args: string[],
-  options: SpawnOptions & { onLine?: (line: string) => void; stdinPipe?: boolean } = {},
+  options: SpawnOptions & {
+    onLine?: (line: string) => void;
+    stdinPipe?: boolean;
+    /** A server being measured: run it under the production memory limit (lib/memory-limit.ts). */
+    memoryLimited?: boolean;
+  } = {},
 ): Child {
-  const { onLine, stdinPipe, ...spawnOptions } = options;
+  const { onLine, stdinPipe, memoryLimited, ...spawnOptions } = options;
+  const limited = memoryLimited ? underMemoryLimit(command, args) : { command, args, cleanup: () => undefined };
   const startedAt = performance.now();
   // A piped stdin closes when the bench dies, however it dies: children that watch it exit too.
-  const proc = spawn(command, args, {
+  const proc = spawn(limited.command, limited.args, {
     cwd: ROOT,
     ...spawnOptions,
     stdio: [stdinPipe ? 'pipe' : 'ignore', 'pipe', 'pipe'],
@@ -118,6 +125,7 @@ export function start(
   const exited = new Promise<void>((resolve) => {
     const done = () => {
       live.delete(proc);
+      limited.cleanup();
       resolve();
     };
     proc.once('exit', done);

@@ -147,7 +147,10 @@ export async function startOurs(
   variant: Variant = CURRENT,
 ): Promise<Server> {
   const port = Number(env.PORT);
-  const child = start(process.execPath, [...nodeArgs, `${variant.dist}/index.js`], { env: { ...env, ...variant.env } });
+  const child = start(process.execPath, [...nodeArgs, `${variant.dist}/index.js`], {
+    env: { ...env, ...variant.env },
+    memoryLimited: true,
+  });
   const url = `http://127.0.0.1:${port}`;
   await waitFor(
     'our server',
@@ -179,6 +182,7 @@ export async function startBaseline(
         PEOPLE_API_ROOT_URL: standins.people,
         GOOGLE_ACCESS_TOKEN: googleAccessToken,
       },
+      memoryLimited: true,
     },
   );
   const url = `http://127.0.0.1:${port}`;

@@ -267,6 +267,7 @@ export async function timeOurStart(
   const port = await freePort();
   const child = start(process.execPath, [...(opts.nodeArgs ?? []), `${variant.dist}/index.js`], {
     env: shape.envFor(port, variant),
+    memoryLimited: true,
   });
   const url = `http://127.0.0.1:${port}`;
   return what === '/health'
@@ -307,6 +308,7 @@ export async function measureColdStart(report: Report, standins: Standins, opts:
           const port = await freePort();
           const child = start(process.execPath, ['bench/hello.mjs'], {
             env: { PATH: process.env.PATH, PORT: String(port), NODE_COMPILE_CACHE: helloCache },
+            memoryLimited: true,
           });
           return timeStart(child, `http://127.0.0.1:${port}/`);
         },
