@@ -57,7 +57,7 @@ describe('mcp tools: update_contact', function () {
   before(async () => {
     h = await startHarness();
     s = await connect(h, ALICE);
-    const api = (await h.app.people.api()).people as unknown as Record<string, (...a: unknown[]) => unknown>;
+    const api = h.app.people.api().people as unknown as Record<string, (...a: unknown[]) => unknown>;
     const orig = api.updateContact!;
     api.updateContact = function (this: unknown, ...a: unknown[]) {
       updateMasks.push(String((a[0] as { updatePersonFields?: string }).updatePersonFields));

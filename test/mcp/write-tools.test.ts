@@ -51,7 +51,7 @@ describe('mcp tools: changing contacts and groups', function () {
         return orig.apply(this, a);
       };
     };
-    const api = await gw.api();
+    const api = gw.api();
     for (const [ns, m] of MUTATIONS) wrap(api[ns] as unknown as Record<string, unknown>, m, `${String(ns)}.${m}`);
     wrap(api.contactGroups.members as unknown as Record<string, unknown>, 'modify', 'contactGroups.members.modify');
   });
