@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { people as peopleApi } from '@googleapis/people';
 import { startHarness, type Harness } from '../support/harness.js';
+import { UPDATE_PERSON_FIELDS } from '../../standins/people/fields.js';
 import { SAMPLE_USERS } from '../../standins/sample-users.js';
 import { MAX_UPDATE_ATTEMPTS } from '../../src/mcp/tools/update-contact.js';
 import { connect, fails, ok, prng, sleep, type PersonOut, type Session } from './helpers.js';
@@ -21,32 +22,8 @@ const GOOGLE_FIELD: Record<string, string> = {
   nicknames: 'nicknames',
   groups: 'memberships',
 };
-const ALL_CONTACT_FIELDS = [
-  'addresses',
-  'biographies',
-  'birthdays',
-  'calendarUrls',
-  'clientData',
-  'emailAddresses',
-  'events',
-  'externalIds',
-  'genders',
-  'imClients',
-  'interests',
-  'locales',
-  'locations',
-  'memberships',
-  'miscKeywords',
-  'names',
-  'nicknames',
-  'occupations',
-  'organizations',
-  'phoneNumbers',
-  'relations',
-  'sipAddresses',
-  'urls',
-  'userDefined',
-];
+/** Every field a contact stores (the stand-in's, as Google's: what updatePersonFields accepts). */
+const ALL_CONTACT_FIELDS: readonly string[] = UPDATE_PERSON_FIELDS;
 
 describe('mcp tools: update_contact', function () {
   let h: Harness;

@@ -336,7 +336,8 @@ function readAnswer(res: IncomingMessage, maxBytes: number): Promise<string> {
       resolve(chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks).toString('utf8')),
     );
     stream.on('error', (err: Error) => reject(err));
-    res.on('error', (err: Error) => reject(err));
+    // pipe() does not pass the response's own errors on to the gunzip stream.
+    if (stream !== res) res.on('error', (err: Error) => reject(err));
     // A connection closed mid-answer: 'end' never comes (a settled promise ignores this after 'end').
     res.on('close', () => {
       if (!res.complete)

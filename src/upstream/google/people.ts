@@ -106,11 +106,6 @@ export class PeopleGateway {
     return this.client;
   }
 
-  /** Closes the pooled connections to Google that are idle (shutdown, tests). */
-  close(): void {
-    this.client.close();
-  }
-
   /** Makes sure a Google access token is at hand (refreshing if needed) before a tool runs. */
   async prepare(accountId: string): Promise<void> {
     try {

@@ -352,6 +352,20 @@ describe('the People API client (thin, on node:http)', function () {
     expect(err.status).to.equal(502);
   });
 
+  it('a gzip bomb is refused by the same bound, counted on the decompressed answer', async () => {
+    const small = new PeopleClient({ rootUrl: r.url, maxResponseBytes: 1_000_000 });
+    const bomb = gzipSync(Buffer.alloc(50_000_000, 0x20)); // ~50 kB on the wire, 50 MB unpacked
+    r.answer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json', 'content-encoding': 'gzip' });
+      res.end(bomb);
+    });
+    const err = (await small.contactGroups.list({}, OPTIONS).catch((e: unknown) => e)) as PeopleHttpError;
+    small.close();
+    expect(bomb.length).to.be.below(100_000);
+    expect(err).to.be.instanceOf(PeopleHttpError);
+    expect(err.status).to.equal(502);
+  });
+
   it('a resource name with "." or ".." segments is refused before anything is sent (no path traversal)', async () => {
     for (const resourceName of ['people/../contactGroups/abc', 'people/./c1', 'people//c1', '', '../x']) {
       const err = (await client.people
